@@ -1,0 +1,40 @@
+# start.integration: `make run` serves the demo, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: install run test bench translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Idempotent: reinstalls only when the dependencies change.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d core/translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+# After changing UI strings: extract them and merge them into the catalogues.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core plugins
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i core/translations/messages.pot -d core/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""The start.integration platform core: ``create_app()`` builds the application."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from core import i18n, settings, tenancy
+from core.db import db as _db
+from core.plugins import PluginRegistry, discover
+
+
+def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
+    """The application factory.
+
+    ``config`` overrides the environment's settings; ``plugins`` replaces the
+    installed plugins (entry points) — core's own features are always loaded.
+    """
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+
+    from core import builtin, cli, web
+
+    registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
+    app.extensions["plugins"] = registry
+
+    _db.init_app(app)
+    with app.app_context():
+        _configure_connections(app)
+    i18n.init_app(app, [m.translations for m in registry.manifests.values() if m.translations])
+    tenancy.init_app(app)
+    web.init_app(app, registry)
+    cli.init_app(app)
+    _init_migrations(app, registry)
+    registry.hook.app_ready.call_historic(kwargs={"app": app})
+    return app
+
+
+def _configure_connections(app: Flask) -> None:
+    from sqlalchemy import event
+
+    engine = _db.engine
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_foreign_keys(dbapi_connection, record):
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    role = app.config["DATABASE_ROLE"]
+    if engine.dialect.name == "postgresql" and role:
+        @event.listens_for(engine, "connect")
+        def _set_role(dbapi_connection, record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET ROLE "{role}"')
+            dbapi_connection.commit()
+
+
+def _init_migrations(app: Flask, registry: PluginRegistry) -> None:
+    from pathlib import Path
+
+    from flask_migrate import Migrate
+
+    migrate = Migrate(app, _db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)
+
+    @migrate.configure
+    def _plugin_branches(config):
+        locations = [str(Path(__file__).parent.parent / "migrations" / "versions")]
+        locations += [str(m.migrations) for m in registry.manifests.values() if m.migrations]
+        config.set_main_option("version_locations", " ".join(locations))
+        return config

@@ -1,0 +1,228 @@
+"""Flask commands for the canton's operators: tenants, modules, reference data, demo."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, g
+from flask.cli import AppGroup
+
+from core import modules, provisioning, sync
+from core.db import db
+from core.errors import UserError
+from core.tenancy import Tenant, get_tenant
+
+TENANTS_DIR = Path(__file__).parent.parent / "tenants"
+
+tenants_cli = AppGroup("tenants", help="Mandanten einrichten, auflisten, archivieren, abgleichen.")
+modules_cli = AppGroup("modules", help="Module freigeben, aktivieren, ausschalten.")
+communes_cli = AppGroup("communes", help="Das Gemeindeverzeichnis des Kantons.")
+demo_cli = AppGroup("demo", help="Demodaten.")
+
+
+def operator_command(func):
+    """Run as the CLI's operator; a user error becomes a message and exit code 1, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        g.actor = f"cli:{getpass.getuser()}"
+        try:
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+        except UserError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+class DateParam(click.ParamType):
+    name = "JJJJ-MM-TT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"«{value}» ist kein Datum (JJJJ-MM-TT)", param, ctx)
+
+
+DATE = DateParam()
+
+
+def _tenant_row(tenant: Tenant) -> dict:
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "kind": tenant.kind,
+        "state": tenant.state,
+        "communes": sorted(provisioning.current_communes(tenant, date.today())),
+        "modules": _module_rows(tenant),
+    }
+
+
+def _module_rows(tenant: Tenant) -> dict:
+    return {
+        module_id: {
+            "state": row.state,
+            "from": row.effective_from.isoformat() if row.effective_from else None,
+            "changed_by": row.changed_by,
+            "changed_at": row.changed_at.isoformat(),
+        }
+        for module_id, row in sorted(modules.activations(tenant).items())
+    }
+
+
+# -- tenants -------------------------------------------------------------------
+
+
+@tenants_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Anzeigename.")
+@click.option("--kind", type=click.Choice(["canton", "commune", "region"]), default="commune", show_default=True)
+@click.option("--commune", "communes", type=int, multiple=True, help="BFS-Nummer einer betreuten Gemeinde.")
+@click.option("--from", "valid_from", type=DATE, help="Gemeinden betreut ab (Standard: heute).")
+@operator_command
+def tenants_create(slug, name, kind, communes, valid_from):
+    """Einen Mandanten einrichten."""
+    tenant = provisioning.create_tenant(slug, name, kind, list(communes), valid_from)
+    click.echo(f"{tenant.slug}: {tenant.name} ({tenant.kind})")
+
+
+@tenants_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@operator_command
+def tenants_list(as_json):
+    """Alle Mandanten mit Gemeinden und Modulen."""
+    tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.slug)).all()
+    rows = [_tenant_row(t) for t in tenants]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        active = ", ".join(m for m, s in row["modules"].items() if s["state"] == "active") or "–"
+        click.echo(f"{row['slug']:<28} {row['kind']:<8} {row['state']:<9} {row['name']}  [{active}]")
+
+
+@tenants_cli.command("archive")
+@click.argument("slug")
+@operator_command
+def tenants_archive(slug):
+    """Einen Mandanten archivieren (Daten bleiben, Seiten und Logins schliessen)."""
+    provisioning.archive_tenant(get_tenant(slug, include_archived=True))
+    click.echo(f"{slug}: archiviert")
+
+
+@tenants_cli.command("sync")
+@click.argument("path", type=click.Path(path_type=Path), default=TENANTS_DIR)
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
+@operator_command
+def tenants_sync(path, dry_run):
+    """Die Mandanten-Dateien (TOML) auf die Datenbank anwenden."""
+    changes = sync.sync(path, dry_run=dry_run)
+    for line in changes:
+        click.echo(line)
+    if not changes:
+        click.echo("Keine Änderungen.")
+    elif dry_run:
+        click.echo(f"Probelauf: {len(changes)} Änderungen, nichts geschrieben.")
+
+
+# -- modules -------------------------------------------------------------------
+
+
+@modules_cli.command("list")
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@operator_command
+def modules_list(slug, as_json):
+    """Die installierten Module, oder ihr Stand in einem Mandanten."""
+    registry = modules.registry()
+    if slug:
+        states = _module_rows(get_tenant(slug, include_archived=True))
+        rows = [{"id": m.id, "title": str(m.title), **(states.get(m.id) or {"state": None})} for m in registry.modules]
+    else:
+        rows = [{"id": m.id, "title": str(m.title), "version": m.version, "requires": list(m.requires)}
+                for m in registry.modules]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        detail = row.get("state") or "–" if slug else "requires: " + (", ".join(row["requires"]) or "–")
+        if slug and row.get("from"):
+            detail += f" ({row['from']})"
+        click.echo(f"{row['id']:<16} {row['title']:<28} {detail}")
+
+
+@modules_cli.command("entitle")
+@click.argument("slug")
+@click.argument("module_id")
+@operator_command
+def modules_entitle(slug, module_id):
+    """Ein Modul für einen Mandanten freigeben."""
+    row = modules.entitle(get_tenant(slug), module_id)
+    click.echo(f"{slug}: {module_id} {row.state}")
+
+
+@modules_cli.command("activate")
+@click.argument("slug")
+@click.argument("module_id")
+@click.option("--from", "effective_from", type=DATE, help="Aktiv ab (ein künftiges Datum plant die Aktivierung).")
+@operator_command
+def modules_activate(slug, module_id, effective_from):
+    """Ein freigegebenes Modul einschalten, sofort oder ab einem Datum."""
+    row = modules.activate(get_tenant(slug), module_id, effective_from)
+    click.echo(f"{slug}: {module_id} {row.state} ({row.effective_from.isoformat()})")
+
+
+@modules_cli.command("suspend")
+@click.argument("slug")
+@click.argument("module_id")
+@operator_command
+def modules_suspend(slug, module_id):
+    """Ein Modul ausschalten; seine Daten bleiben erhalten."""
+    modules.suspend(get_tenant(slug), module_id)
+    click.echo(f"{slug}: {module_id} suspended")
+
+
+@modules_cli.command("apply-due")
+@operator_command
+def modules_apply_due():
+    """Geplante Aktivierungen, deren Datum gekommen ist, in allen Mandanten wirksam machen."""
+    for tenant in db.session.scalars(sa.select(Tenant).order_by(Tenant.slug)):
+        for module_id in modules.apply_due(tenant):
+            click.echo(f"{tenant.slug}: {module_id} active")
+
+
+# -- reference data and demo ---------------------------------------------------------
+
+
+@communes_cli.command("load")
+@operator_command
+def communes_load():
+    """Das Gemeindeverzeichnis (Stand 1.1.2017 und Fusionen seither) laden oder nachführen."""
+    count = provisioning.load_municipalities()
+    click.echo(f"{count} Gemeinden geladen.")
+
+
+@demo_cli.command("load")
+@operator_command
+def demo_load():
+    """Gemeindeverzeichnis, Kanton und Pilotgemeinden (tenants/) laden."""
+    provisioning.load_municipalities()
+    for line in sync.sync(TENANTS_DIR):
+        click.echo(line)
+    click.echo("Demodaten geladen.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (tenants_cli, modules_cli, communes_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,193 @@
+"""Database, the tenant-owned model base and the automatic tenant scope.
+
+Every tenant-owned table derives from :class:`TenantScoped`: ``tenant_id`` is
+the first column of its primary key, references between tenant-owned rows are
+composite ``(tenant_id, ...)`` foreign keys (:func:`tenant_fk`), and every ORM
+statement is filtered to the tenant of the current :class:`Scope`.  Reading
+across tenants needs :func:`core.tenancy.canton_scope`.  On PostgreSQL the same
+rule is enforced a second time by row-level security (see :mod:`core.rls`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC timestamp, also on SQLite (which forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored; use core.db.utcnow()")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was touched outside a tenant or canton scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows the current code may see: one tenant's, or all (canton scope)."""
+
+    tenant_id: int | None = None
+    all_tenants: bool = False
+
+
+NO_SCOPE = Scope()
+_scope: ContextVar[Scope] = ContextVar("tenant_scope", default=NO_SCOPE)
+
+
+def current_scope() -> Scope:
+    return _scope.get()
+
+
+@contextlib.contextmanager
+def scoped_to(scope: Scope):
+    """Run the block in ``scope``; the previous scope returns afterwards."""
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def enter_scope(scope: Scope):
+    """Set the scope until :func:`leave_scope` (for request hooks that cannot use ``with``)."""
+    return _scope.set(scope)
+
+
+def leave_scope(token) -> None:
+    _scope.reset(token)
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned table: ``tenant_id`` leads the primary key."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(
+            sa.ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True, sort_order=-100
+        )
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    """The row id of a tenant-owned table: a UUID, so SQLite and Citus need no sequence."""
+    return mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def tenant_fk(columns: list[str], table: str, remote: list[str] | None = None, **kw) -> sa.ForeignKeyConstraint:
+    """A composite foreign key that keeps a reference inside one tenant."""
+    remote = remote or ["id"]
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", *columns], [f"{table}.tenant_id", *(f"{table}.{c}" for c in remote)], **kw
+    )
+
+
+def tenant_scoped_models() -> list[type]:
+    """Every mapped tenant-owned class (core's and all loaded plugins')."""
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)),
+        key=lambda cls: cls.__tablename__,
+    )
+
+
+def _touches_tenant_tables(state) -> bool:
+    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _apply_tenant_criteria(state) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return  # rows already loaded under the scope
+    scope = current_scope()
+    session = state.session
+    if session.bind is not None and session.get_bind().dialect.name == "postgresql":
+        _apply_rls_settings(session, scope)
+    if scope.all_tenants or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if scope.tenant_id is None:
+        if _touches_tenant_tables(state):
+            raise TenantScopeError("tenant-owned rows queried without a tenant scope")
+        return
+    tenant_id = scope.tenant_id
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+def _apply_rls_settings(session: Session, scope: Scope) -> None:
+    """Tell PostgreSQL's row-level security the scope, once per transaction and scope."""
+    wanted = (scope.tenant_id, scope.all_tenants)
+    if session.info.get("rls_scope") == wanted:
+        return
+    session.info["rls_scope"] = wanted
+    session.connection().exec_driver_sql(
+        "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)",
+        ("" if scope.tenant_id is None else str(scope.tenant_id), "on" if scope.all_tenants else "off"),
+    )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rls_settings(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("rls_scope", None)
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _stamp_tenant(session, obj) -> None:
+    """A new tenant-owned row belongs to the scope it was added in."""
+    if not isinstance(obj, TenantScoped):
+        return
+    scope = current_scope()
+    if obj.tenant_id is None:
+        if scope.tenant_id is None:
+            raise TenantScopeError(f"new {type(obj).__name__} outside a tenant scope")
+        obj.tenant_id = scope.tenant_id
+    elif not scope.all_tenants and obj.tenant_id != scope.tenant_id:
+        raise TenantScopeError(f"new {type(obj).__name__} for another tenant")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_tenant_moves(session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, TenantScoped) and sa.inspect(obj).attrs.tenant_id.history.deleted:
+            raise TenantScopeError(f"{type(obj).__name__} cannot move to another tenant")

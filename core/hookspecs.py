@@ -1,0 +1,32 @@
+"""The whole contract between core and its modules: every hook a plugin may implement.
+
+Each hook is documented in ``docs/plugin_hooks.md``; a test fails when one is not.
+A plugin is a module (or object) with a ``manifest`` attribute (see
+:class:`core.plugins.Manifest`) and functions marked with ``@hookimpl``.
+Hooks called for a tenant reach only the plugins active in that tenant.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("start_integration")
+hookimpl = pluggy.HookimplMarker("start_integration")
+
+
+@hookspec(historic=True)
+def app_ready(app):
+    """The application is configured and every plugin is loaded."""
+
+
+@hookspec
+def install(tenant):
+    """Seed the plugin's defaults in a tenant where it has just been activated; must be idempotent."""
+
+
+@hookspec
+def health_checks():
+    """Return a dict of name -> callable that raises when that dependency is unhealthy."""
+
+
+@hookspec
+def tenant_home_items(tenant):
+    """Return a list of (label, value) pairs this module shows on the tenant's home page."""

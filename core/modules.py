@@ -1,0 +1,225 @@
+"""Stepwise module activation: per tenant and module a state, its effective date, who and when.
+
+``entitled``  the canton allows the module; it is not switched on.
+``scheduled`` it becomes active on ``effective_from`` without anyone clicking.
+``active``    switched on since ``effective_from``.
+``suspended`` switched off again; its data stays.
+
+Every change goes through this module (CLI, tenant files and UI alike), checks
+dependencies, runs the plugin's install hook and upgrade steps, and is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import audit
+from core.db import TenantScoped, UTCDateTime, db, utcnow
+from core.errors import NotFound, UserError
+from core.plugins import Manifest
+from core.tenancy import Tenant, tenant_scope
+
+
+class ModuleState(StrEnum):
+    ENTITLED = "entitled"
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class ModuleActivation(TenantScoped, db.Model):
+    __tablename__ = "module_activations"
+
+    module_id: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(20))
+    effective_from: Mapped[date | None]
+    installed_version: Mapped[str | None] = mapped_column(sa.String(20))
+    changed_by: Mapped[str] = mapped_column(sa.String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('entitled', 'scheduled', 'active', 'suspended')", name="state"),
+    )
+
+    def is_active_on(self, day: date) -> bool:
+        if self.state == ModuleState.ACTIVE:
+            return True
+        return self.state == ModuleState.SCHEDULED and self.effective_from is not None and self.effective_from <= day
+
+
+def registry():
+    return current_app.extensions["plugins"]
+
+
+def manifest_of(module_id: str) -> Manifest:
+    manifest = registry().module(module_id)
+    if manifest is None:
+        known = ", ".join(sorted(m.id for m in registry().modules))
+        raise NotFound(_("Unbekanntes Modul «%(module)s» (bekannt: %(known)s).", module=module_id, known=known))
+    return manifest
+
+
+def activations(tenant: Tenant) -> dict[str, ModuleActivation]:
+    with tenant_scope(tenant):
+        rows = db.session.scalars(sa.select(ModuleActivation).where(ModuleActivation.tenant_id == tenant.id))
+        return {row.module_id: row for row in rows}
+
+
+def active_modules(tenant: Tenant, day: date | None = None) -> frozenset[str]:
+    """The ids of the modules active in ``tenant`` today (a due scheduled one counts)."""
+    day = day or date.today()
+    return frozenset(m for m, row in activations(tenant).items() if row.is_active_on(day))
+
+
+def tenant_hooks(tenant: Tenant):
+    """The hooks of the always-on plugins and of the modules active in ``tenant``."""
+    return registry().for_modules(active_modules(tenant))
+
+
+# -- changes -----------------------------------------------------------------
+
+
+def entitle(tenant: Tenant, module_id: str) -> ModuleActivation:
+    """Allow ``tenant`` to use the module; an existing state stays as it is."""
+    manifest_of(module_id)
+    row = activations(tenant).get(module_id)
+    if row is None:
+        row = _change(tenant, module_id, None, ModuleState.ENTITLED, None)
+    return row
+
+
+def activate(tenant: Tenant, module_id: str, effective_from: date | None = None) -> ModuleActivation:
+    """Switch the module on now, or schedule it for ``effective_from`` when that lies ahead."""
+    manifest = manifest_of(module_id)
+    today = date.today()
+    day = effective_from or today
+    rows = activations(tenant)
+    row = rows.get(module_id)
+    if row is None:
+        raise UserError(
+            _(
+                "Das Modul «%(module)s» ist für %(tenant)s nicht freigegeben; der Kanton muss es zuerst freigeben.",
+                module=module_id,
+                tenant=tenant.name,
+            )
+        )
+    missing = [req for req in manifest.requires if req not in rows or not rows[req].is_active_on(day)]
+    if missing:
+        raise UserError(
+            _(
+                "Das Modul «%(module)s» braucht %(missing)s, aktiv in %(tenant)s spätestens ab %(day)s.",
+                module=module_id,
+                missing=", ".join(f"«{m}»" for m in missing),
+                tenant=tenant.name,
+                day=day.isoformat(),
+            )
+        )
+    if day > today:
+        if row.state == ModuleState.ACTIVE:
+            raise UserError(_("Das Modul «%(module)s» ist bereits aktiv.", module=module_id))
+        return _change(tenant, module_id, row, ModuleState.SCHEDULED, day)
+    if row.state == ModuleState.ACTIVE:
+        return row
+    row = _change(tenant, module_id, row, ModuleState.ACTIVE, day)
+    _install(tenant, manifest, row)
+    return row
+
+
+def suspend(tenant: Tenant, module_id: str) -> ModuleActivation:
+    """Switch the module off in ``tenant``; its data stays and returns with reactivation."""
+    manifest_of(module_id)
+    rows = activations(tenant)
+    row = rows.get(module_id)
+    if row is None or row.state not in (ModuleState.ACTIVE, ModuleState.SCHEDULED):
+        raise UserError(
+            _("Das Modul «%(module)s» ist in %(tenant)s nicht aktiv.", module=module_id, tenant=tenant.name)
+        )
+    dependants = [
+        other.module_id
+        for other in rows.values()
+        if other.state in (ModuleState.ACTIVE, ModuleState.SCHEDULED)
+        and module_id in manifest_of(other.module_id).requires
+    ]
+    if dependants:
+        raise UserError(
+            _(
+                "Das Modul «%(module)s» kann nicht ausgeschaltet werden: %(dependants)s braucht es.",
+                module=module_id,
+                dependants=", ".join(f"«{d}»" for d in sorted(dependants)),
+            )
+        )
+    return _change(tenant, module_id, row, ModuleState.SUSPENDED, date.today())
+
+
+def apply_due(tenant: Tenant, day: date | None = None) -> list[str]:
+    """Turn scheduled activations whose date has come into active ones; returns their ids."""
+    day = day or date.today()
+    done = []
+    rows = activations(tenant)
+    for module_id in registry().dependency_order():
+        row = rows.get(module_id)
+        if row is not None and row.state == ModuleState.SCHEDULED and row.is_active_on(day):
+            row = _change(tenant, module_id, row, ModuleState.ACTIVE, row.effective_from)
+            _install(tenant, manifest_of(module_id), row)
+            done.append(module_id)
+    return done
+
+
+def upgrade(tenant: Tenant, module_id: str) -> list[str]:
+    """Run the module's upgrade steps that this tenant's data has not seen yet."""
+    manifest = manifest_of(module_id)
+    row = activations(tenant).get(module_id)
+    if row is None or row.installed_version is None:
+        return []
+    steps = manifest.steps_after(row.installed_version)
+    with tenant_scope(tenant):
+        for step in steps:
+            step.run(tenant)
+            audit.record("module.upgrade", object_type="module", object_id=module_id,
+                         detail={"from": row.installed_version, "to": step.to_version})
+            row.installed_version = step.to_version
+        if row.installed_version != manifest.version:
+            row.installed_version = manifest.version
+    return [s.to_version for s in steps]
+
+
+def _change(tenant, module_id, row, state, effective_from) -> ModuleActivation:
+    with tenant_scope(tenant):
+        before = None if row is None else {"state": row.state, "from": _iso(row.effective_from)}
+        if row is None:
+            row = ModuleActivation(tenant_id=tenant.id, module_id=module_id)
+            db.session.add(row)
+        row.state = state
+        row.effective_from = effective_from
+        row.changed_by = audit.current_actor()
+        row.changed_at = utcnow()
+        tenant.revision += 1
+        audit.record(
+            f"module.{state}",
+            object_type="module",
+            object_id=module_id,
+            detail={"before": before, "after": {"state": state, "from": _iso(effective_from)}},
+        )
+        db.session.flush()
+    return row
+
+
+def _install(tenant: Tenant, manifest: Manifest, row: ModuleActivation) -> None:
+    with tenant_scope(tenant):
+        if row.installed_version is None:
+            for impl in registry().hook.install.get_hookimpls():
+                if impl.plugin_name == manifest.id:
+                    impl.function(tenant=tenant)
+            row.installed_version = manifest.version
+        else:
+            upgrade(tenant, manifest.id)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

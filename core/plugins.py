@@ -1,0 +1,195 @@
+"""Plugin machinery: manifests, discovery through entry points, validation, per-tenant hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Blueprint
+
+from core import hookspecs
+
+ENTRY_POINT_GROUP = "start_integration.plugins"
+
+
+class PluginError(RuntimeError):
+    """The installed plugins do not fit together; the application refuses to start."""
+
+
+@dataclass(frozen=True)
+class Permission:
+    id: str
+    label: Any  # a lazy translatable string
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A per-tenant setting a module declares, with its default."""
+
+    key: str
+    default: Any
+    label: Any = ""
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: Any
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class UpgradeStep:
+    """Brings one tenant's data of a module to ``to_version`` (Plone-style)."""
+
+    to_version: str
+    run: Callable[[Any], None]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything core needs to know about a module, declared in one place."""
+
+    id: str
+    title: Any
+    version: str
+    description: Any = ""
+    requires: tuple[str, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    blueprint: Blueprint | None = None
+    url_prefix: str | None = None  # below /<tenant>; defaults to /<id>
+    menu: tuple[MenuEntry, ...] = ()
+    alembic_branch: str | None = None
+    migrations: Path | None = None  # the folder of the branch's revisions
+    translations: Path | None = None
+    upgrade_steps: tuple[UpgradeStep, ...] = ()
+    always_on: bool = False  # core features: active in every tenant, never activated
+    position: int = 100  # where the module stands in menus and tables
+
+    def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
+        start = parse_version(installed_version or "0")
+        return sorted(
+            (s for s in self.upgrade_steps if parse_version(s.to_version) > start),
+            key=lambda s: parse_version(s.to_version),
+        )
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+class PluginRegistry:
+    """The loaded plugins, their manifests and their hooks."""
+
+    def __init__(self, plugins: Iterable[object]):
+        self.pm = pluggy.PluginManager("start_integration")
+        self.pm.add_hookspecs(hookspecs)
+        self.manifests: dict[str, Manifest] = {}
+        self._subset_cache: dict[frozenset[str], TenantHooks] = {}
+        for plugin in plugins:
+            self._register(plugin)
+        self._validate()
+
+    def _register(self, plugin: object) -> None:
+        manifest = getattr(plugin, "manifest", None)
+        if not isinstance(manifest, Manifest):
+            raise PluginError(f"plugin {plugin!r} has no manifest (core.plugins.Manifest)")
+        if manifest.id in self.manifests:
+            raise PluginError(f"two plugins have the id {manifest.id!r}")
+        self.manifests[manifest.id] = manifest
+        try:
+            self.pm.register(plugin, name=manifest.id)
+        except pluggy.PluginValidationError as error:
+            raise PluginError(f"plugin {manifest.id!r}: {error}") from None
+
+    def _validate(self) -> None:
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as error:
+            raise PluginError(f"unknown hook: {error}") from None
+        seen: dict[str, str] = {}
+        for manifest in self.manifests.values():
+            for permission in manifest.permissions:
+                if permission.id in seen:
+                    raise PluginError(
+                        f"permission {permission.id!r} declared by both {seen[permission.id]!r} and {manifest.id!r}"
+                    )
+                seen[permission.id] = manifest.id
+            missing = [req for req in manifest.requires if req not in self.manifests]
+            if missing:
+                raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
+        self.dependency_order()  # raises on a cycle
+
+    @property
+    def hook(self):
+        """Hooks of every plugin (for app-wide hooks; tenant hooks go through :meth:`for_modules`)."""
+        return self.pm.hook
+
+    @property
+    def modules(self) -> list[Manifest]:
+        """The modules a tenant can switch on (not the always-on core features)."""
+        return sorted((m for m in self.manifests.values() if not m.always_on), key=lambda m: (m.position, m.id))
+
+    def module(self, module_id: str) -> Manifest | None:
+        manifest = self.manifests.get(module_id)
+        return None if manifest is None or manifest.always_on else manifest
+
+    def dependency_order(self) -> list[str]:
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(module_id: str) -> None:
+            if module_id in order:
+                return
+            if module_id in visiting:
+                raise PluginError(f"the requirements of plugin {module_id!r} form a cycle")
+            visiting.add(module_id)
+            for req in self.manifests[module_id].requires:
+                visit(req)
+            visiting.discard(module_id)
+            order.append(module_id)
+
+        for module_id in self.manifests:
+            visit(module_id)
+        return order
+
+    def for_modules(self, active: frozenset[str]) -> TenantHooks:
+        """Hooks that reach only the always-on plugins and the ``active`` modules."""
+        hooks = self._subset_cache.get(active)
+        if hooks is None:
+            removed = [
+                self.pm.get_plugin(m.id) for m in self.manifests.values() if not m.always_on and m.id not in active
+            ]
+            hooks = self._subset_cache[active] = TenantHooks(self.pm, removed)
+        return hooks
+
+
+class TenantHooks:
+    """``hooks.some_hook(...)`` calling only the plugins active in one tenant."""
+
+    def __init__(self, pm: pluggy.PluginManager, removed: list[object]):
+        self._pm = pm
+        self._removed = removed
+        self._callers: dict[str, Any] = {}
+
+    def __getattr__(self, name: str):
+        caller = self._callers.get(name)
+        if caller is None:
+            caller = self._callers[name] = self._pm.subset_hook_caller(name, self._removed)
+        return caller
+
+
+def discover() -> list[object]:
+    """Load every plugin installed through the ``start_integration.plugins`` entry point."""
+    plugins = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        try:
+            plugins.append(ep.load())
+        except Exception as error:
+            raise PluginError(f"plugin entry point {ep.name!r} ({ep.value}) cannot be loaded: {error}") from error
+    return plugins

@@ -1,0 +1,57 @@
+"""Settings from the environment, with embedded defaults (see DESIGN.md, "Settings")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from core.rls import APP_ROLE
+
+
+def database_url(value: str | None, instance_path: str) -> str:
+    if not value:
+        return f"sqlite:///{Path(instance_path) / 'start-integration.db'}"
+    # psycopg 3 is the PostgreSQL driver, whatever scheme the operator wrote.
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def secret_key(instance_path: str) -> str:
+    """The configured key, else one generated once into ``instance/secret_key``."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def tenant_hosts(value: str | None) -> dict[str, str]:
+    """``TENANT_HOSTS="integration.grenchen.ch=grenchen,..."`` -> {host: slug}."""
+    pairs = (item.split("=", 1) for item in (value or "").split(",") if "=" in item)
+    return {host.strip().lower(): slug.strip() for host, slug in pairs}
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    url = database_url(env.get("DATABASE_URL"), instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not url.startswith("sqlite") else {},
+        # On PostgreSQL the application works as a role that row-level security binds.
+        "DATABASE_ROLE": env.get("DATABASE_ROLE", APP_ROLE if url.startswith("postgresql") else ""),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SECRET_KEY": secret_key(instance_path),
+        "OIDC_ISSUER": env.get("OIDC_ISSUER") or None,
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET") or None,
+        "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
+        "BABEL_DEFAULT_LOCALE": "de_CH",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
+        "LANGUAGES": ("de", "fr", "it", "en"),
+    }

@@ -1,0 +1,157 @@
+"""The web shell: layout, navigation, tenant home, the canton's tenant list, health and errors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from core import audit, modules
+from core.db import db
+from core.errors import UserError
+from core.plugins import PluginRegistry
+from core.tenancy import Tenant, TenantState, canton_scope, served_municipalities
+
+shell = Blueprint("shell", __name__)
+
+
+@shell.get("/")
+def index():
+    tenants = db.session.scalars(
+        sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.kind, Tenant.name)
+    ).all()
+    return render_template("index.html", tenants=tenants)
+
+
+@shell.get("/<tenant>/")
+def tenant_home():
+    tenant = g.tenant
+    rows = modules.activations(tenant)
+    items = [item for group in g.hooks.tenant_home_items(tenant=tenant) for item in group]
+    return render_template(
+        "tenant_home.html",
+        municipalities=served_municipalities(tenant, date.today()),
+        modules=[(m, rows.get(m.id)) for m in registry().modules],
+        items=items,
+    )
+
+
+@shell.get("/<tenant>/mandanten")
+def canton_tenants():
+    if not g.tenant.is_canton:
+        abort(404)
+    with canton_scope("canton tenant list"):
+        tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
+        states = {t.id: modules.activations(t) for t in tenants}
+        served = {t.id: served_municipalities(t, date.today()) for t in tenants}
+        db.session.commit()
+    return render_template(
+        "canton_tenants.html", tenants=tenants, states=states, served=served, modules=registry().modules
+    )
+
+
+@shell.get("/language/<code>")
+def choose_language(code):
+    if code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+    target = request.args.get("next", "")
+    # Only paths on this site: no open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("shell.index")
+    return redirect(target)
+
+
+@shell.get("/healthz")
+def healthz():
+    results = {}
+    for checks in registry().hook.health_checks():
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as error:  # a health check reports, it does not fail
+                results[name] = f"error: {type(error).__name__}"
+    if current_app.config["REDIS_URL"] is None:
+        results["redis"] = "not configured (jobs run in-process)"
+    healthy = all(v == "ok" or v.startswith("not configured") for v in results.values())
+    return jsonify(status="ok" if healthy else "error", checks=results), 200 if healthy else 503
+
+
+def registry() -> PluginRegistry:
+    return current_app.extensions["plugins"]
+
+
+# -- per request: the tenant's modules ---------------------------------------
+
+
+def _load_tenant_modules() -> None:
+    tenant = g.get("tenant")
+    if tenant is None:
+        return
+    today = date.today()
+    rows = modules.activations(tenant)
+    if any(row.state == modules.ModuleState.SCHEDULED and row.is_active_on(today) for row in rows.values()):
+        # A scheduled activation takes effect on its date, whoever comes first.
+        with audit.acting_as("system:schedule"):
+            modules.apply_due(tenant, today)
+        db.session.commit()
+        rows = modules.activations(tenant)
+    g.active_modules = frozenset(m for m, row in rows.items() if row.is_active_on(today))
+    g.hooks = registry().for_modules(g.active_modules)
+
+
+def _gate_module() -> None:
+    module_id = current_app.extensions["module_blueprints"].get((request.blueprint or "").split(".")[0])
+    if module_id is not None and module_id not in g.get("active_modules", ()):
+        abort(404)
+
+
+def _navigation() -> dict:
+    tenant = g.get("tenant")
+    if tenant is None:
+        return {"menu": []}
+    visible = [m for m in registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
+    menu = [(entry.label, url_for(entry.endpoint)) for m in visible for entry in m.menu]
+    if tenant.is_canton:
+        menu.append((_("Mandanten"), url_for("shell.canton_tenants")))
+    return {"menu": menu}
+
+
+def _error_page(error: HTTPException):
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return jsonify(error=error.name, status=error.code), error.code
+    return render_template("error.html", error=error), error.code
+
+
+def _user_error(error: UserError):
+    db.session.rollback()
+    return render_template("error.html", message=str(error)), 400
+
+
+def init_app(app, registry_: PluginRegistry) -> None:
+    app.register_blueprint(shell)
+    module_blueprints = {}
+    for manifest in registry_.manifests.values():
+        if manifest.blueprint is not None:
+            prefix = manifest.url_prefix or f"/{manifest.id}"
+            app.register_blueprint(manifest.blueprint, url_prefix=f"/<tenant>{prefix}")
+            if not manifest.always_on:
+                module_blueprints[manifest.blueprint.name] = manifest.id
+    app.extensions["module_blueprints"] = module_blueprints
+    app.before_request(_load_tenant_modules)
+    app.before_request(_gate_module)
+    app.context_processor(_navigation)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(UserError, _user_error)
+
+
+def module_start_page(manifest):
+    """A view showing a module's title and description (a module's start page until it has its own)."""
+
+    def view():
+        return render_template("module_start.html", manifest=manifest)
+
+    return view

@@ -1,0 +1,26 @@
+"""Module Fordern: integration interviews, agreed measures, escalation to the canton."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from core.plugins import Manifest, MenuEntry, Permission
+from core.web import module_start_page
+
+blueprint = Blueprint("fordern", __name__)
+
+manifest = Manifest(
+    id="fordern",
+    title=_l("Fordern"),
+    version="0.1.0",
+    description=_l("Integrationsgespräche führen, Massnahmen vereinbaren, an den Kanton eskalieren."),
+    position=30,
+    requires=("informieren",),
+    permissions=(
+        Permission("fordern.cases.read", _l("Fälle einsehen (besonders schützenswerte Daten)")),
+        Permission("fordern.cases.edit", _l("Fälle bearbeiten")),
+    ),
+    blueprint=blueprint,
+    menu=(MenuEntry(_l("Fordern"), "fordern.index"),),
+)
+
+blueprint.add_url_rule("/", "index", module_start_page(manifest))

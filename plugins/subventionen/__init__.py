@@ -1,0 +1,25 @@
+"""Module Subventionen: start-up financing from the integration credit, 2017-2021."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from core.plugins import Manifest, MenuEntry, Permission
+from core.web import module_start_page
+
+blueprint = Blueprint("subventionen", __name__)
+
+manifest = Manifest(
+    id="subventionen",
+    title=_l("Subventionen"),
+    version="0.1.0",
+    description=_l("Anstossfinanzierung aus dem Integrationskredit abrechnen (2017–2021)."),
+    position=40,
+    requires=(),
+    permissions=(
+        Permission("subventionen.claims.edit", _l("Abrechnungen erstellen und einreichen")),
+    ),
+    blueprint=blueprint,
+    menu=(MenuEntry(_l("Subventionen"), "subventionen.index"),),
+)
+
+blueprint.add_url_rule("/", "index", module_start_page(manifest))
