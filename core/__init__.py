@@ -66,5 +66,5 @@ def _init_migrations(app: Flask, registry: PluginRegistry) -> None:
     def _plugin_branches(config):
         locations = [str(Path(__file__).parent.parent / "migrations" / "versions")]
         locations += [str(m.migrations) for m in registry.manifests.values() if m.migrations]
-        config.set_main_option("version_locations", " ".join(locations))
+        config.set_main_option("version_locations", os.pathsep.join(locations))
         return config

@@ -11,7 +11,8 @@ from flask import g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import TenantScoped, UTCDateTime, db, utcnow, uuid_pk
+from core.clock import utcnow
+from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 
 
 class AuditEvent(TenantScoped, db.Model):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, g
 from flask.cli import AppGroup
 
-from core import modules, provisioning, sync
+from core import clock, modules, provisioning, sync
 from core.db import db
 from core.errors import UserError
 from core.tenancy import Tenant, get_tenant
@@ -64,7 +64,7 @@ def _tenant_row(tenant: Tenant) -> dict:
         "name": tenant.name,
         "kind": tenant.kind,
         "state": tenant.state,
-        "communes": sorted(provisioning.current_communes(tenant, date.today())),
+        "communes": sorted(provisioning.current_communes(tenant, clock.today())),
         "modules": _module_rows(tenant),
     }
 

@@ -14,9 +14,10 @@ import contextlib
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
@@ -37,10 +38,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(sa.TypeDecorator):
     """A timezone-aware UTC timestamp, also on SQLite (which forgets the zone)."""
 
@@ -50,7 +47,7 @@ class UTCDateTime(sa.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None:
             if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored; use core.db.utcnow()")
+                raise ValueError("naive datetimes are not stored; use core.clock.utcnow()")
             value = value.astimezone(UTC)
         return value
 
@@ -82,12 +79,25 @@ def current_scope() -> Scope:
 
 @contextlib.contextmanager
 def scoped_to(scope: Scope):
-    """Run the block in ``scope``; the previous scope returns afterwards."""
+    """Run the block in ``scope``; the previous scope returns afterwards.
+
+    Pending changes are flushed on the way in and out, so each is written under
+    the scope it was made in (row-level security checks them against it).
+    """
+    _flush_pending()
     token = _scope.set(scope)
     try:
         yield scope
+        _flush_pending()
     finally:
         _scope.reset(token)
+
+
+def _flush_pending() -> None:
+    if has_app_context():
+        session = db.session()
+        if session.new or session.dirty or session.deleted:
+            session.flush()
 
 
 def enter_scope(scope: Scope):
@@ -139,9 +149,8 @@ def _apply_tenant_criteria(state) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # rows already loaded under the scope
     scope = current_scope()
-    session = state.session
-    if session.bind is not None and session.get_bind().dialect.name == "postgresql":
-        _apply_rls_settings(session, scope)
+    if state.session.get_bind().dialect.name == "postgresql":
+        _apply_rls_settings(state.session, scope)
     if scope.all_tenants or not (state.is_select or state.is_update or state.is_delete):
         return
     if scope.tenant_id is None:
@@ -175,19 +184,21 @@ def _forget_rls_settings(session, transaction) -> None:
 @event.listens_for(Session, "transient_to_pending")
 def _stamp_tenant(session, obj) -> None:
     """A new tenant-owned row belongs to the scope it was added in."""
-    if not isinstance(obj, TenantScoped):
-        return
-    scope = current_scope()
-    if obj.tenant_id is None:
+    if isinstance(obj, TenantScoped) and obj.tenant_id is None:
+        scope = current_scope()
         if scope.tenant_id is None:
             raise TenantScopeError(f"new {type(obj).__name__} outside a tenant scope")
         obj.tenant_id = scope.tenant_id
-    elif not scope.all_tenants and obj.tenant_id != scope.tenant_id:
-        raise TenantScopeError(f"new {type(obj).__name__} for another tenant")
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_tenant_moves(session, flush_context, instances) -> None:
+def _check_flush(session, flush_context, instances) -> None:
+    scope = current_scope()
+    if session.get_bind().dialect.name == "postgresql":
+        _apply_rls_settings(session, scope)
+    for obj in session.new:
+        if isinstance(obj, TenantScoped) and not scope.all_tenants and obj.tenant_id != scope.tenant_id:
+            raise TenantScopeError(f"new {type(obj).__name__} for another tenant")
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and sa.inspect(obj).attrs.tenant_id.history.deleted:
             raise TenantScopeError(f"{type(obj).__name__} cannot move to another tenant")

@@ -19,8 +19,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit
-from core.db import TenantScoped, UTCDateTime, db, utcnow
+from core import audit, clock
+from core.clock import utcnow
+from core.db import TenantScoped, UTCDateTime, db
 from core.errors import NotFound, UserError
 from core.plugins import Manifest
 from core.tenancy import Tenant, tenant_scope
@@ -73,7 +74,7 @@ def activations(tenant: Tenant) -> dict[str, ModuleActivation]:
 
 def active_modules(tenant: Tenant, day: date | None = None) -> frozenset[str]:
     """The ids of the modules active in ``tenant`` today (a due scheduled one counts)."""
-    day = day or date.today()
+    day = day or clock.today()
     return frozenset(m for m, row in activations(tenant).items() if row.is_active_on(day))
 
 
@@ -97,7 +98,7 @@ def entitle(tenant: Tenant, module_id: str) -> ModuleActivation:
 def activate(tenant: Tenant, module_id: str, effective_from: date | None = None) -> ModuleActivation:
     """Switch the module on now, or schedule it for ``effective_from`` when that lies ahead."""
     manifest = manifest_of(module_id)
-    today = date.today()
+    today = clock.today()
     day = effective_from or today
     rows = activations(tenant)
     row = rows.get(module_id)
@@ -154,12 +155,12 @@ def suspend(tenant: Tenant, module_id: str) -> ModuleActivation:
                 dependants=", ".join(f"«{d}»" for d in sorted(dependants)),
             )
         )
-    return _change(tenant, module_id, row, ModuleState.SUSPENDED, date.today())
+    return _change(tenant, module_id, row, ModuleState.SUSPENDED, clock.today())
 
 
 def apply_due(tenant: Tenant, day: date | None = None) -> list[str]:
     """Turn scheduled activations whose date has come into active ones; returns their ids."""
-    day = day or date.today()
+    day = day or clock.today()
     done = []
     rows = activations(tenant)
     for module_id in registry().dependency_order():

@@ -12,8 +12,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit
-from core.db import TenantScoped, db, utcnow
+from core import audit, clock
+from core.clock import utcnow
+from core.db import TenantScoped, db
 from core.errors import UserError
 from core.tenancy import (
     Municipality,
@@ -110,7 +111,7 @@ def create_tenant(slug: str, name: str, kind: str, communes: list[int], valid_fr
     db.session.flush()
     with tenant_scope(tenant):
         audit.record("tenant.create", object_type="tenant", object_id=slug, detail={"name": name, "kind": kind})
-    set_communes(tenant, communes, valid_from or date.today())
+    set_communes(tenant, communes, valid_from or clock.today())
     return tenant
 
 

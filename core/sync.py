@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core import modules, provisioning
+from core import clock, modules, provisioning
 from core.db import db
 from core.errors import UserError
 from core.tenancy import Tenant, TenantState
@@ -167,8 +167,8 @@ def _apply(spec: TenantSpec) -> list[str]:
         if tenant.name != spec.name:
             changes.append(f"~ {spec.slug}: " + _("Name «%(old)s» → «%(new)s»", old=tenant.name, new=spec.name))
             provisioning.rename_tenant(tenant, spec.name)
-        day = max(spec.communes_from or date.today(), date.today())
-        if set(provisioning.current_communes(tenant, date.today())) != set(spec.communes):
+        day = max(spec.communes_from or clock.today(), clock.today())
+        if set(provisioning.current_communes(tenant, clock.today())) != set(spec.communes):
             moved = provisioning.set_communes(tenant, spec.communes, day)
             changes.append(f"~ {spec.slug}: " + _("Gemeinden %(changes)s", changes=" ".join(moved)))
     changes += _apply_modules(tenant, spec)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.local import LocalProxy
 
 from core import audit
-from core.db import Scope, TenantScoped, UTCDateTime, db, enter_scope, leave_scope, scoped_to, utcnow
+from core.clock import utcnow
+from core.db import Scope, TenantScoped, UTCDateTime, db, enter_scope, leave_scope, scoped_to
 from core.errors import NotFound, UserError
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from core import audit, modules
+from core import audit, clock, modules
 from core.db import db
 from core.errors import UserError
 from core.plugins import PluginRegistry
@@ -33,7 +31,7 @@ def tenant_home():
     items = [item for group in g.hooks.tenant_home_items(tenant=tenant) for item in group]
     return render_template(
         "tenant_home.html",
-        municipalities=served_municipalities(tenant, date.today()),
+        municipalities=served_municipalities(tenant, clock.today()),
         modules=[(m, rows.get(m.id)) for m in registry().modules],
         items=items,
     )
@@ -46,7 +44,7 @@ def canton_tenants():
     with canton_scope("canton tenant list"):
         tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
         states = {t.id: modules.activations(t) for t in tenants}
-        served = {t.id: served_municipalities(t, date.today()) for t in tenants}
+        served = {t.id: served_municipalities(t, clock.today()) for t in tenants}
         db.session.commit()
     return render_template(
         "canton_tenants.html", tenants=tenants, states=states, served=served, modules=registry().modules
@@ -91,7 +89,7 @@ def _load_tenant_modules() -> None:
     tenant = g.get("tenant")
     if tenant is None:
         return
-    today = date.today()
+    today = clock.today()
     rows = modules.activations(tenant)
     if any(row.state == modules.ModuleState.SCHEDULED and row.is_active_on(today) for row in rows.values()):
         # A scheduled activation takes effect on its date, whoever comes first.

@@ -1,0 +1,1 @@
+"""Benchmarks of the platform: ``python -m bench`` runs them all and prints their figures."""

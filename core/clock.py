@@ -1,0 +1,15 @@
+"""The platform's clock: timestamps in UTC, calendar days in Solothurn's time zone."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today in Switzerland: effective dates (activations, deadlines) are Swiss calendar days."""
+    return datetime.now(ZURICH).date()

@@ -1,0 +1,130 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL with DATABASE_URL), migrated once.
+
+With ``DATABASE_URL`` set the tests create their own database next to the one
+named (``<name>_pytest``) and fail, rather than skip, when the server is not
+reachable: CI asked for it.  ``REDIS_URL`` likewise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from core import create_app, provisioning
+from core.db import Scope, db, scoped_to
+from core.tenancy import Tenant
+
+REPO = Path(__file__).parent.parent
+POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
+
+
+def _postgres_test_database() -> str:
+    """A fresh database for this test run on the server of DATABASE_URL."""
+    from core.settings import database_url
+
+    url = sa.engine.make_url(database_url(os.environ["DATABASE_URL"], "."))
+    name = f"{url.database}_pytest_{os.getpid()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(test_url: str) -> None:
+    url = sa.engine.make_url(test_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = _postgres_test_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.setdefault("INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        provisioning.load_municipalities()
+        db.session.commit()
+    return app
+
+
+def _clear(app) -> None:
+    """Empty every table but the reference data, as the owner (TRUNCATE ignores row security)."""
+    keep = {"municipalities", "alembic_version"}
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                connection.exec_driver_sql(f"DELETE FROM {table}")
+    engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context on an empty database (reference communes loaded)."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+    _clear(app)
+
+
+@pytest.fixture
+def client(app, ctx):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, ctx):
+    return app.test_cli_runner()
+
+
+def make_tenant(slug: str, kind: str = "commune", communes=None, name: str | None = None) -> Tenant:
+    """Create a tenant through the provisioning code path (needs the canton for communes)."""
+    if kind != "canton" and db.session.scalar(sa.select(Tenant).where(Tenant.kind == "canton")) is None:
+        provisioning.create_tenant("kanton", "Kanton Solothurn", "canton", [])
+    communes = communes if communes is not None else ([] if kind == "canton" else [_free_commune()])
+    tenant = provisioning.create_tenant(slug, name or slug.title(), kind, communes)
+    db.session.commit()
+    return tenant
+
+
+def _free_commune() -> int:
+    from core.tenancy import Municipality, TenantMunicipality
+
+    with scoped_to(Scope(all_tenants=True)):
+        taken = set(db.session.scalars(sa.select(TenantMunicipality.bfs_number)))
+    return next(
+        m.bfs_number
+        for m in db.session.scalars(sa.select(Municipality).where(Municipality.valid_to.is_(None)))
+        if m.bfs_number not in taken and m.bfs_number not in (2546, 2422)
+    )
+
+
+@pytest.fixture
+def two_tenants(ctx):
+    """Tenant A (Grenchen) and tenant B (Balsthal), the canton beside them."""
+    return make_tenant("grenchen", communes=[2546]), make_tenant("balsthal", communes=[2422])
+
+
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
