@@ -35,7 +35,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Rows stay readable after a commit: a refresh would run in whatever scope is
+# current then, where row-level security may rightly hide them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -202,3 +204,6 @@ def _check_flush(session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and sa.inspect(obj).attrs.tenant_id.history.deleted:
             raise TenantScopeError(f"{type(obj).__name__} cannot move to another tenant")
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, TenantScoped) and not scope.all_tenants and obj.tenant_id != scope.tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} of another tenant changed outside its scope")

@@ -45,10 +45,11 @@ def canton_tenants():
         tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
         states = {t.id: modules.activations(t) for t in tenants}
         served = {t.id: served_municipalities(t, clock.today()) for t in tenants}
+        page = render_template(
+            "canton_tenants.html", tenants=tenants, states=states, served=served, modules=registry().modules
+        )
         db.session.commit()
-    return render_template(
-        "canton_tenants.html", tenants=tenants, states=states, served=served, modules=registry().modules
-    )
+    return page
 
 
 @shell.get("/language/<code>")

@@ -58,13 +58,13 @@ def app(database_url, tmp_path_factory):
     os.environ.setdefault("INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         provisioning.load_municipalities()
         db.session.commit()
     return app
 
 
-def _clear(app) -> None:
+def clear_database(app) -> None:
     """Empty every table but the reference data, as the owner (TRUNCATE ignores row security)."""
     keep = {"municipalities", "alembic_version"}
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
@@ -85,7 +85,7 @@ def ctx(app):
         yield app
         db.session.rollback()
         db.session.remove()
-    _clear(app)
+    clear_database(app)
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Run in a subprocess by test_third_party_plugin.py, with the example distribution on sys.path."""
+
+import json
+import sys
+
+from flask_migrate import upgrade
+
+from core import create_app, modules, provisioning
+from core.db import db
+
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context():
+    upgrade(revision="heads")
+    provisioning.load_municipalities()
+    provisioning.create_tenant("kanton", "Kanton", "canton", [])
+    a = provisioning.create_tenant("grenchen", "Grenchen", "commune", [2546])
+    b = provisioning.create_tenant("balsthal", "Balsthal", "commune", [2422])
+    for tenant in (a, b):
+        modules.entitle(tenant, "example_notes")
+    modules.activate(a, "example_notes")
+    db.session.commit()
+client = app.test_client()
+result = {
+    "modules": [m.id for m in app.extensions["plugins"].modules],
+    "post_a": client.post("/grenchen/notes/", json={"text": "hello"}).status_code,
+    "get_a": client.get("/grenchen/notes/").get_json(),
+    "get_b": client.get("/balsthal/notes/").status_code,
+    "home_a": "Notes" in client.get("/grenchen/").text,
+}
+print(json.dumps(result))
