@@ -20,7 +20,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d core/translations
 
 run: install
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 	$(BIN)/flask demo load
 	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
 

@@ -28,7 +28,10 @@ def create_app_role(op) -> None:
         return
     op.execute(
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
-        f"CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
+        f"CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF; "
+        # The owner switches to the role on every connection (SET ROLE), so it must be a member.
+        f"IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN "
+        f"EXECUTE format('GRANT {APP_ROLE} TO %I', current_user); END IF; END $$"
     )
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}")
