@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import builtin, cli, web
+    from core import access, admin, api, auth, builtin, cli, security, web
 
     registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
     app.extensions["plugins"] = registry
@@ -31,7 +31,15 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         _configure_connections(app)
     i18n.init_app(app, [m.translations for m in registry.manifests.values() if m.translations])
     tenancy.init_app(app)
+    # Order matters: each request first finds its tenant's modules (404 for an inactive one),
+    # then its user, then checks the view's declared permission or the API token.
     web.init_app(app, registry)
+    security.init_app(app)
+    auth.init_app(app)
+    app.before_request(access.authorize)
+    api.init_app(app, security.csrf)
+    app.register_blueprint(admin.admin)
+    access.init_app(app)
     cli.init_app(app)
     _init_migrations(app, registry)
     registry.hook.app_ready.call_historic(kwargs={"app": app})

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, g
 from flask.cli import AppGroup
 
-from core import clock, modules, provisioning, sync
+from core import api, clock, demo, modules, provisioning, sync
 from core.db import db
 from core.errors import UserError
 from core.tenancy import Tenant, get_tenant
@@ -24,6 +24,7 @@ tenants_cli = AppGroup("tenants", help="Mandanten einrichten, auflisten, archivi
 modules_cli = AppGroup("modules", help="Module freigeben, aktivieren, ausschalten.")
 communes_cli = AppGroup("communes", help="Das Gemeindeverzeichnis des Kantons.")
 demo_cli = AppGroup("demo", help="Demodaten.")
+tokens_cli = AppGroup("tokens", help="API-Tokens für Fachanwendungen (Einwohnerregister).")
 
 
 def operator_command(func):
@@ -202,6 +203,50 @@ def modules_apply_due():
             click.echo(f"{tenant.slug}: {module_id} active")
 
 
+# -- API tokens -------------------------------------------------------------------------
+
+
+@tokens_cli.command("create")
+@click.argument("slug")
+@click.option("--scope", "scopes", multiple=True, required=True, help="z. B. core:read; mehrfach möglich.")
+@click.option("--name", default="Einwohnerregister", show_default=True)
+@click.option("--days", type=int, default=365, show_default=True, help="Gültigkeit in Tagen (1–730).")
+@operator_command
+def tokens_create(slug, scopes, name, days):
+    """Ein API-Token erstellen und einmalig ausgeben."""
+    _row, token = api.issue_token(get_tenant(slug), name, list(scopes), days)
+    click.echo(token)
+
+
+@tokens_cli.command("list")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@operator_command
+def tokens_list(slug, as_json):
+    """Die API-Tokens eines Mandanten (ohne Geheimnis)."""
+    rows = [
+        {"id": str(t.id), "name": t.name, "scopes": t.scopes, "expires_at": t.expires_at.isoformat(),
+         "revoked": t.revoked_at is not None, "last_used_at": t.last_used_at and t.last_used_at.isoformat()}
+        for t in api.list_tokens(get_tenant(slug))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "widerrufen" if row["revoked"] else f"bis {row['expires_at'][:10]}"
+        click.echo(f"{row['id']}  {row['name']:<24} {' '.join(row['scopes']):<30} {state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("slug")
+@click.argument("token_id")
+@operator_command
+def tokens_revoke(slug, token_id):
+    """Ein API-Token widerrufen."""
+    api.revoke_token(get_tenant(slug), token_id)
+    click.echo(f"{token_id}: widerrufen")
+
+
 # -- reference data and demo ---------------------------------------------------------
 
 
@@ -220,9 +265,11 @@ def demo_load():
     provisioning.load_municipalities()
     for line in sync.sync(TENANTS_DIR):
         click.echo(line)
+    for line in demo.load_users():
+        click.echo(line)
     click.echo("Demodaten geladen.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (tenants_cli, modules_cli, communes_cli, demo_cli):
+    for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli):
         app.cli.add_command(group)

@@ -24,6 +24,8 @@ class PluginError(RuntimeError):
 class Permission:
     id: str
     label: Any  # a lazy translatable string
+    roles: tuple[str, ...] = ()  # the roles that hold it unless a tenant decides otherwise
+    canton_only: bool = False  # exists only in the canton's tenant; elsewhere its pages answer 404
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Setting:
 class MenuEntry:
     label: Any
     endpoint: str
+    permission: str | None = None  # shown only to users holding it
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ class Manifest:
     permissions: tuple[Permission, ...] = ()
     settings: tuple[Setting, ...] = ()
     blueprint: Blueprint | None = None
-    url_prefix: str | None = None  # below /<tenant>; defaults to /<id>
+    url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>
+    api_blueprint: Blueprint | None = None  # JSON endpoints, declared with core.api.api_endpoint
+    api_scopes: tuple[str, ...] = ()  # the scopes API tokens may carry for this module
     menu: tuple[MenuEntry, ...] = ()
     alembic_branch: str | None = None
     migrations: Path | None = None  # the folder of the branch's revisions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -50,6 +51,13 @@ def from_environment(instance_path: str) -> dict:
         "OIDC_ISSUER": env.get("OIDC_ISSUER") or None,
         "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID") or None,
         "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET") or None,
+        "OIDC_GROUP_ROLES": json.loads(env.get("OIDC_GROUP_ROLES") or "{}"),
+        "OIDC_LEEWAY_SECONDS": 60,
+        # Session cookies only over HTTPS (the development server excepted, see core.security).
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1") != "0",
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 10)),
+        "LOGIN_THROTTLE": (10, 15),  # failed logins from one address, minutes
         "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",

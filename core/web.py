@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from core import audit, clock, modules
+from core.access import can, public, requires
+from core.api import PREFIX, json_errors
 from core.db import db
 from core.errors import UserError
 from core.plugins import PluginRegistry
@@ -17,6 +19,7 @@ shell = Blueprint("shell", __name__)
 
 
 @shell.get("/")
+@public
 def index():
     tenants = db.session.scalars(
         sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.kind, Tenant.name)
@@ -25,6 +28,7 @@ def index():
 
 
 @shell.get("/<tenant>/")
+@requires("core.tenant.view")
 def tenant_home():
     tenant = g.tenant
     rows = modules.activations(tenant)
@@ -38,6 +42,7 @@ def tenant_home():
 
 
 @shell.get("/<tenant>/mandanten")
+@requires("core.canton.read")
 def canton_tenants():
     if not g.tenant.is_canton:
         abort(404)
@@ -53,6 +58,7 @@ def canton_tenants():
 
 
 @shell.get("/language/<code>")
+@public
 def choose_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["language"] = code
@@ -64,6 +70,7 @@ def choose_language(code):
 
 
 @shell.get("/healthz")
+@public
 def healthz():
     results = {}
     for checks in registry().hook.health_checks():
@@ -113,15 +120,20 @@ def _navigation() -> dict:
     if tenant is None:
         return {"menu": []}
     visible = [m for m in registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
-    menu = [(entry.label, url_for(entry.endpoint)) for m in visible for entry in m.menu]
-    if tenant.is_canton:
+    menu = [
+        (entry.label, url_for(entry.endpoint))
+        for m in visible
+        for entry in m.menu
+        if entry.permission is None or can(entry.permission)
+    ]
+    if tenant.is_canton and can("core.canton.read"):
         menu.append((_("Mandanten"), url_for("shell.canton_tenants")))
     return {"menu": menu}
 
 
 def _error_page(error: HTTPException):
-    if request.path.startswith("/api/") or request.path == "/healthz":
-        return jsonify(error=error.name, status=error.code), error.code
+    if request.path.startswith(PREFIX + "/") or request.path == "/healthz":
+        return json_errors(error)
     return render_template("error.html", error=error), error.code
 
 

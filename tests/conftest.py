@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from core import create_app, provisioning
@@ -53,10 +55,28 @@ def database_url(tmp_path_factory):
     _drop_postgres_database(url)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in a thread of its own, so it gets its own app context, ``g`` and database session.
+
+    Without this a request would reuse the test's app context (Flask pushes none while one is
+    active), and ``g`` and the session would carry over from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(super().open, *args, **kwargs).result()
+
+
+def make_app(plugins=None, **config):
+    app = create_app({"TESTING": True, **config}, plugins=plugins)
+    app.test_client_class = IsolatedClient
+    return app
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     os.environ.setdefault("INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         upgrade(revision="heads")
         provisioning.load_municipalities()
@@ -128,3 +148,30 @@ def two_tenants(ctx):
 
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def make_user(*memberships: tuple[Tenant, str], name: str = "Test Person"):
+    """A user (as the provider would have created them) with roles in tenants."""
+    from core.access import Membership
+    from core.auth import User
+    from core.tenancy import tenant_scope
+
+    user = User(issuer="https://idp.test", subject=unique(), name=name, email=f"{unique()}@example.ch")
+    db.session.add(user)
+    db.session.flush()
+    for tenant, role in memberships:
+        with tenant_scope(tenant):
+            db.session.add(Membership(user_id=user.id, role=role, granted_by="test"))
+    db.session.commit()
+    return user
+
+
+def login_as(client, *memberships: tuple[Tenant, str], name: str = "Test Person", base_url: str | None = None):
+    """Log ``client`` in as a new user holding these roles (the OIDC flow is tested on its own)."""
+    import time
+
+    user = make_user(*memberships, name=name)
+    with client.session_transaction(**({"base_url": base_url} if base_url else {})) as session:
+        now = int(time.time())
+        session.update(user_id=user.id, login_at=now, seen_at=now, provider="test")
+    return user

@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 
 from core import create_app, modules, provisioning
 from core.db import db
+from tests.conftest import login_as
 
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
 with app.app_context():
@@ -19,7 +20,9 @@ with app.app_context():
         modules.entitle(tenant, "example_notes")
     modules.activate(a, "example_notes")
     db.session.commit()
-client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False  # the JSON post carries no form token
+    client = app.test_client()
+    login_as(client, (a, "integration_officer"), (b, "integration_officer"))
 result = {
     "modules": [m.id for m in app.extensions["plugins"].modules],
     "post_a": client.post("/grenchen/notes/", json={"text": "hello"}).status_code,

@@ -7,12 +7,29 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.access import Membership, RoleGrant
+from core.api import ApiToken
 from core.audit import AuditEvent
+from core.auth import User
+from core.clock import utcnow
+from core.db import db
 from core.modules import ModuleActivation
 from core.provisioning import TenantSetting
 from core.tenancy import TenantMunicipality
 
+
+def _user() -> int:
+    user = User(issuer="https://idp.example", subject=f"sample-{utcnow().timestamp()}", name="Sample")
+    db.session.add(user)
+    db.session.flush()
+    return user.id
+
+
 SAMPLES = {
+    ApiToken: lambda: ApiToken(name="sample", secret_hash="0" * 64, scopes=["core:read"], created_by="test",
+                               expires_at=utcnow()),
+    Membership: lambda: Membership(user_id=_user(), role="read_only", granted_by="test"),
+    RoleGrant: lambda: RoleGrant(role="read_only", permission="core.audit.read", granted=True),
     AuditEvent: lambda: AuditEvent(actor="test", action="test.sample", detail={}),
     ModuleActivation: lambda: ModuleActivation(module_id="sample", state="entitled", changed_by="test"),
     TenantMunicipality: lambda: TenantMunicipality(bfs_number=2601, valid_from=date(2030, 1, 1)),

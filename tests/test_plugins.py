@@ -15,18 +15,19 @@ from flask import Blueprint
 import plugins.fordern
 import plugins.informieren
 from core import create_app, hookspecs, modules, provisioning
+from core.access import requires
 from core.db import db
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, Permission, PluginError, Setting, UpgradeStep
 from core.tenancy import tenant_scope
-from tests.conftest import REPO, clear_database, make_tenant
+from tests.conftest import REPO, clear_database, login_as, make_app, make_tenant
 
 
 def make_plugin(id_="recorder", **manifest):
     """A plugin module built in the test: records its install and upgrade calls in a tenant setting."""
     plugin = types.ModuleType(id_)
     blueprint = Blueprint(id_, __name__)
-    blueprint.add_url_rule("/", "index", lambda: "recorder page")
+    blueprint.add_url_rule("/", "index", requires(f"{id_}.read")(lambda: "recorder page"))
     plugin.manifest = Manifest(
         **{
             "id": id_,
@@ -34,6 +35,7 @@ def make_plugin(id_="recorder", **manifest):
             "version": "1.2",
             "blueprint": blueprint,
             "settings": (Setting(f"{id_}.log", ""),),
+            "permissions": (Permission(f"{id_}.read", "read", ("integration_officer",)),),
             **manifest,
         }
     )
@@ -63,9 +65,7 @@ def plugin_app(app, database_url):
             UpgradeStep("1.2", lambda tenant: plugin.log(tenant, "1.2;")),
         )
     )
-    test_app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, plugins=[plugins.informieren, plugin]
-    )
+    test_app = make_app(plugins=[plugins.informieren, plugin], SQLALCHEMY_DATABASE_URI=database_url)
     with test_app.app_context():
         yield test_app, plugin
         db.session.rollback()
@@ -114,6 +114,7 @@ def test_tenant_hooks_reach_only_active_modules(plugin_app):
     assert [("Recorder", "42")] in modules.tenant_hooks(on).tenant_home_items(tenant=on)
     assert [("Recorder", "42")] not in modules.tenant_hooks(off).tenant_home_items(tenant=off)
     client = app.test_client()
+    login_as(client, (on, "integration_officer"), (off, "integration_officer"))
     assert "Recorder" in client.get("/grenchen/").text
     assert "Recorder" not in client.get("/balsthal/").text
     assert client.get("/grenchen/recorder/").text == "recorder page"
@@ -138,7 +139,7 @@ def test_an_unknown_hook_stops_the_start():
 
 def test_duplicate_permission_ids_stop_the_start():
     first = make_plugin("first", permissions=(Permission("shared.read", "x"),))
-    second = make_plugin("second", permissions=(Permission("shared.read", "y"),))
+    second = make_plugin("second", permissions=(Permission("shared.read", "y"), Permission("second.read", "z")))
     with pytest.raises(PluginError, match=r"permission 'shared\.read' declared by both 'first' and 'second'"):
         _start(first, second)
 

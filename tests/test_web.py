@@ -9,7 +9,7 @@ import pytest
 
 from core import clock, create_app, modules, provisioning
 from core.db import db
-from tests.conftest import make_tenant
+from tests.conftest import login_as, make_app, make_tenant
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def tenants(ctx):
 
 
 def test_tenant_home_shows_its_communes_and_module_states(client, tenants):
+    login_as(client, (tenants[1], "integration_officer"))
     page = client.get("/grenchen/")
     assert page.status_code == 200
     assert "Grenchen (2546)" in page.text
@@ -34,6 +35,8 @@ def test_tenant_home_shows_its_communes_and_module_states(client, tenants):
 
 
 def test_module_pages_answer_404_where_the_module_is_not_active(client, tenants):
+    canton, grenchen, balsthal = tenants
+    login_as(client, (grenchen, "integration_officer"), (balsthal, "integration_officer"), (canton, "canton_admin"))
     assert client.get("/grenchen/informieren/").status_code == 200
     assert client.get("/balsthal/informieren/").status_code == 404  # entitled only
     assert client.get("/balsthal/fordern/").status_code == 404  # not even entitled
@@ -42,6 +45,7 @@ def test_module_pages_answer_404_where_the_module_is_not_active(client, tenants)
 
 
 def test_unknown_and_archived_tenants_answer_404(client, tenants):
+    login_as(client, (tenants[2], "integration_officer"))
     assert client.get("/nowhere/").status_code == 404
     provisioning.archive_tenant(tenants[2])
     db.session.commit()
@@ -51,6 +55,7 @@ def test_unknown_and_archived_tenants_answer_404(client, tenants):
 
 def test_suspended_module_answers_404_and_returns(client, tenants):
     grenchen = tenants[1]
+    login_as(client, (grenchen, "integration_officer"))
     modules.suspend(grenchen, "fordern")
     db.session.commit()
     assert client.get("/grenchen/fordern/").status_code == 404
@@ -61,6 +66,7 @@ def test_suspended_module_answers_404_and_returns(client, tenants):
 
 def test_a_scheduled_module_opens_on_its_date_without_anyone_clicking(client, tenants, monkeypatch):
     balsthal = tenants[2]
+    login_as(client, (balsthal, "residents_services"))
     start = date(2027, 3, 1)
     monkeypatch.setattr(clock, "today", lambda: start - timedelta(days=1))
     modules.activate(balsthal, "informieren", start)
@@ -74,6 +80,8 @@ def test_a_scheduled_module_opens_on_its_date_without_anyone_clicking(client, te
 
 
 def test_only_the_canton_sees_the_tenant_list(client, tenants):
+    canton, grenchen, _balsthal = tenants
+    login_as(client, (canton, "canton_office"), (grenchen, "tenant_admin"))
     page = client.get("/kanton/mandanten")
     assert page.status_code == 200
     assert "Grenchen" in page.text and "Balsthal" in page.text and "freigegeben" in page.text
@@ -97,6 +105,7 @@ def test_health_fails_when_redis_is_unreachable(app, database_url):
 
 
 def test_language_choice_is_kept_and_redirects_stay_on_site(client, tenants):
+    login_as(client, (tenants[1], "read_only"))
     response = client.get("/language/fr?next=/grenchen/")
     assert response.status_code == 302 and response.headers["Location"] == "/grenchen/"
     assert 'lang="fr"' in client.get("/grenchen/").text
@@ -107,8 +116,10 @@ def test_language_choice_is_kept_and_redirects_stay_on_site(client, tenants):
 
 def test_a_tenant_on_its_own_host_name(app, database_url, tenants):
     hosts = {"integration.grenchen.ch": "grenchen"}
-    hosted = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TENANT_HOSTS": hosts})
+    hosted = make_app(SQLALCHEMY_DATABASE_URI=database_url, TENANT_HOSTS=hosts)
     client = hosted.test_client()
+    with hosted.app_context():
+        login_as(client, (tenants[1], "integration_officer"), base_url="https://integration.grenchen.ch")
     page = client.get("/", base_url="https://integration.grenchen.ch")
     assert page.status_code == 200 and "Grenchen (2546)" in page.text
     assert client.get("/informieren/", base_url="https://integration.grenchen.ch").status_code == 200

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from core.access import Role, requires
 from core.plugins import Manifest, MenuEntry, Permission
 from core.web import module_start_page
 
@@ -12,14 +13,19 @@ manifest = Manifest(
     id="foerdern",
     title=_l("Fördern"),
     version="0.1.0",
-    description=_l("Integrationsangebote bereitstellen und Bedürfnisse kennen."),
+    description=_l("Integrationsangebote bereitstellen und die Bedürfnisse der Migrantinnen und Migranten kennen."),
     position=20,
     requires=(),
     permissions=(
-        Permission("foerdern.offers.edit", _l("Integrationsangebote bearbeiten")),
+        Permission(
+            "foerdern.offers.read",
+            _l("Integrationsangebote und Bedürfnisse einsehen"),
+            (Role.INTEGRATION_OFFICER, Role.RESIDENTS_SERVICES, Role.TENANT_ADMIN, Role.READ_ONLY),
+        ),
+        Permission("foerdern.offers.edit", _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER,)),
     ),
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Fördern"), "foerdern.index"),),
+    menu=(MenuEntry(_l("Fördern"), "foerdern.index", "foerdern.offers.read"),),
 )
 
-blueprint.add_url_rule("/", "index", module_start_page(manifest))
+blueprint.add_url_rule("/", "index", requires("foerdern.offers.read")(module_start_page(manifest)))

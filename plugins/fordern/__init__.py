@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from core.access import Role, requires
 from core.plugins import Manifest, MenuEntry, Permission
 from core.web import module_start_page
 
@@ -16,11 +17,13 @@ manifest = Manifest(
     position=30,
     requires=("informieren",),
     permissions=(
-        Permission("fordern.cases.read", _l("Fälle einsehen (besonders schützenswerte Daten)")),
-        Permission("fordern.cases.edit", _l("Fälle bearbeiten")),
+        Permission(
+            "fordern.cases.read", _l("Fälle einsehen (besonders schützenswerte Daten)"), (Role.INTEGRATION_OFFICER,)
+        ),
+        Permission("fordern.cases.edit", _l("Fälle bearbeiten"), (Role.INTEGRATION_OFFICER,)),
     ),
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Fordern"), "fordern.index"),),
+    menu=(MenuEntry(_l("Fordern"), "fordern.index", "fordern.cases.read"),),
 )
 
-blueprint.add_url_rule("/", "index", module_start_page(manifest))
+blueprint.add_url_rule("/", "index", requires("fordern.cases.read")(module_start_page(manifest)))

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from core.access import Role, requires
 from core.plugins import Manifest, MenuEntry, Permission
 from core.web import module_start_page
 
@@ -12,15 +13,25 @@ manifest = Manifest(
     id="informieren",
     title=_l("Informieren"),
     version="0.1.0",
-    description=_l("Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und erstinformieren."),
+    description=_l(
+        "Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und ihnen die Erstinformation geben."
+    ),
     position=10,
     requires=(),
     permissions=(
-        Permission("informieren.newcomers.read", _l("Neuzuzüger einsehen")),
-        Permission("informieren.newcomers.edit", _l("Neuzuzüger erfassen und bearbeiten")),
+        Permission(
+            "informieren.newcomers.read",
+            _l("Neuzuzügerinnen und Neuzuzüger einsehen"),
+            (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN, Role.READ_ONLY),
+        ),
+        Permission(
+            "informieren.newcomers.edit",
+            _l("Neuzuzügerinnen und Neuzuzüger erfassen und bearbeiten"),
+            (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER),
+        ),
     ),
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Informieren"), "informieren.index"),),
+    menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
 )
 
-blueprint.add_url_rule("/", "index", module_start_page(manifest))
+blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(module_start_page(manifest)))

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from core.access import Role, requires
 from core.plugins import Manifest, MenuEntry, Permission
 from core.web import module_start_page
 
@@ -16,10 +17,19 @@ manifest = Manifest(
     position=40,
     requires=(),
     permissions=(
-        Permission("subventionen.claims.edit", _l("Abrechnungen erstellen und einreichen")),
+        Permission(
+            "subventionen.claims.read",
+            _l("Abrechnungen einsehen"),
+            (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN, Role.CANTON_OFFICE, Role.READ_ONLY),
+        ),
+        Permission(
+            "subventionen.claims.edit",
+            _l("Abrechnungen erstellen und einreichen"),
+            (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN),
+        ),
     ),
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Subventionen"), "subventionen.index"),),
+    menu=(MenuEntry(_l("Subventionen"), "subventionen.index", "subventionen.claims.read"),),
 )
 
-blueprint.add_url_rule("/", "index", module_start_page(manifest))
+blueprint.add_url_rule("/", "index", requires("subventionen.claims.read")(module_start_page(manifest)))

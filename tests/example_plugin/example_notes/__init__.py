@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.access import requires
 from core.db import TenantScoped, db, uuid_pk
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, Permission
@@ -23,11 +24,13 @@ blueprint = Blueprint("example_notes", __name__)
 
 
 @blueprint.get("/")
+@requires("example_notes.read")
 def index():
     return jsonify(sorted(note.text for note in db.session.scalars(sa.select(Note))))
 
 
 @blueprint.post("/")
+@requires("example_notes.write")
 def add():
     db.session.add(Note(text=request.get_json()["text"]))
     db.session.commit()
@@ -38,7 +41,10 @@ manifest = Manifest(
     id="example_notes",
     title="Notes",
     version="1.0.0",
-    permissions=(Permission("example_notes.write", "Write notes"),),
+    permissions=(
+        Permission("example_notes.read", "Read notes", ("integration_officer", "read_only")),
+        Permission("example_notes.write", "Write notes", ("integration_officer",)),
+    ),
     blueprint=blueprint,
     url_prefix="/notes",
     alembic_branch="example_notes",

@@ -1,0 +1,245 @@
+"""Administration in a tenant: members and their roles, role permissions, the audit log, API tokens."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core import api, audit
+from core.access import ROLE_LABELS, Membership, can, declared_permissions, requires, role_permissions, roles_for
+from core.auth import User
+from core.clock import ZURICH
+from core.db import db
+from core.errors import UserError
+from core.tenancy import Tenant, canton_scope, get_tenant, tenant_scope
+
+admin = Blueprint("admin", __name__, url_prefix="/<tenant>")
+
+
+def _target_tenant() -> Tenant:
+    """The tenant administered: the current one, or (for the canton) the one named in ``mandant``."""
+    slug = request.args.get("mandant")
+    if not slug or slug == g.tenant.slug:
+        return g.tenant
+    if not (g.tenant.is_canton and can("core.tenants.manage")):
+        abort(404)
+    try:
+        return get_tenant(slug)
+    except UserError:
+        abort(404)
+
+
+# -- members -----------------------------------------------------------------------------
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(_l("E-Mail"), validators=[DataRequired(), Email()])
+    role = SelectField(_l("Rolle"), validators=[DataRequired()])
+
+
+def _role_choices(tenant):
+    return [(role.value, str(ROLE_LABELS[role])) for role in roles_for(tenant)]
+
+
+@admin.route("/mitglieder", methods=["GET", "POST"])
+@requires("core.members.manage")
+def members():
+    tenant = _target_tenant()
+    form = MemberForm()
+    form.role.choices = _role_choices(tenant)
+    if form.validate_on_submit():
+        users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email) == form.email.data.lower())).all()
+        if len(users) != 1:
+            form.email.errors.append(
+                _("Niemand mit dieser Adresse hat sich bisher angemeldet.")
+                if not users
+                else _("Mehrere Personen haben diese Adresse; bitte wenden Sie sich an den Kanton.")
+            )
+        else:
+            add_member(tenant, users[0], form.role.data)
+            db.session.commit()
+            flash(_("%(name)s ist jetzt Mitglied.", name=users[0].name))
+            return redirect(request.full_path.rstrip("?"))
+    return render_template("admin/members.html", target=tenant, form=form, rows=_member_rows(tenant))
+
+
+@admin.post("/mitglieder/<int:user_id>/<role>/entfernen")
+@requires("core.members.manage")
+def remove_member(user_id, role):
+    tenant = _target_tenant()
+    with tenant_scope(tenant):
+        membership = db.session.get(Membership, (tenant.id, user_id, role))
+        if membership is None:
+            abort(404)
+        db.session.delete(membership)
+        audit.record("membership.remove", object_type="user", object_id=user_id, detail={"role": role})
+    db.session.commit()
+    flash(_("Die Rolle wurde entzogen."))
+    return redirect(url_for("admin.members", mandant=request.args.get("mandant")))
+
+
+def add_member(tenant: Tenant, user: User, role: str) -> None:
+    if role not in roles_for(tenant):
+        raise UserError(_("Diese Rolle gibt es in diesem Mandanten nicht."))
+    with tenant_scope(tenant):
+        if db.session.get(Membership, (tenant.id, user.id, role)) is None:
+            db.session.add(Membership(user_id=user.id, role=role, granted_by=audit.current_actor()))
+            audit.record("membership.add", object_type="user", object_id=user.id, detail={"role": role})
+
+
+def _member_rows(tenant):
+    with tenant_scope(tenant):
+        return db.session.execute(
+            sa.select(Membership, User).join(User, User.id == Membership.user_id).order_by(User.name, Membership.role)
+        ).all()
+
+
+# -- role permissions --------------------------------------------------------------------------
+
+
+@admin.route("/rollen", methods=["GET", "POST"])
+@requires("core.members.manage")
+def roles():
+    from core.access import set_grant
+
+    tenant = _target_tenant()
+    roles_ = roles_for(tenant)
+    permissions = declared_permissions(tenant)
+    current = role_permissions(tenant)
+    if request.method == "POST":  # CSRFProtect has checked the token
+        for role in roles_:
+            for permission in permissions:
+                wanted = f"{role}:{permission}" in request.form
+                if wanted != (permission in current[role]):
+                    set_grant(tenant, role, permission, wanted)
+        db.session.commit()
+        flash(_("Die Berechtigungen sind gespeichert."))
+        return redirect(request.full_path.rstrip("?"))
+    return render_template(
+        "admin/roles.html", target=tenant, roles=roles_, labels=ROLE_LABELS, permissions=permissions,
+        current=current,
+    )
+
+
+# -- audit log -----------------------------------------------------------------------------------
+
+
+class AuditFilter(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = StringField(_l("Aktion"), validators=[Optional()])
+    actor = StringField(_l("Wer"), validators=[Optional()])
+    since = DateField(_l("Von"), validators=[Optional()])
+    until = DateField(_l("Bis"), validators=[Optional()])
+    mandant = StringField(_l("Mandant"), validators=[Optional()])
+
+
+PAGE_SIZE = 100
+
+
+def _audit_query(form: AuditFilter):
+    query = sa.select(audit.AuditEvent, Tenant.slug).join(Tenant, Tenant.id == audit.AuditEvent.tenant_id)
+    if form.action.data:
+        query = query.where(audit.AuditEvent.action.startswith(form.action.data.strip()))
+    if form.actor.data:
+        query = query.where(audit.AuditEvent.actor == form.actor.data.strip())
+    if form.since.data:
+        query = query.where(audit.AuditEvent.occurred_at >= _swiss_midnight(form.since.data))
+    if form.until.data:
+        query = query.where(audit.AuditEvent.occurred_at < _swiss_midnight(form.until.data + timedelta(days=1)))
+    if form.mandant.data:
+        query = query.where(Tenant.slug == form.mandant.data.strip())
+    return query.order_by(audit.AuditEvent.occurred_at.desc())
+
+
+def _swiss_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=ZURICH)
+
+
+def _audit_rows(form: AuditFilter, limit: int | None, offset: int = 0):
+    query = _audit_query(form).offset(offset)
+    if limit:
+        query = query.limit(limit)
+    if g.tenant.is_canton and can("core.canton.read"):
+        with canton_scope("audit log"):
+            rows = db.session.execute(query).all()
+            db.session.commit()
+        return rows
+    return db.session.execute(query).all()
+
+
+@admin.get("/protokoll")
+@requires("core.audit.read")
+def audit_log():
+    form = AuditFilter(request.args)
+    page = max(request.args.get("seite", 1, type=int), 1)
+    rows = _audit_rows(form, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) if form.validate() else []
+    return render_template(
+        "admin/audit.html", form=form, rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE
+    )
+
+
+@admin.get("/protokoll.csv")
+@requires("core.audit.read")
+def audit_csv():
+    form = AuditFilter(request.args)
+    if not form.validate():
+        abort(400)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["occurred_at", "tenant", "actor", "action", "object_type", "object_id", "detail"])
+    for event, slug in _audit_rows(form, None):
+        writer.writerow([event.occurred_at.isoformat(), slug, event.actor, event.action, event.object_type or "",
+                         event.object_id or "", event.detail])
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # a BOM, so that Excel reads UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="protokoll-{g.tenant.slug}.csv"'},
+    )
+
+
+# -- API tokens ----------------------------------------------------------------------------------------
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    scopes = MultiCheckboxField(_l("Berechtigungen"), validators=[DataRequired()])
+    days = IntegerField(_l("Gültig (Tage)"), default=365, validators=[DataRequired(), NumberRange(1, 730)])
+
+
+@admin.route("/api-tokens", methods=["GET", "POST"])
+@requires("core.tokens.manage")
+def tokens():
+    form = TokenForm()
+    form.scopes.choices = [(scope, scope) for scope in sorted(api.declared_scopes())]
+    created = None
+    if form.validate_on_submit():
+        _row, created = api.issue_token(g.tenant, form.name.data, form.scopes.data, form.days.data)
+        db.session.commit()
+    return render_template("admin/tokens.html", form=form, tokens=api.list_tokens(g.tenant), created=created)
+
+
+@admin.post("/api-tokens/<token_id>/widerrufen")
+@requires("core.tokens.manage")
+def revoke(token_id):
+    api.revoke_token(g.tenant, token_id)
+    db.session.commit()
+    flash(_("Das Token ist widerrufen."))
+    return redirect(url_for("admin.tokens"))
+

@@ -1,0 +1,380 @@
+"""Staff login: OpenID Connect (authlib), the development login, sessions and their timeouts.
+
+Users are keyed by (issuer, subject), never by e-mail; name and e-mail are
+refreshed at every login.  Memberships may be derived from a ``groups`` claim:
+``OIDC_GROUP_ROLES`` maps a group to ``tenant-slug:role`` for the canton's
+provider, and a tenant with its own provider maps groups to roles in its
+setting ``core.oidc_group_roles``.  Such memberships (source ``claim``) follow
+the claim at every login; memberships granted by hand stay.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from joserfc.errors import JoseError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import audit, provisioning
+from core.access import Membership, authenticated, public, roles_for
+from core.clock import utcnow
+from core.db import UTCDateTime, db
+from core.errors import NotFound
+from core.tenancy import Tenant, TenantState, canton_tenant, get_tenant, tenant_scope
+
+auth = Blueprint("auth", __name__, url_prefix="/auth")
+DEV_ISSUER = "dev"
+
+
+class User(db.Model):
+    """A person who logs in; one person may work for several tenants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(sa.String(300))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+
+# -- providers -----------------------------------------------------------------------
+
+
+def _oauth() -> OAuth:
+    return current_app.extensions["authlib.integrations.flask_client"]
+
+
+def _register(name: str, issuer: str, client_id: str, client_secret: str):
+    oauth = _oauth()
+    if oauth.create_client(name) is None:
+        oauth.register(
+            name,
+            client_id=client_id,
+            client_secret=client_secret,
+            server_metadata_url=f"{issuer.rstrip('/')}/.well-known/openid-configuration",
+            client_kwargs={"scope": "openid email profile groups", "code_challenge_method": "S256"},
+        )
+    return oauth.create_client(name)
+
+
+def provider_for(tenant: Tenant | None):
+    """The tenant's own provider if it has one, else the canton's; ``(name, client)`` or None."""
+    if tenant is not None:
+        issuer = provisioning.get_setting(tenant, "core.oidc_issuer")
+        if issuer:
+            name = f"tenant-{tenant.slug}"
+            client = _register(
+                name,
+                issuer,
+                provisioning.get_setting(tenant, "core.oidc_client_id"),
+                provisioning.get_setting(tenant, "core.oidc_client_secret"),
+            )
+            return name, client
+    config = current_app.config
+    if config["OIDC_ISSUER"]:
+        return "canton", _register(
+            "canton", config["OIDC_ISSUER"], config["OIDC_CLIENT_ID"], config["OIDC_CLIENT_SECRET"]
+        )
+    return None
+
+
+def verified_claims(client, token: dict, nonce: str) -> dict:
+    """The ID token's claims once its signature, issuer, audience, expiry and nonce are checked."""
+    claims = client.parse_id_token(token, nonce=nonce, leeway=current_app.config["OIDC_LEEWAY_SECONDS"])
+    if not claims.get("sub"):
+        raise JoseError("the ID token names no subject")
+    return dict(claims)
+
+
+# -- sessions -------------------------------------------------------------------------
+
+
+def start_session(user: User, *, provider: str, id_token: str | None = None) -> None:
+    session.clear()  # a new session id for a new login: no fixation
+    session.permanent = True
+    now = int(time.time())
+    session.update(user_id=user.id, login_at=now, seen_at=now, provider=provider)
+    if id_token:
+        session["id_token"] = id_token
+
+
+def _load_user() -> None:
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    now = int(time.time())
+    config = current_app.config
+    idle = now - session.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
+    too_old = now - session.get("login_at", 0) > config["SESSION_MAX_HOURS"] * 3600
+    user = db.session.get(User, user_id)
+    if idle or too_old or user is None:
+        session.clear()
+        if idle or too_old:
+            flash(_("Ihre Sitzung ist abgelaufen; bitte melden Sie sich wieder an."))
+        return
+    session["seen_at"] = now
+    g.user = user
+    g.actor = f"user:{user.id}"
+
+
+# -- memberships from claims -----------------------------------------------------------
+
+
+def _claimed_roles(provider: str, claims: dict) -> dict[str, set[str]]:
+    """{tenant slug: roles} the provider's groups claim grants."""
+    groups = claims.get("groups") or []
+    if isinstance(groups, str):
+        groups = [groups]
+    wanted: dict[str, set[str]] = {}
+    if provider == "canton":
+        mapping = current_app.config["OIDC_GROUP_ROLES"]
+        for slug_role in (mapping[group] for group in groups if group in mapping):
+            slug, _sep, role = slug_role.partition(":")
+            wanted.setdefault(slug, set()).add(role)
+        scope = {slug_role.partition(":")[0] for slug_role in mapping.values()}
+    else:
+        slug = provider.removeprefix("tenant-")
+        mapping = provisioning.get_setting(get_tenant(slug), "core.oidc_group_roles")
+        wanted[slug] = {mapping[group] for group in groups if group in mapping}
+        scope = {slug}
+    return {slug: wanted.get(slug, set()) for slug in scope}
+
+
+def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
+    for slug, roles in _claimed_roles(provider, claims).items():
+        try:
+            tenant = get_tenant(slug)
+        except NotFound:
+            continue
+        roles &= set(roles_for(tenant))
+        with tenant_scope(tenant):
+            current = {
+                m.role: m
+                for m in db.session.scalars(
+                    sa.select(Membership).where(Membership.user_id == user.id, Membership.source == "claim")
+                )
+            }
+            for role in set(current) - roles:
+                db.session.delete(current[role])
+                audit.record(
+                    "membership.remove", object_type="user", object_id=user.id, detail={"role": role, "source": "claim"}
+                )
+            for role in roles - set(current):
+                if db.session.get(Membership, (tenant.id, user.id, role)) is None:
+                    db.session.add(Membership(user_id=user.id, role=role, source="claim", granted_by="claim"))
+                    audit.record(
+                        "membership.add",
+                        object_type="user",
+                        object_id=user.id,
+                        detail={"role": role, "source": "claim"},
+                    )
+
+
+def user_tenants(user: User) -> list[Tenant]:
+    """The active tenants in which ``user`` holds a role."""
+    tenants = db.session.scalars(sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.name))
+    result = []
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            if db.session.scalar(sa.select(Membership.role).where(Membership.user_id == user.id).limit(1)):
+                result.append(tenant)
+    return result
+
+
+# -- audit and throttling of logins ----------------------------------------------------
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _record_platform(action: str, **kwargs) -> None:
+    """Login events belong to the platform: they are kept in the canton's tenant."""
+    try:
+        canton = canton_tenant()
+    except NotFound:
+        return
+    with tenant_scope(canton):
+        audit.record(action, **kwargs)
+
+
+def throttled() -> bool:
+    limit, minutes = current_app.config["LOGIN_THROTTLE"]
+    try:
+        canton = canton_tenant()
+    except NotFound:
+        return False
+    since = utcnow() - timedelta(minutes=minutes)
+    with tenant_scope(canton):
+        failures = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(audit.AuditEvent)
+            .where(
+                audit.AuditEvent.action == "auth.login_failed",
+                audit.AuditEvent.object_id == _client_ip(),
+                audit.AuditEvent.occurred_at >= since,
+            )
+        )
+    return failures >= limit
+
+
+def _refuse_if_throttled() -> None:
+    if throttled():
+        abort(429)
+
+
+def login_failed(reason: str):
+    db.session.rollback()
+    _record_platform("auth.login_failed", object_type="client", object_id=_client_ip(), detail={"reason": reason})
+    db.session.commit()
+    return render_template("auth/failed.html"), 400
+
+
+def complete_login(user: User, provider: str, id_token: str | None = None):
+    """Open the session and send the user on: to ``next``, their only tenant, or the tenant choice."""
+    user.last_login_at = utcnow()
+    _record_platform("auth.login", object_type="user", object_id=user.id, detail={"provider": provider})
+    db.session.commit()
+    target = session.get("login_next")
+    start_session(user, provider=provider, id_token=id_token)
+    return redirect(_safe_next(target) or url_for("auth.choose"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+# -- views ---------------------------------------------------------------------------------
+
+
+@auth.get("/login")
+@public
+def login():
+    _refuse_if_throttled()
+    slug = request.args.get("tenant")
+    tenant = None
+    if slug:
+        try:
+            tenant = get_tenant(slug)
+        except NotFound:
+            tenant = None
+    found = provider_for(tenant)
+    if found is None:
+        if current_app.extensions.get("dev_login"):
+            return redirect(url_for("dev_login.choose", next=request.args.get("next")))
+        return render_template("auth/unavailable.html"), 503
+    name, client = found
+    session["login_next"] = _safe_next(request.args.get("next"))
+    session["login_provider"] = name
+    return client.authorize_redirect(url_for("auth.callback", _external=True))
+
+
+@auth.get("/callback")
+@public
+def callback():
+    _refuse_if_throttled()
+    name = session.get("login_provider")
+    if request.args.get("error"):
+        return login_failed(f"provider: {request.args['error']}")
+    if name is None:
+        return login_failed("no login in progress")
+    client = _oauth().create_client(name)
+    if client is None:
+        return login_failed("unknown provider")
+    try:
+        token = client.authorize_access_token(leeway=current_app.config["OIDC_LEEWAY_SECONDS"])
+        claims = token.get("userinfo") or {}
+        if not claims.get("sub"):
+            raise JoseError("no subject")
+    except (OAuthError, JoseError, ValueError) as error:
+        return login_failed(f"{type(error).__name__}: {error}")
+    except Exception as error:  # the provider unreachable or answering nonsense
+        current_app.logger.warning("login failed: %r", error)
+        return login_failed(f"{type(error).__name__}")
+    issuer = claims.get("iss") or client.load_server_metadata()["issuer"]
+    user = db.session.scalar(sa.select(User).where(User.issuer == issuer, User.subject == claims["sub"]))
+    if user is None:
+        user = User(issuer=issuer, subject=claims["sub"])
+        db.session.add(user)
+    user.name = claims.get("name") or user.name or claims.get("email", "")
+    user.email = claims.get("email") or user.email
+    db.session.flush()
+    sync_claimed_memberships(user, name, claims)
+    return complete_login(user, name, token.get("id_token"))
+
+
+@auth.get("/choose")
+@authenticated
+def choose():
+    tenants = user_tenants(g.user)
+    if len(tenants) == 1:
+        return redirect(url_for("shell.tenant_home", tenant=tenants[0].slug))
+    return render_template("auth/choose.html", tenants=tenants), 200 if tenants else 403
+
+
+@auth.post("/logout")
+@public
+def logout():
+    """End the session here and, where the provider offers it, there too (RP-initiated logout)."""
+    provider, id_token = session.get("provider"), session.get("id_token")
+    if g.get("user"):
+        _record_platform("auth.logout", object_type="user", object_id=g.user.id)
+        db.session.commit()
+    session.clear()
+    home = url_for("shell.index", _external=True)
+    client = _oauth().create_client(provider) if provider and provider != DEV_ISSUER else None
+    if client is not None and client.load_server_metadata().get("end_session_endpoint"):
+        url = client.create_logout_url(
+            post_logout_redirect_uri=home, id_token_hint=id_token, client_id=client.client_id
+        )
+        return redirect(url["url"])
+    return redirect(home)
+
+
+# -- development login (never with a provider, never outside development mode) ----------
+
+dev_login = Blueprint("dev_login", __name__, url_prefix="/auth/dev-login")
+
+
+@dev_login.route("/", methods=["GET", "POST"], endpoint="choose")
+@public
+def choose_dev_user():
+    _refuse_if_throttled()
+    if request.method == "POST":
+        user = db.session.scalar(
+            sa.select(User).where(User.issuer == DEV_ISSUER, User.id == request.form.get("user_id", type=int))
+        )
+        if user is None:
+            return login_failed("unknown development user")
+        session["login_next"] = _safe_next(request.args.get("next"))
+        return complete_login(user, DEV_ISSUER)
+    users = db.session.scalars(sa.select(User).where(User.issuer == DEV_ISSUER).order_by(User.name)).all()
+    return render_template("auth/dev_login.html", users=users)
+
+
+def dev_login_allowed(app) -> bool:
+    """Only in development mode and only without a provider: it powers ``make run``."""
+    return bool(app.debug and not app.config["OIDC_ISSUER"])
+
+
+def init_app(app) -> None:
+    OAuth(app)
+    app.register_blueprint(auth)
+    if dev_login_allowed(app):
+        app.register_blueprint(dev_login)
+        app.extensions["dev_login"] = True
+    app.before_request(_load_user)
+    app.context_processor(lambda: {"current_user": g.get("user")})

@@ -1,0 +1,35 @@
+"""Demo people for the development login (``make run``): one per typical role."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core import admin
+from core.auth import DEV_ISSUER, User
+from core.db import db
+from core.tenancy import get_tenant
+
+PEOPLE = [
+    ("kathrin", "Kathrin Kaufmann", "kathrin.kaufmann@so.example", [("kanton", "canton_admin")]),
+    ("fabio", "Fabio Bernasconi", "fabio.bernasconi@so.example", [("kanton", "canton_office")]),
+    ("greta", "Greta Gerber", "greta.gerber@grenchen.example",
+     [("grenchen", "integration_officer"), ("grenchen", "tenant_admin")]),
+    ("eduard", "Eduard Emmenegger", "eduard.emmenegger@grenchen.example", [("grenchen", "residents_services")]),
+    ("regula", "Regula Rüfenacht", "regula.ruefenacht@buchegg.example",
+     [("buchegg-lueterkofen", "integration_officer"), ("balsthal", "integration_officer")]),
+]
+
+
+def load_users() -> list[str]:
+    """Create the demo people and their roles (idempotent); returns what changed."""
+    changes = []
+    for subject, name, email, memberships in PEOPLE:
+        user = db.session.scalar(sa.select(User).where(User.issuer == DEV_ISSUER, User.subject == subject))
+        if user is None:
+            user = User(issuer=DEV_ISSUER, subject=subject, name=name, email=email)
+            db.session.add(user)
+            db.session.flush()
+            changes.append(f"+ {name}")
+        for slug, role in memberships:
+            admin.add_member(get_tenant(slug), user, role)
+    return changes

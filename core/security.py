@@ -1,0 +1,48 @@
+"""Request security: CSRF on every form, cookie flags, security headers with a strict CSP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+
+def _origin(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _content_security_policy() -> str:
+    # Logging out posts a form that the provider's end-session page answers: allow its origin.
+    form_targets = " ".join(filter(None, ["'self'", _origin(current_app.config["OIDC_ISSUER"])]))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_targets}"
+    )
+
+
+def _headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", _content_security_policy())
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app) -> None:
+    if app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = False  # `make run` serves plain http on 127.0.0.1
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",  # Lax: the provider's redirect back must carry the session
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+    )
+    csrf.init_app(app)
+    app.after_request(_headers)
