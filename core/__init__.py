@@ -54,6 +54,14 @@ def _configure_connections(app: Flask) -> None:
         @event.listens_for(engine, "connect")
         def _sqlite_foreign_keys(dbapi_connection, record):
             dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    if engine.dialect.name == "postgresql":
+        from core import db
+
+        event.listen(engine, "before_cursor_execute", db.send_rls_settings)
+        event.listen(engine, "after_cursor_execute", db.sync_rls_pipeline)
+        event.listen(engine, "handle_error", db.close_rls_pipeline)
+        event.listen(engine, "commit", db.drop_pending_rls_settings)
+        event.listen(engine, "rollback", db.drop_pending_rls_settings)
     role = app.config["DATABASE_ROLE"]
     if engine.dialect.name == "postgresql" and role:
         @event.listens_for(engine, "connect")

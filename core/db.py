@@ -146,41 +146,111 @@ def _touches_tenant_tables(state) -> bool:
     return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
 
 
+# One criterion for every statement, its tenant a parameter: built once, compiled once (see bench/).
+_TENANT_CRITERIA = with_loader_criteria(
+    TenantScoped, lambda cls: cls.tenant_id == sa.bindparam("scope_tenant_id"), include_aliases=True
+)
+
+
+def _dialect(session: Session) -> str:
+    name = session.info.get("dialect")
+    if name is None:
+        name = session.info["dialect"] = session.get_bind().dialect.name
+    return name
+
+
+def _with_tenant(parameters, tenant_id: int):
+    if isinstance(parameters, list):  # executemany
+        return [{**p, "scope_tenant_id": tenant_id} for p in parameters]
+    return {**(parameters or {}), "scope_tenant_id": tenant_id}
+
+
 @event.listens_for(Session, "do_orm_execute")
-def _apply_tenant_criteria(state) -> None:
-    if state.is_column_load or state.is_relationship_load:
-        return  # rows already loaded under the scope
+def _apply_tenant_scope(state) -> None:
     scope = current_scope()
-    if state.session.get_bind().dialect.name == "postgresql":
+    if _dialect(state.session) == "postgresql":
         _apply_rls_settings(state.session, scope)
+    if state.is_column_load or state.is_relationship_load:
+        # Loads of rows already found: a lazy load carries the criterion of its query.
+        if scope.tenant_id is not None:
+            state.parameters = _with_tenant(state.parameters, scope.tenant_id)
+        return
     if scope.all_tenants or not (state.is_select or state.is_update or state.is_delete):
         return
     if scope.tenant_id is None:
         if _touches_tenant_tables(state):
             raise TenantScopeError("tenant-owned rows queried without a tenant scope")
         return
-    tenant_id = scope.tenant_id
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_TENANT_CRITERIA)
+    state.parameters = _with_tenant(state.parameters, scope.tenant_id)
+
+
+EMPTY_RLS_SCOPE = (None, False)  # what a new transaction starts with: nothing set
+RLS_SETTINGS_SQL = "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)"
 
 
 def _apply_rls_settings(session: Session, scope: Scope) -> None:
-    """Tell PostgreSQL's row-level security the scope, once per transaction and scope."""
+    """Tell PostgreSQL's row-level security the scope, once per transaction and scope.
+
+    The settings travel with the transaction's next statement, in the same round
+    trip (:func:`send_rls_settings`), rather than costing one of their own.
+    """
     wanted = (scope.tenant_id, scope.all_tenants)
-    if session.info.get("rls_scope") == wanted:
+    if session.info.get("rls_scope", EMPTY_RLS_SCOPE) == wanted:
         return
-    session.info["rls_scope"] = wanted
-    session.connection().exec_driver_sql(
-        "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)",
-        ("" if scope.tenant_id is None else str(scope.tenant_id), "on" if scope.all_tenants else "off"),
+    connection = session.connection()
+    connection.info["rls_pending"] = (
+        "" if scope.tenant_id is None else str(scope.tenant_id),
+        "on" if scope.all_tenants else "off",
     )
+    session.info["rls_scope"] = wanted
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_rls_settings(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("rls_scope", None)
+
+
+# -- PostgreSQL: sending the scope in the same round trip as the next statement -------------
+
+
+def send_rls_settings(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Before a statement: queue the pending settings and the statement in one psycopg pipeline."""
+    pending = conn.info.pop("rls_pending", None)
+    if pending is None:
+        return
+    driver = cursor.connection
+    if executemany or context is None:
+        driver.execute(RLS_SETTINGS_SQL, pending)  # a round trip of its own
+        return
+    pipeline = driver.pipeline()
+    pipeline.__enter__()
+    context.rls_pipeline = pipeline
+    driver.execute(RLS_SETTINGS_SQL, pending)
+
+
+def sync_rls_pipeline(conn, cursor, statement, parameters, context, executemany) -> None:
+    """After the statement was queued: send both and wait for their results."""
+    pipeline = getattr(context, "rls_pipeline", None)
+    if pipeline is not None:
+        context.rls_pipeline = None
+        pipeline.__exit__(None, None, None)
+
+
+def close_rls_pipeline(exception_context) -> None:
+    """A statement failed: leave pipeline mode, so the connection can be rolled back."""
+    context = exception_context.execution_context
+    pipeline = getattr(context, "rls_pipeline", None)
+    if pipeline is not None:
+        context.rls_pipeline = None
+        with contextlib.suppress(Exception):
+            pipeline.__exit__(None, None, None)
+
+
+def drop_pending_rls_settings(conn) -> None:
+    """At the end of a transaction: settings never sent must not reach the next one."""
+    conn.info.pop("rls_pending", None)
 
 
 @event.listens_for(Session, "transient_to_pending")
@@ -196,7 +266,7 @@ def _stamp_tenant(session, obj) -> None:
 @event.listens_for(Session, "before_flush")
 def _check_flush(session, flush_context, instances) -> None:
     scope = current_scope()
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         _apply_rls_settings(session, scope)
     for obj in session.new:
         if isinstance(obj, TenantScoped) and not scope.all_tenants and obj.tenant_id != scope.tenant_id:

@@ -24,7 +24,7 @@ from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db
 from core.errors import NotFound, UserError
 from core.plugins import Manifest
-from core.tenancy import Tenant, tenant_scope
+from core.tenancy import Tenant, bump_revision, tenant_scope
 
 
 class ModuleState(StrEnum):
@@ -76,6 +76,36 @@ def active_modules(tenant: Tenant, day: date | None = None) -> frozenset[str]:
     """The ids of the modules active in ``tenant`` today (a due scheduled one counts)."""
     day = day or clock.today()
     return frozenset(m for m, row in activations(tenant).items() if row.is_active_on(day))
+
+
+# Per process: the modules active in a tenant, by (tenant, its revision, day).  Every
+# module change bumps the tenant's revision, so an entry is never wrong, only unused.
+_active_cache: dict[tuple[int, int, date], tuple[frozenset[str], bool]] = {}
+
+
+def request_modules(tenant: Tenant) -> frozenset[str]:
+    """The tenant's active modules for a request; applies due scheduled activations first."""
+    day = clock.today()
+    key = (tenant.id, tenant.revision, day)
+    cached = _active_cache.get(key)
+    if cached is None:
+        rows = activations(tenant)
+        due = any(row.state == ModuleState.SCHEDULED and row.is_active_on(day) for row in rows.values())
+        cached = (frozenset(m for m, row in rows.items() if row.is_active_on(day)), due)
+        if len(_active_cache) > 10_000:
+            _active_cache.clear()
+        _active_cache[key] = cached
+    active, due = cached
+    if due:
+        # A scheduled activation takes effect on its date, whoever comes first.
+        with audit.acting_as("system:schedule"):
+            apply_due(tenant, day)
+        db.session.commit()
+    return active
+
+
+def forget_active_modules() -> None:
+    _active_cache.clear()
 
 
 def tenant_hooks(tenant: Tenant):
@@ -200,7 +230,7 @@ def _change(tenant, module_id, row, state, effective_from) -> ModuleActivation:
         row.effective_from = effective_from
         row.changed_by = audit.current_actor()
         row.changed_at = utcnow()
-        tenant.revision += 1
+        bump_revision(tenant)
         audit.record(
             f"module.{state}",
             object_type="module",

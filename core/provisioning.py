@@ -132,7 +132,6 @@ def archive_tenant(tenant: Tenant) -> None:
         return
     tenant.state = TenantState.ARCHIVED
     tenant.archived_at = utcnow()
-    tenant.revision += 1
     with tenant_scope(tenant):
         audit.record("tenant.archive", object_type="tenant", object_id=tenant.slug)
 

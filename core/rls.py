@@ -12,9 +12,10 @@ from __future__ import annotations
 APP_ROLE = "start_integration_app"
 POLICY = "tenant_isolation"
 
+# The settings are read in sub-selects: PostgreSQL evaluates them once per statement, not per row.
 _RULE = (
-    "current_setting('app.all_tenants', true) = 'on'"
-    " OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer"
+    "(SELECT current_setting('app.all_tenants', true)) = 'on'"
+    " OR tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer)"
 )
 
 

@@ -27,7 +27,7 @@ def _content_security_policy() -> str:
 
 def _headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", _content_security_policy())
+    headers.setdefault("Content-Security-Policy", current_app.extensions["content_security_policy"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -45,4 +45,6 @@ def init_app(app) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
     )
     csrf.init_app(app)
+    with app.app_context():
+        app.extensions["content_security_policy"] = _content_security_policy()
     app.after_request(_headers)

@@ -59,6 +59,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 10)),
         "LOGIN_THROTTLE": (10, 15),  # failed logins from one address, minutes
         "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
+        # How long a process may serve a tenant's row (and module states) from memory.
+        "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", 30)),
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.local import LocalProxy
 
 from core import audit
@@ -104,6 +107,58 @@ def _load_current_tenant() -> Tenant | None:
 current_tenant: Tenant | None = LocalProxy(_load_current_tenant)  # type: ignore[assignment]
 
 
+# -- the tenant of a request, cached per process --------------------------------------
+#
+# Resolving the tenant must not cost a query per request (see bench/).  Active
+# tenants are kept for TENANT_CACHE_SECONDS; a change to a tenant row clears
+# the cache of this process at commit, other processes see it within the TTL.
+
+_cache: dict[str, tuple[float, Tenant]] = {}
+_COLUMNS = [column.key for column in Tenant.__table__.columns]
+
+
+def resolve_tenant(slug: str) -> Tenant:
+    """The active tenant with this slug, usually without a query.
+
+    The result is a detached snapshot, shared by the requests of this process:
+    read it, never change it or add it to a session; to change a tenant, load
+    it with :func:`get_tenant` (module changes use :func:`bump_revision`).
+    """
+    hit = _cache.get(slug)
+    now = time.monotonic()
+    if hit is None or hit[0] <= now:
+        loaded = get_tenant(slug)
+        snapshot = Tenant(**{c: getattr(loaded, c) for c in _COLUMNS})
+        make_transient_to_detached(snapshot)
+        hit = _cache[slug] = (now + current_app.config["TENANT_CACHE_SECONDS"], snapshot)
+    return hit[1]
+
+
+def bump_revision(tenant: Tenant) -> None:
+    """Count a change of the tenant's modules, so that cached module states are not used again."""
+    db.session.execute(
+        sa.update(Tenant).where(Tenant.id == tenant.id).values(revision=Tenant.revision + 1),
+        execution_options={"synchronize_session": False},
+    )
+    set_committed_value(tenant, "revision", tenant.revision + 1)
+    db.session.info["tenants_changed"] = True
+
+
+def forget_tenants() -> None:
+    _cache.clear()
+
+
+@event.listens_for(Tenant, "after_update")
+def _tenant_changed(mapper, connection, target) -> None:
+    sa.inspect(target).session.info["tenants_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_tenants(session) -> None:
+    if session.info.pop("tenants_changed", False):
+        forget_tenants()
+
+
 def get_tenant(slug: str, *, include_archived: bool = False) -> Tenant:
     tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
     if tenant is None or (tenant.state == TenantState.ARCHIVED and not include_archived):
@@ -172,7 +227,7 @@ def _pull_tenant(endpoint, values) -> None:
         return
     slug = values.pop("tenant")
     try:
-        tenant = get_tenant(slug)
+        tenant = resolve_tenant(slug)
     except NotFound:
         abort(404)
     g.tenant = tenant

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from core import audit, clock, modules
+from core import clock, modules
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
@@ -95,18 +95,9 @@ def registry() -> PluginRegistry:
 
 def _load_tenant_modules() -> None:
     tenant = g.get("tenant")
-    if tenant is None:
-        return
-    today = clock.today()
-    rows = modules.activations(tenant)
-    if any(row.state == modules.ModuleState.SCHEDULED and row.is_active_on(today) for row in rows.values()):
-        # A scheduled activation takes effect on its date, whoever comes first.
-        with audit.acting_as("system:schedule"):
-            modules.apply_due(tenant, today)
-        db.session.commit()
-        rows = modules.activations(tenant)
-    g.active_modules = frozenset(m for m, row in rows.items() if row.is_active_on(today))
-    g.hooks = registry().for_modules(g.active_modules)
+    if tenant is not None:
+        g.active_modules = modules.request_modules(tenant)
+        g.hooks = registry().for_modules(g.active_modules)
 
 
 def _gate_module() -> None:

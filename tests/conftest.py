@@ -19,7 +19,8 @@ from flask_migrate import upgrade
 
 from core import create_app, provisioning
 from core.db import Scope, db, scoped_to
-from core.tenancy import Tenant
+from core.modules import forget_active_modules
+from core.tenancy import Tenant, forget_tenants
 
 REPO = Path(__file__).parent.parent
 POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
@@ -96,6 +97,8 @@ def clear_database(app) -> None:
             for table in tables:
                 connection.exec_driver_sql(f"DELETE FROM {table}")
     engine.dispose()
+    forget_tenants()  # ids are reused after the tables are emptied
+    forget_active_modules()
 
 
 @pytest.fixture
