@@ -279,7 +279,11 @@ def login():
     name, client = found
     session["login_next"] = _safe_next(request.args.get("next"))
     session["login_provider"] = name
-    return client.authorize_redirect(url_for("auth.callback", _external=True))
+    try:
+        return client.authorize_redirect(url_for("auth.callback", _external=True))
+    except Exception as error:  # the provider's discovery document cannot be had
+        current_app.logger.warning("identity provider %s unreachable: %r", name, error)
+        return render_template("auth/unavailable.html", unreachable=True), 503
 
 
 @auth.get("/callback")

@@ -1,0 +1,251 @@
+"""Staff single sign-on against a real OpenID Connect provider (tests/oidc, started here)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+from joserfc.errors import JoseError
+
+from core import provisioning
+from core.access import Membership
+from core.audit import AuditEvent
+from core.auth import User, provider_for, verified_claims
+from core.db import db
+from core.tenancy import tenant_scope
+from tests.conftest import clear_database, make_app, make_tenant
+from tests.oidc_provider import OIDCProvider, fetch_tokens, login, logout
+
+CLIENT, SECRET = "start-integration", "a-test-secret"
+OTHER, OTHER_SECRET = "other-app", "another-secret"
+COMMUNE, COMMUNE_SECRET = "grenchen-directory", "grenchen-secret"
+CALLBACK = "http://localhost/auth/callback"
+HOME = "http://localhost/"
+ACCOUNTS = {
+    "anna": {"email": "anna.amrein@grenchen.example", "name": "Anna Amrein", "groups": ["si-grenchen-officer"]},
+    "nora": {"email": "nora.niemand@example.org", "name": "Nora Niemand", "groups": []},
+}
+
+
+@pytest.fixture(scope="module")
+def op():
+    clients = [
+        {"client_id": CLIENT, "client_secret": SECRET, "redirect_uris": [CALLBACK],
+         "post_logout_redirect_uris": [HOME]},
+        {"client_id": OTHER, "client_secret": OTHER_SECRET, "redirect_uris": ["http://localhost/other/callback"]},
+        {"client_id": COMMUNE, "client_secret": COMMUNE_SECRET, "redirect_uris": [CALLBACK]},
+    ]
+    with OIDCProvider(clients=clients, accounts=ACCOUNTS) as provider:
+        yield provider
+
+
+@pytest.fixture
+def sso(app, database_url, op):
+    """An application with the canton's provider; tenants kanton, grenchen, balsthal."""
+    sso_app = make_app(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        OIDC_ISSUER=op.issuer,
+        OIDC_CLIENT_ID=CLIENT,
+        OIDC_CLIENT_SECRET=SECRET,
+        OIDC_GROUP_ROLES={"si-grenchen-officer": "grenchen:integration_officer"},
+    )
+    with sso_app.app_context():
+        make_tenant("kanton", kind="canton")
+        make_tenant("grenchen", communes=[2546])
+        make_tenant("balsthal", communes=[2422])
+        yield sso_app
+        db.session.rollback()
+        db.session.remove()
+    clear_database(sso_app)
+
+
+def sign_in(client, account: str, start: str = "/auth/login?next=/grenchen/"):
+    """Follow the login through the provider (its forms filled by tests/oidc_provider.py)."""
+    to_provider = client.get(start)
+    assert to_provider.status_code == 302, to_provider.text
+    callback = urlsplit(login(to_provider.headers["Location"], account, requests.Session()))
+    assert callback.path == "/auth/callback"
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+def test_staff_log_in_and_land_where_they_wanted(sso, op):
+    client = sso.test_client()
+    request = client.get("/auth/login?next=/grenchen/")
+    query = parse_qs(urlsplit(request.headers["Location"]).query)
+    assert query["code_challenge_method"] == ["S256"] and query["nonce"] and query["state"]
+    client = sso.test_client()
+    response = sign_in(client, "anna")
+    assert response.status_code == 302 and response.headers["Location"] == "/grenchen/"
+    page = client.get("/grenchen/")
+    assert page.status_code == 200 and "Anna Amrein" in page.text
+    user = db.session.scalars(sa.select(User).where(User.subject == "anna")).one()
+    assert (user.issuer, user.email) == (op.issuer, "anna.amrein@grenchen.example")
+    grenchen = provisioning_tenant("grenchen")
+    with tenant_scope(grenchen):
+        membership = db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id)).one()
+    assert (membership.role, membership.source) == ("integration_officer", "claim")
+    assert client.get("/balsthal/").status_code == 404  # another tenant's pages do not exist for her
+    assert "auth.login" in platform_actions()
+
+
+def test_users_are_keyed_by_issuer_and_subject_and_refreshed(sso, op):
+    stale = User(issuer=op.issuer, subject="anna", name="Anna Alt", email="old@example.org")
+    namesake = User(issuer="https://elsewhere.example", subject="x", name="Other", email=ACCOUNTS["anna"]["email"])
+    db.session.add_all([stale, namesake])
+    db.session.commit()
+    sign_in(sso.test_client(), "anna")
+    db.session.expire_all()
+    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    assert [(u.issuer, u.subject, u.name) for u in users] == [
+        (op.issuer, "anna", "Anna Amrein"),
+        ("https://elsewhere.example", "x", "Other"),
+    ]
+    assert users[0].email == "anna.amrein@grenchen.example"
+
+
+def test_a_user_without_membership_sees_a_clear_page(sso):
+    client = sso.test_client()
+    response = sign_in(client, "nora", "/auth/login")
+    assert response.headers["Location"] == "/auth/choose"
+    page = client.get("/auth/choose")
+    assert page.status_code == 403
+    assert "Noch kein Zugang" in page.text and "Nora Niemand" in page.text
+
+
+def test_claimed_memberships_follow_the_claim_and_manual_ones_stay(sso, op):
+    grenchen, balsthal = provisioning_tenant("grenchen"), provisioning_tenant("balsthal")
+    user = User(issuer=op.issuer, subject="anna", name="Anna", email="a@example.org")
+    db.session.add(user)
+    db.session.flush()
+    with tenant_scope(grenchen):
+        db.session.add(Membership(user_id=user.id, role="tenant_admin", source="claim", granted_by="claim"))
+    with tenant_scope(balsthal):
+        db.session.add(Membership(user_id=user.id, role="read_only", source="manual", granted_by="admin"))
+    db.session.commit()
+    sign_in(sso.test_client(), "anna")
+    with tenant_scope(grenchen):
+        assert set(db.session.scalars(sa.select(Membership.role).where(Membership.user_id == user.id))) == {
+            "integration_officer"
+        }
+    with tenant_scope(balsthal):
+        assert db.session.scalars(sa.select(Membership.role).where(Membership.user_id == user.id)).all() == [
+            "read_only"
+        ]
+
+
+def test_logout_ends_the_session_here_and_at_the_provider(sso, op):
+    client = sso.test_client()
+    session = requests.Session()
+    to_provider = client.get("/auth/login?next=/grenchen/")
+    callback = urlsplit(login(to_provider.headers["Location"], "anna", session))
+    client.get(f"{callback.path}?{callback.query}")
+    page = client.get("/grenchen/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/auth/logout", data={"csrf_token": token})
+    target = urlsplit(response.headers["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == op.discovery()["end_session_endpoint"]
+    params = parse_qs(target.query)
+    assert params["post_logout_redirect_uri"] == [HOME] and params["id_token_hint"]
+    assert client.get("/grenchen/").status_code == 302  # logged out here
+    assert logout(response.headers["Location"], session).startswith(HOME)  # and there
+
+
+def test_a_forged_callback_is_refused_and_audited(sso):
+    client = sso.test_client()
+    to_provider = client.get("/auth/login")
+    callback = urlsplit(login(to_provider.headers["Location"], "anna", requests.Session()))
+    forged = re.sub(r"state=[^&]+", "state=forged", callback.query)
+    response = client.get(f"{callback.path}?{forged}")
+    assert response.status_code == 400 and "Anmeldung fehlgeschlagen" in response.text
+    assert client.get("/auth/callback?error=access_denied").status_code == 400
+    assert sso.test_client().get("/auth/callback?code=x&state=y").status_code == 400  # no login under way
+    assert platform_actions().count("auth.login_failed") == 3
+
+
+def test_an_unreachable_provider_gives_a_clear_page(app, database_url, ctx):
+    broken = make_app(SQLALCHEMY_DATABASE_URI=database_url, OIDC_ISSUER="http://127.0.0.1:9/",
+                      OIDC_CLIENT_ID="x", OIDC_CLIENT_SECRET="y")
+    response = broken.test_client().get("/auth/login")
+    assert response.status_code == 503 and "antwortet zurzeit nicht" in response.text
+
+
+def test_a_commune_may_bring_its_own_provider(sso, op):
+    grenchen = provisioning_tenant("grenchen")
+    for key, value in (("core.oidc_issuer", op.issuer), ("core.oidc_client_id", COMMUNE),
+                       ("core.oidc_client_secret", COMMUNE_SECRET),
+                       ("core.oidc_group_roles", {"si-grenchen-officer": "tenant_admin"})):
+        provisioning.set_setting(grenchen, key, value)
+    db.session.commit()
+    client = sso.test_client()
+    to_provider = client.get("/grenchen/mitglieder")
+    assert to_provider.headers["Location"].startswith("/auth/login?next=/grenchen/mitglieder&tenant=grenchen")
+    response = sign_in(client, "anna", to_provider.headers["Location"])
+    assert response.headers["Location"] == "/grenchen/mitglieder"
+    assert client.get("/grenchen/mitglieder").status_code == 200  # tenant_admin through the commune's groups
+
+
+# -- the ID token's checks, with real tokens of the provider --------------------------------
+
+
+@pytest.fixture
+def canton_client(sso):
+    return provider_for(None)[1]
+
+
+def tokens_for(op, client_id=CLIENT, secret=SECRET, redirect=CALLBACK, nonce="n-123"):
+    return fetch_tokens(op, client_id, secret, redirect, "anna", nonce)
+
+
+def test_a_good_token_passes(op, canton_client):
+    claims = verified_claims(canton_client, tokens_for(op), "n-123")
+    assert claims["sub"] == "anna" and claims["groups"] == ["si-grenchen-officer"]
+
+
+def test_a_token_for_another_audience_is_refused(op, canton_client):
+    with pytest.raises(JoseError):
+        verified_claims(canton_client, tokens_for(op, OTHER, OTHER_SECRET, "http://localhost/other/callback"), "n-123")
+
+
+def test_a_tampered_token_is_refused(op, canton_client):
+    tokens = tokens_for(op)
+    header, payload, signature = tokens["id_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    with pytest.raises(JoseError):
+        verified_claims(canton_client, {**tokens, "id_token": f"{header}.{forged}.{signature}"}, "n-123")
+
+
+def test_a_wrong_nonce_is_refused(op, canton_client):
+    with pytest.raises(JoseError):
+        verified_claims(canton_client, tokens_for(op), "another-nonce")
+
+
+def test_an_expired_token_is_refused(op, canton_client, monkeypatch):
+    tokens = tokens_for(op)
+    later = int(time.time()) + 2 * 3600  # the provider's ID tokens live one hour: two hours on, it has expired
+    monkeypatch.setattr("joserfc._rfc7519.claims._generate_now", lambda: later)
+    with pytest.raises(JoseError):
+        verified_claims(canton_client, tokens, "n-123")
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def provisioning_tenant(slug):
+    from core.tenancy import get_tenant
+
+    return get_tenant(slug)
+
+
+def platform_actions() -> list[str]:
+    from core.tenancy import canton_tenant
+
+    with tenant_scope(canton_tenant()):
+        return db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.occurred_at)).all()
