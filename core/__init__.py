@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, auth, builtin, cli, security, web
+    from core import access, admin, api, auth, builtin, cli, job_pages, security, web
 
     registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
     app.extensions["plugins"] = registry
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.before_request(access.authorize)
     api.init_app(app, security.csrf)
     app.register_blueprint(admin.admin)
+    job_pages.init_app(app)
     access.init_app(app)
     cli.init_app(app)
     _init_migrations(app, registry)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -48,7 +48,7 @@ class MemberForm(FlaskForm):
 
 
 def _role_choices(tenant):
-    return [(role.value, str(ROLE_LABELS[role])) for role in roles_for(tenant)]
+    return [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in roles_for(tenant)]
 
 
 @admin.route("/mitglieder", methods=["GET", "POST"])
@@ -227,7 +227,7 @@ class TokenForm(FlaskForm):
 @requires("core.tokens.manage")
 def tokens():
     form = TokenForm()
-    form.scopes.choices = [(scope, scope) for scope in sorted(api.declared_scopes())]
+    form.scopes.choices = [SelectChoice(scope) for scope in sorted(api.declared_scopes())]
     created = None
     if form.validate_on_submit():
         _row, created = api.issue_token(g.tenant, form.name.data, form.scopes.data, form.days.data)

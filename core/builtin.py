@@ -6,10 +6,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core import jobs, modules, reports
 from core.access import Role
 from core.db import db
 from core.hookspecs import hookimpl
+from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
 from core.plugins import Manifest, MenuEntry, Permission, Setting
+from core.reports import Period
+from core.tenancy import served_municipalities
 
 ALL = tuple(Role)
 ADMINS = (Role.CANTON_ADMIN, Role.TENANT_ADMIN)
@@ -25,6 +29,8 @@ manifest = Manifest(
         Permission("core.members.manage", _l("Mitglieder und Rollen verwalten"), ADMINS),
         Permission("core.audit.read", _l("Protokoll einsehen"), (*ADMINS, Role.CANTON_OFFICE)),
         Permission("core.tokens.manage", _l("API-Tokens verwalten"), ADMINS),
+        Permission("core.reports.read", _l("Berichte erstellen und herunterladen"),
+                   (*ADMINS, Role.CANTON_OFFICE, Role.INTEGRATION_OFFICER, Role.READ_ONLY)),
         Permission("core.tenants.manage", _l("Mandanten einrichten und archivieren"), (Role.CANTON_ADMIN,), True),
         Permission("core.modules.entitle", _l("Module freigeben und planen"), (Role.CANTON_ADMIN,), True),
         Permission("core.modules.activate", _l("Freigegebene Module ein- und ausschalten"), ADMINS),
@@ -43,6 +49,8 @@ manifest = Manifest(
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view"),
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage"),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read"),
+        MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read"),
+        MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view"),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage"),
     ),
 )
@@ -63,3 +71,57 @@ def _check_redis() -> None:
 @hookimpl
 def health_checks():
     return {"database": _check_database, "redis": _check_redis}
+
+
+# -- jobs and periodic work -----------------------------------------------------------------
+
+
+def _run_report(context: JobContext):
+    period = Period.parse(context.params["period"])
+    fmt = context.params["format"]
+    if context.params.get("scope") == "canton":
+        report, name = reports.canton_report(period, context.progress), "kanton"
+    else:
+        report, name = reports.tenant_report(context.tenant, period, context.progress), context.tenant.slug
+    return [ResultFile(f"bericht-{name}-{period.label}.{fmt}", reports.FORMATS[fmt], reports.render(report, fmt))]
+
+
+@hookimpl
+def job_kinds():
+    return [JobKind("report", _run_report, _l("Bericht"), queue="reports", timeout_seconds=1800,
+                    permission="core.reports.read")]
+
+
+@hookimpl
+def periodic_jobs():
+    return [
+        # Scheduled module activations take effect on their date (requests do it too, lazily).
+        PeriodicJob("modules.apply_due", "5 0 * * *", lambda: jobs.each_tenant(modules.apply_due)),
+        PeriodicJob("jobs.reconcile", "*/10 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
+        PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
+    ]
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+
+@hookimpl
+def report_sections(tenant, period):
+    rows = modules.activations(tenant)
+    table = reports.Table(
+        str(_l("Module")), [str(_l("Modul")), str(_l("Stand")), str(_l("seit"))],
+        [[str(m.title), rows[m.id].state if m.id in rows else "–",
+          rows[m.id].effective_from if m.id in rows and rows[m.id].effective_from else ""]
+         for m in modules.registry().modules],
+    )
+    communes = reports.Table(
+        str(_l("Gemeinden")), [str(_l("BFS-Nummer")), str(_l("Gemeinde")), str(_l("Bezirk"))],
+        [[m.bfs_number, m.name, m.district] for m in served_municipalities(tenant, period.end)],
+    )
+    return [reports.Section(str(_l("Mandant")), [table, communes])]
+
+
+@hookimpl
+def report_figures(tenant, period):
+    active = [row for row in modules.activations(tenant).values() if row.is_active_on(period.end)]
+    return {str(_l("Aktive Module")): len(active)}

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask, g
-from flask.cli import AppGroup
+from flask import Flask, current_app, g
+from flask.cli import AppGroup, with_appcontext
 
-from core import api, clock, demo, modules, provisioning, sync
+from core import api, clock, demo, jobs, modules, provisioning, sync
+from core import reports as reporting
 from core.db import db
 from core.errors import UserError
-from core.tenancy import Tenant, get_tenant
+from core.tenancy import Tenant, get_tenant, tenant_scope
 
 TENANTS_DIR = Path(__file__).parent.parent / "tenants"
 
@@ -25,6 +26,9 @@ modules_cli = AppGroup("modules", help="Module freigeben, aktivieren, ausschalte
 communes_cli = AppGroup("communes", help="Das Gemeindeverzeichnis des Kantons.")
 demo_cli = AppGroup("demo", help="Demodaten.")
 tokens_cli = AppGroup("tokens", help="API-Tokens für Fachanwendungen (Einwohnerregister).")
+jobs_cli = AppGroup("jobs", help="Hintergrundaufträge.")
+reports_cli = AppGroup("reports", help="Berichte.")
+periodic_cli = AppGroup("periodic", help="Periodische Aufgaben.")
 
 
 def operator_command(func):
@@ -247,6 +251,154 @@ def tokens_revoke(slug, token_id):
     click.echo(f"{token_id}: widerrufen")
 
 
+# -- jobs, reports, workers ---------------------------------------------------------------
+
+
+def _job_row(record) -> dict:
+    return {
+        "id": str(record.id), "kind": record.kind, "params": record.params, "state": record.state,
+        "requested_by": record.requested_by, "progress": [record.progress_done, record.progress_total],
+        "message": record.progress_message, "error": record.error, "attempts": record.attempts,
+        "created_at": record.created_at.isoformat(),
+        "started_at": record.started_at and record.started_at.isoformat(),
+        "finished_at": record.finished_at and record.finished_at.isoformat(),
+        "files": [{"id": str(f.id), "filename": f.filename, "size": f.size} for f in record.files],
+    }
+
+
+@jobs_cli.command("list")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@operator_command
+def jobs_list(slug, as_json):
+    """Die Aufträge eines Mandanten, die neuesten zuerst."""
+    tenant = get_tenant(slug, include_archived=True)
+    with tenant_scope(tenant):
+        records = db.session.scalars(sa.select(jobs.JobRecord).order_by(jobs.JobRecord.created_at.desc())).all()
+        rows = [_job_row(r) for r in records]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['kind']:<12} {row['state']:<9} {row['created_at'][:19]}  {row['error'] or ''}")
+
+
+@jobs_cli.command("retry")
+@click.argument("slug")
+@click.argument("job_id")
+@operator_command
+def jobs_retry(slug, job_id):
+    """Einen fehlgeschlagenen Auftrag wiederholen."""
+    tenant = get_tenant(slug)
+    record = _find_job(tenant, job_id)
+    jobs.retry(record, tenant)
+    click.echo(f"{record.id}: {record.state}")
+
+
+def _find_job(tenant, job_id):
+    import uuid
+
+    try:
+        key = uuid.UUID(job_id)
+    except ValueError:
+        key = None
+    with tenant_scope(tenant):
+        record = key and db.session.get(jobs.JobRecord, (tenant.id, key))
+    if not record:
+        raise UserError(f"Kein Auftrag {job_id} in {tenant.slug}.")
+    return record
+
+
+@reports_cli.command("run")
+@click.argument("target")
+@click.option("--period", required=True, help="2017, 2017-03 oder 2017-01-01..2017-06-30")
+@click.option("--format", "fmt", type=click.Choice(sorted(reporting.FORMATS)), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Datei für den Bericht.")
+@click.option("--no-wait", is_flag=True, help="Nur den Auftrag erteilen und seine Nummer ausgeben.")
+@operator_command
+def reports_run(target, period, fmt, out, no_wait):
+    """Einen Bericht für TARGET (ein Mandant, oder «canton» für alle) erstellen lassen."""
+    from core.tenancy import canton_tenant
+
+    canton = target == "canton"
+    tenant = canton_tenant() if canton else get_tenant(target)
+    params = {"period": reporting.Period.parse(period).label, "format": fmt, "scope": "canton" if canton else "tenant"}
+    if not no_wait and out is None:
+        raise UserError("--out fehlt (oder --no-wait).")
+    record = jobs.enqueue("report", tenant, params)
+    if no_wait:
+        click.echo(str(record.id))
+        return
+    record = _wait(record, tenant)
+    if record.state != jobs.JobState.FINISHED:
+        raise UserError(f"Der Bericht ist fehlgeschlagen: {record.error}")
+    with tenant_scope(tenant):
+        result = db.session.scalars(sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id)).one()
+        out.write_bytes(result.content)
+    click.echo(f"{out} ({len(result.content)} Bytes)")
+
+
+def _wait(record, tenant):
+    """Poll the record until the job ends, with a progress bar."""
+    import time
+
+    key = (tenant.id, record.id)
+    with click.progressbar(length=100, label="Bericht", show_percent=True) as bar:
+        shown = 0
+        while True:
+            db.session.rollback()  # a fresh snapshot of the database each time
+            with tenant_scope(tenant):
+                record = db.session.get(jobs.JobRecord, key, populate_existing=True)
+            percent = record.percent or 0
+            bar.update(percent - shown)
+            shown = percent
+            if record.state in (jobs.JobState.FINISHED, jobs.JobState.FAILED):
+                return record
+            time.sleep(0.5)
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True)
+@click.option("--burst", is_flag=True, help="Beenden, sobald die Warteschlangen leer sind.")
+@with_appcontext
+def worker_command(queues, burst):
+    """Einen rq-Worker starten, der die Aufträge mit dieser Anwendung ausführt."""
+    from rq import SimpleWorker
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL fehlt: ohne Redis laufen Aufträge sofort im Webprozess.")
+    connection = jobs.redis_connection()
+    worker = SimpleWorker([jobs.queue(name) for name in queues], connection=connection)
+    worker.work(burst=burst, with_scheduler=False)
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command():
+    """Den Zeitplaner starten: die periodischen Aufgaben aller Module (rq cron)."""
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL fehlt: ohne Redis die Aufgaben mit «flask periodic run NAME» aus dem System-Cron starten."
+        )
+    jobs.cron_scheduler().start()
+
+
+@periodic_cli.command("list")
+@with_appcontext
+def periodic_list():
+    """Die periodischen Aufgaben und ihr Zeitplan."""
+    for job in jobs.periodic().values():
+        click.echo(f"{job.name:<24} {job.cron:<16} {job.queue}")
+
+
+@periodic_cli.command("run")
+@click.argument("name")
+@operator_command
+def periodic_run(name):
+    """Eine periodische Aufgabe sofort ausführen."""
+    click.echo(json.dumps(jobs.run_periodic(name), ensure_ascii=False, default=str))
+
+
 # -- reference data and demo ---------------------------------------------------------
 
 
@@ -271,5 +423,6 @@ def demo_load():
 
 
 def init_app(app: Flask) -> None:
-    for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli):
+    for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli, jobs_cli, reports_cli, periodic_cli,
+                  worker_command, cron_command):
         app.cli.add_command(group)

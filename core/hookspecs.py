@@ -30,3 +30,23 @@ def health_checks():
 @hookspec
 def tenant_home_items(tenant):
     """Return a list of (label, value) pairs this module shows on the tenant's home page."""
+
+
+@hookspec
+def job_kinds():
+    """Return a list of core.jobs.JobKind: the background jobs this plugin runs."""
+
+
+@hookspec
+def periodic_jobs():
+    """Return a list of core.jobs.PeriodicJob: work the scheduler starts by itself (rq cron)."""
+
+
+@hookspec
+def report_sections(tenant, period):
+    """Return a list of core.reports.Section for the tenant's report over the period."""
+
+
+@hookspec
+def report_figures(tenant, period):
+    """Return a dict of label -> number: the tenant's key figures for the period, one row of the canton report."""

@@ -49,9 +49,10 @@ class ModuleActivation(TenantScoped, db.Model):
     )
 
     def is_active_on(self, day: date) -> bool:
-        if self.state == ModuleState.ACTIVE:
-            return True
-        return self.state == ModuleState.SCHEDULED and self.effective_from is not None and self.effective_from <= day
+        """Active on ``day``: switched on (or due) by then, and not suspended since."""
+        if self.state not in (ModuleState.ACTIVE, ModuleState.SCHEDULED):
+            return False
+        return self.effective_from is None or self.effective_from <= day
 
 
 def registry():

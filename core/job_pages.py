@@ -1,0 +1,132 @@
+"""The jobs page of a tenant (live progress, result files, retry) and the report request form."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, ValidationError
+
+from core import jobs, reports
+from core.access import can, requires
+from core.db import db
+from core.errors import UserError
+from core.tenancy import tenant_scope
+
+pages = Blueprint("jobs", __name__, url_prefix="/<tenant>")
+
+STATE_LABELS = {
+    jobs.JobState.QUEUED: _l("wartet"),
+    jobs.JobState.RUNNING: _l("läuft"),
+    jobs.JobState.FINISHED: _l("fertig"),
+    jobs.JobState.FAILED: _l("fehlgeschlagen"),
+}
+
+
+def _visible_kinds() -> set[str]:
+    return {name for name, kind in jobs.kinds().items() if can(kind.permission)}
+
+
+def _record(job_id: uuid.UUID) -> jobs.JobRecord:
+    with tenant_scope(g.tenant):
+        record = db.session.get(jobs.JobRecord, (g.tenant.id, job_id))
+    if record is None or record.kind not in _visible_kinds():
+        abort(404)
+    return record
+
+
+@pages.get("/auftraege")
+@requires("core.tenant.view")
+def index():
+    with tenant_scope(g.tenant):
+        records = db.session.scalars(
+            sa.select(jobs.JobRecord)
+            .where(jobs.JobRecord.kind.in_(_visible_kinds()))
+            .order_by(jobs.JobRecord.created_at.desc())
+            .limit(100)
+        ).all()
+    return render_template("jobs/index.html", records=records, kinds=jobs.kinds())
+
+
+@pages.get("/auftraege/<uuid:job_id>")
+@requires("core.tenant.view")
+def show(job_id):
+    record = _record(job_id)
+    kind = jobs.kinds()[record.kind]
+    return render_template("jobs/show.html", record=record, kind=kind,
+                           may_retry=can(kind.retry_permission or kind.permission))
+
+
+@pages.get("/auftraege/<uuid:job_id>.json")
+@requires("core.tenant.view")
+def progress(job_id):
+    """What the jobs page polls for its progress bars."""
+    record = _record(job_id)
+    return jsonify(state=record.state, label=str(STATE_LABELS[record.state]), done=record.progress_done,
+                   total=record.progress_total, percent=record.percent, message=record.progress_message)
+
+
+@pages.get("/auftraege/<uuid:job_id>/dateien/<uuid:file_id>")
+@requires("core.tenant.view")
+def download(job_id, file_id):
+    record = _record(job_id)
+    with tenant_scope(g.tenant):
+        result = db.session.get(jobs.JobFile, (g.tenant.id, file_id))
+    if result is None or result.job_id != record.id:
+        abort(404)
+    return Response(result.content, mimetype=result.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"'})
+
+
+@pages.post("/auftraege/<uuid:job_id>/wiederholen")
+@requires("core.tenant.view")
+def retry(job_id):
+    record = _record(job_id)
+    kind = jobs.kinds()[record.kind]
+    if not can(kind.retry_permission or kind.permission):
+        abort(403)
+    jobs.retry(record, g.tenant)
+    return redirect(url_for("jobs.show", job_id=record.id))
+
+
+# -- reports --------------------------------------------------------------------------------------
+
+
+class ReportForm(FlaskForm):
+    period = StringField(_l("Zeitraum"), validators=[DataRequired()],
+                         description=_l("2017, 2017-03 oder 2017-01-01..2017-06-30"))
+    format = RadioField(_l("Format"), default="xlsx", choices=[
+        SelectChoice("xlsx", "Excel (XLSX)"), SelectChoice("pdf", "PDF"), SelectChoice("csv", "CSV")])
+    scope = RadioField(_l("Umfang"), default="tenant", choices=[
+        SelectChoice("tenant", _l("Dieser Mandant")), SelectChoice("canton", _l("Alle Mandanten"))])
+
+    def validate_period(self, field):
+        try:
+            reports.Period.parse(field.data)
+        except UserError as error:
+            raise ValidationError(str(error)) from None
+
+
+@pages.route("/berichte", methods=["GET", "POST"], endpoint="reports")
+@requires("core.reports.read")
+def report_request():
+    form = ReportForm()
+    canton = g.tenant.is_canton and can("core.canton.read")
+    if not canton:
+        del form.scope
+    if form.validate_on_submit():
+        params = {"period": reports.Period.parse(form.period.data).label, "format": form.format.data,
+                  "scope": form.scope.data if canton else "tenant"}
+        record = jobs.enqueue("report", g.tenant, params)
+        return redirect(url_for("jobs.show", job_id=record.id))
+    return render_template("jobs/reports.html", form=form)
+
+
+
+def init_app(app) -> None:
+    app.register_blueprint(pages)
+    app.jinja_env.globals["state_label"] = lambda state: STATE_LABELS.get(state, state)

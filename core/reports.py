@@ -1,0 +1,281 @@
+"""Reports: modules contribute sections and key figures through hooks; core renders XLSX, CSV and PDF.
+
+A tenant report gathers the ``report_sections`` of the modules active in one
+tenant.  The canton report shows every tenant as a row of the key figures its
+modules give through ``report_figures``; it reads across tenants in the canton
+scope, each tenant's figures computed inside that tenant's own scope.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+
+from core import clock, modules
+from core.db import db
+from core.errors import UserError
+from core.tenancy import Tenant, TenantKind, TenantState, canton_scope, served_municipalities, tenant_scope
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: a year (``2017``), a month (``2017-03``) or two dates (``2017-01-01..2017-06-30``)."""
+
+    start: date
+    end: date  # inclusive
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        text = (text or "").strip()
+        try:
+            if re.fullmatch(r"\d{4}", text):
+                year = int(text)
+                return cls(date(year, 1, 1), date(year, 12, 31), text)
+            if re.fullmatch(r"\d{4}-\d{2}", text):
+                year, month = map(int, text.split("-"))
+                return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), text)
+            if ".." in text:
+                start, end = (date.fromisoformat(part) for part in text.split(".."))
+                if start <= end:
+                    return cls(start, end, text)
+        except ValueError:
+            pass
+        raise UserError(_("«%(text)s» ist kein Zeitraum (2017, 2017-03 oder 2017-01-01..2017-06-30).", text=text))
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list]
+
+
+@dataclass
+class Chart:
+    """A bar chart: one bar group per category, one bar per series."""
+
+    title: str
+    categories: list[str]
+    series: dict[str, list[float]]
+
+
+@dataclass
+class Section:
+    title: str
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    sections: list[Section]
+    generated_at: datetime = field(default_factory=clock.utcnow)
+
+
+# -- building ------------------------------------------------------------------------------
+
+Progress = Callable[[int, int, str], None]
+
+
+def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
+    progress(0, 1, _("Abschnitte werden zusammengestellt"))
+    with tenant_scope(tenant):
+        hooks = modules.tenant_hooks(tenant)
+        sections = [section for group in hooks.report_sections(tenant=tenant, period=period) for section in group]
+    progress(1, 1, "")
+    return Report(_("Bericht %(tenant)s", tenant=tenant.name), _("Zeitraum %(period)s", period=period.label), sections)
+
+
+def canton_report(period: Period, progress: Progress) -> Report:
+    with canton_scope(f"canton report {period.label}"):
+        tenants = db.session.scalars(
+            sa.select(Tenant)
+            .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
+            .order_by(Tenant.name)
+        ).all()
+        rows, labels = [], []
+        for number, tenant in enumerate(tenants):
+            if number % 50 == 0:
+                progress(number, len(tenants), tenant.name)
+            with tenant_scope(tenant):
+                figures: dict[str, float] = {}
+                for group in modules.tenant_hooks(tenant).report_figures(tenant=tenant, period=period):
+                    figures.update(group)
+                communes = ", ".join(m.name for m in served_municipalities(tenant, period.end))
+            labels += [label for label in figures if label not in labels]
+            rows.append((tenant, communes, figures))
+        progress(len(tenants), len(tenants), "")
+    columns = [_("Mandant"), _("Gemeinden"), *labels]
+    table = Table(_("Kennzahlen je Mandant"), columns,
+                  [[t.name, communes, *(figures.get(label, 0) for label in labels)] for t, communes, figures in rows])
+    totals = Table(_("Summen"), [_("Kennzahl"), _("Summe")],
+                   [[label, sum(figures.get(label, 0) for _t, _c, figures in rows)] for label in labels])
+    charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(label, 0) for _t, _c, f in rows]})
+              for label in labels[:3]] if len(rows) <= 40 else []
+    section = Section(_("Alle Mandanten"), [table, totals], charts)
+    return Report(_("Kantonaler Bericht start.integration"), _("Zeitraum %(period)s", period=period.label), [section])
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def render(report: Report, fmt: str) -> bytes:
+    renderer = {"xlsx": render_xlsx, "csv": render_csv, "pdf": render_pdf}.get(fmt)
+    if renderer is None:
+        raise UserError(_("Unbekanntes Format «%(format)s» (xlsx, csv oder pdf).", format=fmt))
+    return renderer(report)
+
+
+def _stamp(report: Report) -> str:
+    return _("Erstellt am %(when)s", when=format_datetime(report.generated_at, "short"))
+
+
+def render_csv(report: Report) -> bytes:
+    """One file: each table under its section and title; semicolons, as Excel in Switzerland expects."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([report.title, report.subtitle, _stamp(report)])
+    for section in report.sections:
+        for table in section.tables:
+            writer.writerow([])
+            writer.writerow([f"{section.title}: {table.title}"])
+            writer.writerow(table.columns)
+            writer.writerows(table.rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Bericht"
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base} {number}", number + 1
+    taken.add(name)
+    return name
+
+
+def render_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    for section in report.sections or [Section(_("Keine Daten"))]:
+        sheet = workbook.create_sheet(_sheet_title(section.title, taken))
+        sheet.append([report.title])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([report.subtitle, _stamp(report)])
+        widths: dict[int, int] = {}
+        for table in section.tables:
+            sheet.append([])
+            sheet.append([table.title])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+            sheet.append(table.columns)
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+            for row in table.rows:
+                sheet.append(row)
+            for index, value in enumerate(table.columns, start=1):
+                longest = max([len(str(value)), *(len(str(r[index - 1])) for r in table.rows[:500])])
+                widths[index] = min(max(widths.get(index, 8), longest + 2), 60)
+        for index, width in widths.items():
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        for chart_data in section.charts:
+            sheet.append([])
+            top = sheet.max_row + 1
+            sheet.append(["", *chart_data.series])
+            for number, category in enumerate(chart_data.categories):
+                sheet.append([category, *(values[number] for values in chart_data.series.values())])
+            chart = BarChart()
+            chart.title = chart_data.title
+            data = Reference(sheet, min_col=2, max_col=1 + len(chart_data.series), min_row=top, max_row=sheet.max_row)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=sheet.max_row))
+            chart.width, chart.height = 24, 10
+            sheet.add_chart(chart, f"{get_column_letter(len(widths) + 2)}{top}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render_pdf(report: Report) -> bytes:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=landscape(A4), title=report.title, author="start.integration",
+        leftMargin=1.5 * cm, rightMargin=1.5 * cm, topMargin=1.5 * cm, bottomMargin=1.5 * cm,
+    )
+    story = [Paragraph(_escape(report.title), styles["Title"]),
+             Paragraph(_escape(f"{report.subtitle} · {_stamp(report)}"), styles["Normal"]), Spacer(1, 0.5 * cm)]
+    for section in report.sections:
+        story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+        for table in section.tables:
+            story.append(Paragraph(_escape(table.title), styles["Heading4"]))
+            data = [[Paragraph(_escape(str(c)), small) for c in table.columns]]
+            data += [[Paragraph(_escape(_cell(v)), small) for v in row] for row in table.rows]
+            pdf_table = PdfTable(data, repeatRows=1, hAlign="LEFT")
+            pdf_table.setStyle(TableStyle([
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]))
+            story += [pdf_table, Spacer(1, 0.4 * cm)]
+        for chart_data in section.charts:
+            drawing = Drawing(24 * cm, 8 * cm)
+            chart = VerticalBarChart()
+            chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1.5 * cm, 21 * cm, 5.5 * cm
+            chart.data = [list(values) for values in chart_data.series.values()]
+            chart.categoryAxis.categoryNames = [name[:14] for name in chart_data.categories]
+            chart.categoryAxis.labels.angle = 30
+            chart.categoryAxis.labels.boxAnchor = "ne"
+            chart.valueAxis.valueMin = 0
+            chart.bars[0].fillColor = colors.HexColor("#d40f14")
+            drawing.add(chart)
+            story += [Paragraph(_escape(chart_data.title), styles["Heading4"]), drawing, Spacer(1, 0.4 * cm)]
+    if not report.sections:
+        story.append(Paragraph(_escape(_("Keine Daten für diesen Zeitraum.")), styles["Normal"]))
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if isinstance(value, date):
+        return format_date(value, "short")
+    return "" if value is None else str(value)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,165 @@
+"""End to end in a real Chromium (Playwright): sign in at the real provider, switch language, sign out.
+
+Needs Debian's chromium at /usr/bin/chromium (``apt-get install chromium``; CI installs it). Playwright's own
+browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from core import modules
+from core.db import db
+from tests.conftest import clear_database, make_app, make_tenant
+from tests.oidc_provider import OIDCProvider
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CLIENT, SECRET = "start-integration", "a-test-secret"
+ACCOUNTS = {
+    "anna": {"email": "anna.amrein@grenchen.example", "name": "Anna Amrein", "groups": ["si-grenchen-officer"]},
+}
+TIMEOUT_MS = 10_000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Playwright's init scripts are not subject to the page's CSP: report every violation to the test.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportViolation(`${event.violatedDirective} blocked ${event.blockedURI} on ${document.location.href}`);
+});
+"""
+
+
+class _LateApp:
+    """A WSGI app whose target is set after the server is bound (the app needs the port for its provider)."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def site(app, database_url):
+    """The app served on a free port of 127.0.0.1, signed in through a real provider; tenant grenchen."""
+    late = _LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    clients = [
+        {
+            "client_id": CLIENT,
+            "client_secret": SECRET,
+            "redirect_uris": [f"{base}/auth/callback"],
+            "post_logout_redirect_uris": [f"{base}/"],
+        },
+    ]
+    with OIDCProvider(clients=clients, accounts=ACCOUNTS) as provider:
+        late.app = make_app(
+            SQLALCHEMY_DATABASE_URI=database_url,
+            OIDC_ISSUER=provider.issuer,
+            OIDC_CLIENT_ID=CLIENT,
+            OIDC_CLIENT_SECRET=SECRET,
+            OIDC_GROUP_ROLES={"si-grenchen-officer": "grenchen:integration_officer"},
+            SESSION_COOKIE_SECURE=False,  # the browser talks plain http
+        )
+        with late.app.app_context():
+            make_tenant("kanton", kind="canton")
+            grenchen = make_tenant("grenchen", communes=[2546])
+            modules.entitle(grenchen, "informieren")
+            modules.activate(grenchen, "informieren")
+            db.session.commit()
+            db.session.remove()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield late.app, base, provider
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+            server.server_close()
+            clear_database(late.app)
+
+
+def test_sign_in_switch_language_and_sign_out_in_a_real_browser(site, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (CI installs it) for the browser test")
+    app, base, provider = site
+    with app.test_request_context(), force_locale("fr"):
+        logout_fr = gettext("Abmelden")  # "Se déconnecter" in the French catalogue
+    assert logout_fr != "Abmelden", "the French catalogue has no translation of «Abmelden»"
+    problems: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 800})
+            context.set_default_timeout(TIMEOUT_MS)
+            context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
+            context.add_init_script(REPORT_VIOLATIONS)
+            # Neither the app nor the test provider has a favicon: Chromium's automatic request would log a
+            # 404 as a console error (the app answers /favicon.ico with 308 to the "tenant" /favicon.ico/).
+            context.route(re.compile(r"/favicon\.ico/?$"), lambda route: route.fulfill(status=204))
+            page = context.new_page()
+            page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
+            page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
+
+            # Not signed in: through /auth/login to the provider's login form.
+            page.goto(f"{base}/grenchen/informieren/")
+            expect(page).to_have_url(re.compile(rf"^{re.escape(provider.issuer)}/interaction/"))
+            page.fill("#login input[name=login]", "anna")
+            page.fill("#login input[name=password]", "test")
+            page.click("#login button[type=submit]")
+            page.click("#consent button[type=submit]")
+
+            # Back where she wanted to go, signed in.
+            expect(page).to_have_url(f"{base}/grenchen/informieren/")
+            expect(page.locator("html")).to_have_attribute("lang", "de")
+            expect(page.locator("main h1")).to_have_text("Informieren")
+            expect(page.locator("header .user")).to_have_text("Anna Amrein")
+            expect(page.locator("header form.logout button")).to_have_text("Abmelden")
+            shot = tmp_path / "informieren.png"
+            page.screenshot(path=str(shot), full_page=True)
+            shutil.copyfile(shot, "/tmp/si-browser.png")  # for a human to look at
+            assert shot.stat().st_size > 0 and shot.read_bytes().startswith(PNG_SIGNATURE)
+
+            # French, from the language links in the header.
+            page.click("header nav.languages a[lang=fr]")
+            expect(page).to_have_url(f"{base}/grenchen/informieren/")
+            expect(page.locator("html")).to_have_attribute("lang", "fr")
+            expect(page.locator("header nav.languages a[lang=fr]")).to_have_attribute("aria-current", "true")
+            expect(page.locator("header nav.languages")).to_have_attribute("aria-label", "Langue")
+            expect(page.locator("main h1")).to_have_text("Informer")
+            expect(page.locator("header .user")).to_have_text("Anna Amrein")
+            logout = page.locator("header form.logout button")
+            expect(logout).to_have_text(logout_fr)
+
+            # Sign out here and at the provider, which asks first.
+            logout.click()
+            expect(page).to_have_url(re.compile(rf"^{re.escape(provider.issuer)}/session/end"))
+            page.click("button[name=logout][value=yes]")
+            expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/(\?.*)?$"))
+            expect(page.locator("main h1")).to_have_text("start.integration")
+            expect(page.locator("header a.login")).to_be_visible()
+            expect(page.locator("header .user")).to_have_count(0)
+            page.goto(f"{base}/grenchen/informieren/")  # signed out at the provider too: its login form again
+            expect(page.locator("#login input[name=login]")).to_be_visible()
+            context.close()
+        finally:
+            browser.close()
+
+    assert not problems, "\n".join(problems)
