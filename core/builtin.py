@@ -46,12 +46,13 @@ manifest = Manifest(
     ),
     api_scopes=("core:read",),
     menu=(
-        MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view"),
-        MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage"),
-        MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read"),
-        MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read"),
-        MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view"),
-        MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage"),
+        # The tenant's home first, the modules (by their position) next, then the tools.
+        MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
+        MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
+        MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
+        MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
+        MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
+        MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
     ),
 )
 
@@ -99,6 +100,7 @@ def periodic_jobs():
         PeriodicJob("modules.apply_due", "5 0 * * *", lambda: jobs.each_tenant(modules.apply_due)),
         PeriodicJob("jobs.reconcile", "*/10 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
+        PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
     ]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from core import jobs, reports
+from core import audit, jobs, reports
 from core.access import can, requires
 from core.db import db
 from core.errors import UserError
@@ -96,13 +97,15 @@ def retry(job_id):
 # -- reports --------------------------------------------------------------------------------------
 
 
+FORMAT_CHOICES = [SelectChoice("xlsx", "Excel (XLSX)"), SelectChoice("pdf", "PDF"), SelectChoice("csv", "CSV")]
+SCOPE_CHOICES = [SelectChoice("tenant", _l("Dieser Mandant")), SelectChoice("canton", _l("Alle Mandanten"))]
+
+
 class ReportForm(FlaskForm):
     period = StringField(_l("Zeitraum"), validators=[DataRequired()],
                          description=_l("2017, 2017-03 oder 2017-01-01..2017-06-30"))
-    format = RadioField(_l("Format"), default="xlsx", choices=[
-        SelectChoice("xlsx", "Excel (XLSX)"), SelectChoice("pdf", "PDF"), SelectChoice("csv", "CSV")])
-    scope = RadioField(_l("Umfang"), default="tenant", choices=[
-        SelectChoice("tenant", _l("Dieser Mandant")), SelectChoice("canton", _l("Alle Mandanten"))])
+    format = RadioField(_l("Format"), default="xlsx", choices=FORMAT_CHOICES)
+    scope = RadioField(_l("Umfang"), default="tenant", choices=SCOPE_CHOICES)
 
     def validate_period(self, field):
         try:
@@ -111,19 +114,74 @@ class ReportForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
+class ScheduleForm(FlaskForm):
+    frequency = RadioField(_l("Wann"), default="monthly", choices=[
+        SelectChoice("monthly", _l("Nach jedem Monat")), SelectChoice("yearly", _l("Nach jedem Jahr"))])
+    format = RadioField(_l("Format"), default="xlsx", choices=FORMAT_CHOICES)
+    scope = RadioField(_l("Umfang"), default="tenant", choices=SCOPE_CHOICES)
+
+
+def _forms():
+    """The request form and the schedule form; the canton alone may choose all tenants."""
+    request_form, schedule_form = ReportForm(prefix="report"), ScheduleForm(prefix="schedule")
+    if not (g.tenant.is_canton and can("core.canton.read")):
+        del request_form.scope
+        del schedule_form.scope
+    return request_form, schedule_form
+
+
+def _scope(form) -> str:
+    return form.scope.data if "scope" in form else "tenant"
+
+
 @pages.route("/berichte", methods=["GET", "POST"], endpoint="reports")
 @requires("core.reports.read")
 def report_request():
-    form = ReportForm()
-    canton = g.tenant.is_canton and can("core.canton.read")
-    if not canton:
-        del form.scope
+    form, schedule_form = _forms()
     if form.validate_on_submit():
         params = {"period": reports.Period.parse(form.period.data).label, "format": form.format.data,
-                  "scope": form.scope.data if canton else "tenant"}
+                  "scope": _scope(form)}
         record = jobs.enqueue("report", g.tenant, params)
         return redirect(url_for("jobs.show", job_id=record.id))
-    return render_template("jobs/reports.html", form=form)
+    return _reports_page(form, schedule_form)
+
+
+def _reports_page(form, schedule_form):
+    with tenant_scope(g.tenant):
+        schedules = db.session.scalars(sa.select(reports.ReportSchedule).order_by(reports.ReportSchedule.created_at))
+        return render_template("jobs/reports.html", form=form, schedule_form=schedule_form, schedules=schedules.all())
+
+
+@pages.post("/berichte/plaene")
+@requires("core.reports.read")
+def add_schedule():
+    form, schedule_form = _forms()
+    if not schedule_form.validate_on_submit():
+        return _reports_page(form, schedule_form), 400
+    with tenant_scope(g.tenant):
+        schedule = reports.ReportSchedule(
+            frequency=schedule_form.frequency.data, format=schedule_form.format.data, scope=_scope(schedule_form),
+            created_by=audit.current_actor(),
+        )
+        db.session.add(schedule)
+        audit.record("report_schedule.add", object_type="report_schedule", object_id=schedule.id,
+                     detail={"frequency": schedule.frequency, "format": schedule.format, "scope": schedule.scope})
+    db.session.commit()
+    flash(_("Der Bericht wird ab jetzt regelmässig erstellt."))
+    return redirect(url_for("jobs.reports"))
+
+
+@pages.post("/berichte/plaene/<uuid:schedule_id>/loeschen")
+@requires("core.reports.read")
+def remove_schedule(schedule_id):
+    with tenant_scope(g.tenant):
+        schedule = db.session.get(reports.ReportSchedule, (g.tenant.id, schedule_id))
+        if schedule is None:
+            abort(404)
+        db.session.delete(schedule)
+        audit.record("report_schedule.remove", object_type="report_schedule", object_id=schedule_id)
+    db.session.commit()
+    return redirect(url_for("jobs.reports"))
 
 
 

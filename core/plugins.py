@@ -42,6 +42,7 @@ class MenuEntry:
     label: Any
     endpoint: str
     permission: str | None = None  # shown only to users holding it
+    position: int | None = None  # where it stands in the menu (default: its module's position)
 
 
 @dataclass(frozen=True)

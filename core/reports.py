@@ -12,6 +12,7 @@ import calendar
 import csv
 import io
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,9 +20,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column
 
-from core import clock, modules
-from core.db import db
+from core import audit, clock, modules
+from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
 from core.tenancy import Tenant, TenantKind, TenantState, canton_scope, served_municipalities, tenant_scope
 
@@ -91,6 +93,55 @@ class Report:
     subtitle: str
     sections: list[Section]
     generated_at: datetime = field(default_factory=clock.utcnow)
+
+
+# -- schedules -----------------------------------------------------------------------------
+
+
+class ReportSchedule(TenantScoped, db.Model):
+    """A report the tenant receives by itself, for each month or year that has ended."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    frequency: Mapped[str] = mapped_column(sa.String(20))
+    format: Mapped[str] = mapped_column(sa.String(10))
+    scope: Mapped[str] = mapped_column(sa.String(10), default="tenant")
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+    last_period: Mapped[str | None] = mapped_column(sa.String(30))
+
+    __table_args__ = (
+        sa.CheckConstraint("frequency IN ('monthly', 'yearly')", name="frequency"),
+        sa.CheckConstraint("scope IN ('tenant', 'canton')", name="scope"),
+    )
+
+
+def last_complete_period(frequency: str, today: date) -> str:
+    """The label of the last month or year that has ended by ``today``."""
+    if frequency == "yearly":
+        return str(today.year - 1)
+    first = today.replace(day=1)
+    previous = date.fromordinal(first.toordinal() - 1)
+    return f"{previous.year}-{previous.month:02d}"
+
+
+def run_schedules(tenant: Tenant) -> list[str]:
+    """Request the reports of ``tenant``'s schedules that are due; returns their periods."""
+    from core import jobs
+
+    requested = []
+    schedules = db.session.scalars(sa.select(ReportSchedule).order_by(ReportSchedule.created_at)).all()
+    for schedule in schedules:
+        period = last_complete_period(schedule.frequency, clock.today())
+        if schedule.last_period == period:
+            continue
+        with tenant_scope(tenant):
+            schedule.last_period = period  # committed with the job's record, by enqueue()
+        jobs.enqueue("report", tenant, {"period": period, "format": schedule.format, "scope": schedule.scope},
+                     requested_by=audit.current_actor())
+        requested.append(period)
+    return requested
 
 
 # -- building ------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ class TenantState(StrEnum):
 
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-RESERVED_SLUGS = frozenset({"static", "healthz", "api", "auth", "login", "logout", "language", "admin"})
+RESERVED_SLUGS = frozenset(
+    {"static", "healthz", "api", "auth", "login", "logout", "language", "admin", "favicon.ico", "robots.txt"}
+)
 
 
 class Tenant(db.Model):

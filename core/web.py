@@ -69,6 +69,13 @@ def choose_language(code):
     return redirect(target)
 
 
+@shell.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for it on pages that name no icon (an error page of the server, say)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @shell.get("/healthz")
 @public
 def healthz():
@@ -111,12 +118,13 @@ def _navigation() -> dict:
     if tenant is None:
         return {"menu": []}
     visible = [m for m in registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
-    menu = [
-        (entry.label, url_for(entry.endpoint))
+    entries = [
+        (m.position if entry.position is None else entry.position, entry)
         for m in visible
         for entry in m.menu
         if entry.permission is None or can(entry.permission)
     ]
+    menu = [(entry.label, url_for(entry.endpoint)) for _position, entry in sorted(entries, key=lambda e: e[0])]
     if tenant.is_canton and can("core.canton.read"):
         menu.append((_("Mandanten"), url_for("shell.canton_tenants")))
     return {"menu": menu}

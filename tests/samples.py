@@ -13,8 +13,10 @@ from core.audit import AuditEvent
 from core.auth import User
 from core.clock import utcnow
 from core.db import db
+from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
 from core.provisioning import TenantSetting
+from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
 
 
@@ -25,7 +27,18 @@ def _user() -> int:
     return user.id
 
 
+def _job() -> JobRecord:
+    record = JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test")
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
 SAMPLES = {
+    JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
+    JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1, content=b"x",
+                             expires_at=utcnow()),
+    ReportSchedule: lambda: ReportSchedule(frequency="monthly", format="pdf", created_by="test"),
     ApiToken: lambda: ApiToken(name="sample", secret_hash="0" * 64, scopes=["core:read"], created_by="test",
                                expires_at=utcnow()),
     Membership: lambda: Membership(user_id=_user(), role="read_only", granted_by="test"),

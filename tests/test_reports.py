@@ -110,19 +110,20 @@ def test_reports_are_requested_in_the_browser(client, world):
     canton, grenchen, _region = world
     login_as(client, (grenchen, "integration_officer"))
     page = client.get("/grenchen/berichte")
-    assert page.status_code == 200 and 'name="scope"' not in page.text  # a commune reports on itself
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-    bad = client.post("/grenchen/berichte", data={"csrf_token": token, "period": "soon", "format": "pdf"})
+    assert page.status_code == 200 and 'name="report-scope"' not in page.text  # a commune reports on itself
+    token = re.search(r'name="report-csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    bad = client.post("/grenchen/berichte",
+                      data={"report-csrf_token": token, "report-period": "soon", "report-format": "pdf"})
     assert bad.status_code == 200 and "kein Zeitraum" in bad.text
-    forged = client.post("/grenchen/berichte",
-                         data={"csrf_token": token, "period": "2017", "format": "csv", "scope": "canton"})
+    forged = client.post("/grenchen/berichte", data={"report-csrf_token": token, "report-period": "2017",
+                                                     "report-format": "csv", "report-scope": "canton"})
     assert forged.status_code == 302
     with tenant_scope(grenchen):
         record = db.session.scalars(sa.select(jobs.JobRecord)).one()
     assert record.params == {"period": "2017", "format": "csv", "scope": "tenant"}
     office = client.application.test_client()
     login_as(office, (canton, "canton_office"))
-    assert 'name="scope"' in office.get("/kanton/berichte").text
+    assert 'name="report-scope"' in office.get("/kanton/berichte").text
     clerk = client.application.test_client()
     login_as(clerk, (grenchen, "residents_services"))
     assert clerk.get("/grenchen/berichte").status_code == 403
@@ -139,3 +140,23 @@ def test_reports_cli_writes_the_file(runner, world, tmp_path):
     assert bad.exit_code == 1 and "kein Zeitraum" in bad.output
     missing = runner.invoke(args=["reports", "run", "grenchen", "--period", "2017"])
     assert missing.exit_code == 1 and "--out" in missing.output
+
+
+def test_scheduled_reports_arrive_once_per_period(client, world, monkeypatch):
+    grenchen = world[1]
+    login_as(client, (grenchen, "integration_officer"))
+    page = client.get("/grenchen/berichte")
+    token = re.search(r'name="schedule-csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    added = client.post("/grenchen/berichte/plaene", data={"schedule-csrf_token": token,
+                                                          "schedule-frequency": "monthly", "schedule-format": "pdf"})
+    assert added.status_code == 302
+    assert "Nach jedem Monat" in client.get("/grenchen/berichte").text
+    monkeypatch.setattr(clock, "today", lambda: reports.Period.parse("2018-02").start)
+    first = jobs.run_periodic("reports.scheduled")
+    assert first["grenchen"] == ["2018-01"] and first["kanton"] == []
+    assert jobs.run_periodic("reports.scheduled")["grenchen"] == []  # once per period
+    with tenant_scope(grenchen):
+        record = db.session.scalars(sa.select(jobs.JobRecord)).one()
+    assert record.params == {"period": "2018-01", "format": "pdf", "scope": "tenant"}
+    assert record.requested_by == "system:reports.scheduled" and record.state == "finished"
+    assert reports.last_complete_period("yearly", reports.Period.parse("2018-02").start) == "2017"
