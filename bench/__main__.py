@@ -1,21 +1,49 @@
-"""``python -m bench``: run every benchmark and print its figures (always exits 0: it measures)."""
+"""``python -m bench [tenancy|reports]``: run the benchmarks (default: all) and print their figures.
+
+It always exits 0: it measures, it does not judge the build.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import tenancy
+from bench import reports, tenancy
+
+BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main}
+
+
+def _counts(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--requests", type=int, default=tenancy.REQUESTS, help="measured requests per route and case")
-    parser.add_argument("--warmup", type=int, default=tenancy.WARMUP, help="warm-up requests per route and case")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="also print a cProfile of N requests of (a) and of (b) at the largest tenant count")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="?", choices=("all", *BENCHMARKS), default="all",
+                        help="the benchmark to run (default: all, one after the other)")
+    tenancy_options = parser.add_argument_group("tenancy")
+    tenancy_options.add_argument("--requests", type=int, default=tenancy.REQUESTS,
+                                 help="measured requests per route and case")
+    tenancy_options.add_argument("--warmup", type=int, default=tenancy.WARMUP,
+                                 help="warm-up requests per route and case")
+    tenancy_options.add_argument("--profile", type=int, default=0, metavar="N",
+                                 help="also print a cProfile of N requests of (a) and of (b) at the largest tenant"
+                                      " count")
+    reports_options = parser.add_argument_group("reports")
+    reports_options.add_argument("--report-tenants", type=_counts, metavar="N,N,...",
+                                 help="tenant counts of the canton report (default: "
+                                      f"{','.join(map(str, reports.TENANT_COUNTS))})")
+    reports_options.add_argument("--jobs", type=int, default=reports.JOBS, help="measured jobs on the rq worker")
+    reports_options.add_argument("--report-profile", action="store_true",
+                                 help="also print a cProfile of the canton report at the largest tenant count")
     args = parser.parse_args(argv)
-    return tenancy.main(args)
+    chosen = [run for name, run in BENCHMARKS.items() if args.which in ("all", name)]
+    for number, run in enumerate(chosen):
+        if number:
+            print(flush=True)
+        run(args)
+    return 0
 
 
 if __name__ == "__main__":

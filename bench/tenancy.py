@@ -456,23 +456,23 @@ def postgres_url() -> str:
 
 
 @contextlib.contextmanager
-def postgres_scratch(url: str):
-    """Create the scratch database next to ``url``'s and drop it afterwards; yields its URL or None."""
+def postgres_scratch(url: str, name: str = SCRATCH_DATABASE):
+    """Create the scratch database ``name`` next to ``url``'s and drop it afterwards; yields its URL or None."""
     admin = sa.create_engine(url, connect_args={"connect_timeout": 3}, poolclass=sa.pool.NullPool,
                              isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
         admin.dispose()
         yield None, f"{type(error.orig).__name__}: {str(error.orig).strip().splitlines()[0]}"
         return
     try:
-        yield sa.make_url(url).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False), None
+        yield sa.make_url(url).set(database=name).render_as_string(hide_password=False), None
     finally:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 

@@ -21,7 +21,7 @@ from markupsafe import escape
 
 from core import modules
 from core.db import db
-from tests.conftest import make_tenant
+from tests.conftest import login_as, make_tenant
 
 REPO = Path(__file__).parent.parent
 TRANSLATIONS = REPO / "core" / "translations"
@@ -196,6 +196,7 @@ def test_module_titles_and_menus_are_translated(speaking_client, language):
     modules.entitle(grenchen, "informieren")
     modules.activate(grenchen, "informieren")
     db.session.commit()
+    login_as(speaking_client, (grenchen, "read_only"))  # the tenant's pages need a signed-in member
 
     page = speaking_client.get(f"/language/{language}?next=/grenchen/", follow_redirects=True)
     assert page.status_code == 200
@@ -207,5 +208,7 @@ def test_module_titles_and_menus_are_translated(speaking_client, language):
 
     start = speaking_client.get("/grenchen/informieren/")
     assert html(translation(language, "Informieren")) in start.text
-    description = "Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und erstinformieren."
+    description = (
+        "Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und ihnen die Erstinformation geben."
+    )
     assert html(translation(language, description)) in start.text
