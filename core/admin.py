@@ -240,6 +240,6 @@ def tokens():
 def revoke(token_id):
     api.revoke_token(g.tenant, token_id)
     db.session.commit()
-    flash(_("Das Token ist widerrufen."))
+    flash(_("Das Token wurde widerrufen."))
     return redirect(url_for("admin.tokens"))
 

@@ -64,8 +64,10 @@ def declared_scopes() -> set[str]:
 
 def issue_token(tenant: Tenant, name: str, scopes: list[str], days: int = 365) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the token text, which is never shown again."""
+    if not scopes:
+        raise UserError(_("Bitte mindestens eine Berechtigung wählen."))
     unknown = sorted(set(scopes) - declared_scopes())
-    if unknown or not scopes:
+    if unknown:
         raise UserError(
             _(
                 "Unbekannte Berechtigung: %(scopes)s (bekannt: %(known)s).",
@@ -104,7 +106,7 @@ def revoke_token(tenant: Tenant, token_id: str) -> ApiToken:
         except ValueError:
             token = None
         if token is None:
-            raise UserError(_("Kein solches Token."))
+            raise UserError(_("Dieses Token gibt es nicht."))
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             audit.record("api_token.revoke", object_type="api_token", object_id=token.id)

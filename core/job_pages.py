@@ -116,7 +116,7 @@ class ReportForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     frequency = RadioField(_l("Wann"), default="monthly", choices=[
-        SelectChoice("monthly", _l("Nach jedem Monat")), SelectChoice("yearly", _l("Nach jedem Jahr"))])
+        SelectChoice("monthly", _l("Monatlich")), SelectChoice("yearly", _l("Jährlich"))])
     format = RadioField(_l("Format"), default="xlsx", choices=FORMAT_CHOICES)
     scope = RadioField(_l("Umfang"), default="tenant", choices=SCOPE_CHOICES)
 

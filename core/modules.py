@@ -109,9 +109,9 @@ def forget_active_modules() -> None:
     _active_cache.clear()
 
 
-def tenant_hooks(tenant: Tenant):
-    """The hooks of the always-on plugins and of the modules active in ``tenant``."""
-    return registry().for_modules(active_modules(tenant))
+def tenant_hooks(tenant: Tenant, day: date | None = None):
+    """The hooks of the always-on plugins and of the modules active in ``tenant`` on ``day`` (today)."""
+    return registry().for_modules(active_modules(tenant, day))
 
 
 # -- changes -----------------------------------------------------------------

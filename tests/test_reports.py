@@ -150,7 +150,7 @@ def test_scheduled_reports_arrive_once_per_period(client, world, monkeypatch):
     added = client.post("/grenchen/berichte/plaene", data={"schedule-csrf_token": token,
                                                           "schedule-frequency": "monthly", "schedule-format": "pdf"})
     assert added.status_code == 302
-    assert "Nach jedem Monat" in client.get("/grenchen/berichte").text
+    assert "Monatlich" in client.get("/grenchen/berichte").text
     monkeypatch.setattr(clock, "today", lambda: reports.Period.parse("2018-02").start)
     first = jobs.run_periodic("reports.scheduled")
     assert first["grenchen"] == ["2018-01"] and first["kanton"] == []
