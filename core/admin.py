@@ -16,7 +16,16 @@ from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import api, audit
-from core.access import ROLE_LABELS, Membership, can, declared_permissions, requires, role_permissions, roles_for
+from core.access import (
+    ROLE_LABELS,
+    Membership,
+    can,
+    declared_permissions,
+    requires,
+    role_permissions,
+    roles_for,
+    set_grant,
+)
 from core.auth import User
 from core.clock import ZURICH
 from core.db import db
@@ -110,8 +119,6 @@ def _member_rows(tenant):
 @admin.route("/rollen", methods=["GET", "POST"])
 @requires("core.members.manage")
 def roles():
-    from core.access import set_grant
-
     tenant = _target_tenant()
     roles_ = roles_for(tenant)
     permissions = declared_permissions(tenant)

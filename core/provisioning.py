@@ -60,17 +60,16 @@ def load_municipalities(path: Path = COMMUNES_FILE, mergers: Path = MERGERS_FILE
     existing = {m.bfs_number: m for m in db.session.scalars(sa.select(Municipality))}
     for row in rows:
         number = int(row["bfs_number"])
-        municipality = existing.get(number) or Municipality(bfs_number=number)
+        municipality = existing.setdefault(number, Municipality(bfs_number=number))
         municipality.name = row["name"]
         municipality.district = row["district"]
         municipality.valid_from = date.fromisoformat(row["valid_from"])
         municipality.valid_to = date.fromisoformat(row["valid_to"]) if row.get("valid_to") else None
         db.session.add(municipality)
-    db.session.flush()
+    db.session.flush()  # successors refer to rows that must exist first
     for number, successor in successors.items():
-        existing_or_new = db.session.get(Municipality, number)
-        if existing_or_new is not None:
-            existing_or_new.successor_bfs_number = successor
+        if number in existing:
+            existing[number].successor_bfs_number = successor
     db.session.flush()
     return len(rows)
 
