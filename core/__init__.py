@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, auth, builtin, cli, job_pages, security, web
+    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, web
 
     registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
     app.extensions["plugins"] = registry
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.register_blueprint(admin.admin)
     job_pages.init_app(app)
     access.init_app(app)
+    app.after_request(audit.commit_sensitive_reads)
     cli.init_app(app)
     _init_migrations(app, registry)
     registry.hook.app_ready.call_historic(kwargs={"app": app})

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
@@ -68,3 +68,49 @@ def acting_as(actor: str):
         yield
     finally:
         g.actor = previous
+
+
+# -- records a module marks sensitive --------------------------------------------------------
+
+
+class Sensitive:
+    """Mixin for tenant-owned models whose every read and change is audited (Fordern's cases above all).
+
+    Changes are recorded in the transaction that makes them; reads are recorded
+    when the transaction commits, and at the end of a request that changed nothing.
+    """
+
+
+@event.listens_for(Sensitive, "load", propagate=True)
+def _note_sensitive_read(target, context) -> None:
+    reads = context.session.info.setdefault("sensitive_reads", set())
+    reads.add((type(target).__tablename__, str(sa.inspect(target).identity[1:]), target.tenant_id))
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_sensitive_changes(session, flush_context, instances) -> None:
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, Sensitive) or (action == "update" and not session.is_modified(obj)):
+                continue
+            state = sa.inspect(obj)
+            changed = sorted(a.key for a in state.attrs if a.history.has_changes()) if action == "update" else []
+            session.add(AuditEvent(
+                tenant_id=obj.tenant_id, actor=current_actor(), action=f"sensitive.{action}",
+                object_type=type(obj).__tablename__, object_id=str(state.identity[1:] if state.identity else ""),
+                detail={"fields": changed},
+            ))
+
+
+@event.listens_for(Session, "before_commit")
+def _audit_sensitive_reads(session) -> None:
+    for table, identity, tenant_id in sorted(session.info.pop("sensitive_reads", ())):
+        session.add(AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="sensitive.read",
+                               object_type=table, object_id=identity, detail={}))
+
+
+def commit_sensitive_reads(response):
+    """After a request that only read: its reads of sensitive records are recorded all the same."""
+    if db.session.info.get("sensitive_reads"):
+        db.session.commit()
+    return response

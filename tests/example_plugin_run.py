@@ -3,10 +3,13 @@
 import json
 import sys
 
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from core import create_app, modules, provisioning
+from core.audit import AuditEvent
 from core.db import db
+from core.tenancy import tenant_scope
 from tests.conftest import login_as
 
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
@@ -30,4 +33,9 @@ result = {
     "get_b": client.get("/balsthal/notes/").status_code,
     "home_a": "Notes" in client.get("/grenchen/").text,
 }
+with app.app_context(), tenant_scope(a):
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.startswith("sensitive.")).order_by(AuditEvent.occurred_at)
+    ).all()
+    result["sensitive"] = [(e.action, e.object_type, e.actor.startswith("user:")) for e in events]
 print(json.dumps(result))

@@ -190,3 +190,8 @@ def test_a_third_party_distribution_plugs_in_through_its_entry_point(tmp_path):
     assert result["get_a"] == ["hello"]
     assert result["get_b"] == 404  # not active there
     assert result["home_a"] is True
+    # the plugin marks its notes sensitive: the write and the read are audited, with who did them
+    assert result["sensitive"] == [
+        ["sensitive.create", "example_notes", True],
+        ["sensitive.read", "example_notes", True],
+    ]

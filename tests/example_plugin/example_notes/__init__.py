@@ -1,4 +1,4 @@
-"""An example third-party module: notes per tenant, with its own table and migration branch."""
+"""An example third-party module: notes per tenant (sensitive: audited), its own table and migration branch."""
 
 import uuid
 from pathlib import Path
@@ -8,12 +8,13 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.access import requires
+from core.audit import Sensitive
 from core.db import TenantScoped, db, uuid_pk
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, Permission
 
 
-class Note(TenantScoped, db.Model):
+class Note(Sensitive, TenantScoped, db.Model):
     __tablename__ = "example_notes"
 
     id: Mapped[uuid.UUID] = uuid_pk()
