@@ -353,23 +353,22 @@ def bytes_per_row(world: World) -> tuple[float, int]:
 
 # -- measuring the canton report ---------------------------------------------------------------
 
-PHASES = ("module states", "figures: core", "figures: bench SQL", "communes", "rest")
+PHASES = ("figures: core", "figures: bench SQL", "rest")
 
 
 @contextlib.contextmanager
 def instrumented():
     """Where the canton report's time goes, tenant by tenant (a few perf_counter calls per tenant).
 
-    ``core.reports`` asks ``modules.tenant_hooks(tenant)`` for the hooks (a query for the tenant's
-    module activations), calls ``report_figures`` (core's own, which reads the activations again,
-    and the bench module's aggregate) and ``served_municipalities``; what is left is the loop itself,
-    the scope changes, the tenant list and the tables.
+    ``core.reports.canton_report`` loads every tenant's module states and communes once, then per
+    tenant calls ``report_figures`` of its active modules (core's own, which reads the tenant's
+    activations, and the bench module's aggregate); what is left is the loop itself, the scope
+    changes, the tenant list, the two loads and the tables.
     """
-    from core import modules, reports
+    from core.plugins import PluginRegistry
 
     seconds: dict[str, float] = defaultdict(float)
-    original_hooks = getattr(modules, "tenant_hooks", None)
-    original_communes = getattr(reports, "served_municipalities", None)
+    original = PluginRegistry.for_modules
 
     class TimedHooks:
         def __init__(self, hooks):
@@ -386,27 +385,12 @@ def instrumented():
                     seconds["figures"] += time.perf_counter() - started
             return call
 
-    def tenant_hooks(tenant):
-        started = time.perf_counter()
-        try:
-            return TimedHooks(original_hooks(tenant))
-        finally:
-            seconds["module states"] += time.perf_counter() - started
-
-    def served_municipalities(tenant, day):
-        started = time.perf_counter()
-        try:
-            return original_communes(tenant, day)
-        finally:
-            seconds["communes"] += time.perf_counter() - started
+    def for_modules(registry, active):
+        return TimedHooks(original(registry, active))
 
     _Timer.seconds = 0.0
     try:
-        with contextlib.ExitStack() as patches:
-            for owner, name, wrapper in ((modules, "tenant_hooks", tenant_hooks),
-                                         (reports, "served_municipalities", served_municipalities)):
-                if hasattr(owner, name):  # a core that no longer calls it per tenant: its phase stays at 0
-                    patches.enter_context(mock.patch.object(owner, name, wrapper))
+        with mock.patch.object(PluginRegistry, "for_modules", for_modules):
             yield seconds
     finally:
         seconds["figures: bench SQL"] = _Timer.seconds
@@ -559,10 +543,9 @@ def report_table(results: list[ReportResult]) -> str:
     lines += [head, "-" * len(head)]
     for r in results:
         lines.append(f"{r.tenants:>8}" + "".join(f"{r.phases[p] / r.tenants * 1000:>17.3f} ms" for p in PHASES))
-    lines.append("(module states: modules.tenant_hooks(), a query for the tenant's activations; figures: core:")
-    lines.append(" core's report_figures (and any other module's but the bench's): the same activations queried")
-    lines.append(" again; figures: bench SQL: the bench module's aggregate over its rows, ORM included; communes:")
-    lines.append(" served_municipalities(); rest: the loop, scope changes, the tenant list, progress, the tables)")
+    lines.append("(figures: core: core's report_figures, a query for the tenant's activations; figures: bench SQL:")
+    lines.append(" the bench module's aggregate over its rows, ORM included; rest: the loop, scope changes, the")
+    lines.append(" tenant list, the module states and communes of all tenants (two queries), progress, the tables)")
     return "\n".join(lines)
 
 
