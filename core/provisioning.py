@@ -23,6 +23,7 @@ from core.tenancy import (
     TenantMunicipality,
     TenantState,
     canton_scope,
+    served_links,
     tenant_scope,
     validate_slug,
 )
@@ -136,14 +137,7 @@ def archive_tenant(tenant: Tenant) -> None:
 
 
 def current_communes(tenant: Tenant, day: date) -> dict[int, TenantMunicipality]:
-    with tenant_scope(tenant):
-        links = db.session.scalars(
-            sa.select(TenantMunicipality).where(
-                TenantMunicipality.valid_from <= day,
-                sa.or_(TenantMunicipality.valid_to.is_(None), TenantMunicipality.valid_to >= day),
-            )
-        )
-        return {link.bfs_number: link for link in links}
+    return {link.bfs_number: link for link in served_links(tenant, day)}
 
 
 def set_communes(tenant: Tenant, bfs_numbers: list[int], valid_from: date) -> list[str]:

@@ -212,8 +212,7 @@ def _communes_by_tenant(day: date) -> dict[int, list[str]]:
     links = db.session.execute(
         sa.select(TenantMunicipality.tenant_id, Municipality.name)
         .join(Municipality, Municipality.bfs_number == TenantMunicipality.bfs_number)
-        .where(TenantMunicipality.valid_from <= day,
-               sa.or_(TenantMunicipality.valid_to.is_(None), TenantMunicipality.valid_to >= day))
+        .where(TenantMunicipality.serving_on(day))
     )
     for tenant_id, name in links:
         found[tenant_id].append(name)

@@ -101,6 +101,11 @@ class TenantMunicipality(TenantScoped, db.Model):
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
 
+    @classmethod
+    def serving_on(cls, day: date):
+        """The SQL condition: the link is valid on ``day``."""
+        return sa.and_(cls.valid_from <= day, sa.or_(cls.valid_to.is_(None), cls.valid_to >= day))
+
 
 def _load_current_tenant() -> Tenant | None:
     return g.get("tenant") if has_request_context() else None
@@ -209,16 +214,14 @@ def validate_slug(slug: str) -> None:
         )
 
 
-def served_municipalities(tenant: Tenant, day: date) -> list[Municipality]:
+def served_links(tenant: Tenant, day: date) -> list[TenantMunicipality]:
+    """The tenant's links to the communes it serves on ``day``."""
     with tenant_scope(tenant):
-        links = db.session.scalars(
-            sa.select(TenantMunicipality).where(
-                TenantMunicipality.tenant_id == tenant.id,
-                TenantMunicipality.valid_from <= day,
-                sa.or_(TenantMunicipality.valid_to.is_(None), TenantMunicipality.valid_to >= day),
-            )
-        ).all()
-    return sorted((link.municipality for link in links), key=lambda m: m.name)
+        return db.session.scalars(sa.select(TenantMunicipality).where(TenantMunicipality.serving_on(day))).all()
+
+
+def served_municipalities(tenant: Tenant, day: date) -> list[Municipality]:
+    return sorted((link.municipality for link in served_links(tenant, day)), key=lambda m: m.name)
 
 
 # -- per request -------------------------------------------------------------

@@ -36,7 +36,7 @@ def tenant_home():
     return render_template(
         "tenant_home.html",
         municipalities=served_municipalities(tenant, clock.today()),
-        modules=[(m, rows.get(m.id)) for m in registry().modules],
+        modules=[(m, rows.get(m.id)) for m in modules.registry().modules],
         items=items,
     )
 
@@ -44,14 +44,12 @@ def tenant_home():
 @shell.get("/<tenant>/mandanten")
 @requires("core.canton.read")
 def canton_tenants():
-    if not g.tenant.is_canton:
-        abort(404)
-    with canton_scope("canton tenant list"):
+    with canton_scope("canton tenant list"):  # a commune's tenant: 404 (a canton-only permission)
         tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
         states = {t.id: modules.activations(t) for t in tenants}
         served = {t.id: served_municipalities(t, clock.today()) for t in tenants}
         page = render_template(
-            "canton_tenants.html", tenants=tenants, states=states, served=served, modules=registry().modules
+            "canton_tenants.html", tenants=tenants, states=states, served=served, modules=modules.registry().modules
         )
         db.session.commit()
     return page
@@ -80,7 +78,7 @@ def favicon():
 @public
 def healthz():
     results = {}
-    for checks in registry().hook.health_checks():
+    for checks in modules.registry().hook.health_checks():
         for name, check in checks.items():
             try:
                 check()
@@ -93,10 +91,6 @@ def healthz():
     return jsonify(status="ok" if healthy else "error", checks=results), 200 if healthy else 503
 
 
-def registry() -> PluginRegistry:
-    return current_app.extensions["plugins"]
-
-
 # -- per request: the tenant's modules ---------------------------------------
 
 
@@ -104,7 +98,7 @@ def _load_tenant_modules() -> None:
     tenant = g.get("tenant")
     if tenant is not None:
         g.active_modules = modules.request_modules(tenant)
-        g.hooks = registry().for_modules(g.active_modules)
+        g.hooks = modules.registry().for_modules(g.active_modules)
 
 
 def _gate_module() -> None:
@@ -117,7 +111,7 @@ def _navigation() -> dict:
     tenant = g.get("tenant")
     if tenant is None:
         return {"menu": []}
-    visible = [m for m in registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
+    visible = [m for m in modules.registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
     entries = [
         (m.position if entry.position is None else entry.position, entry)
         for m in visible
