@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, uuid_pk
+from core.db import Scope, TenantScoped, UTCDateTime, db, scoped_to, uuid_pk
 
 
 class AuditEvent(TenantScoped, db.Model):
@@ -104,9 +104,17 @@ def _audit_sensitive_changes(session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _audit_sensitive_reads(session) -> None:
-    for table, identity, tenant_id in sorted(session.info.pop("sensitive_reads", ())):
-        session.add(AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="sensitive.read",
-                               object_type=table, object_id=identity, detail={}))
+    reads = sorted(session.info.pop("sensitive_reads", ()))
+    if not reads:
+        return
+    # The reads may have happened in other scopes than the current one (a canton view walking
+    # tenants): their records are the system's own writes, each into the log of the row's tenant.
+    with scoped_to(Scope(all_tenants=True)):
+        session.add_all(
+            AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="sensitive.read",
+                       object_type=table, object_id=identity, detail={})
+            for table, identity, tenant_id in reads
+        )
 
 
 def commit_sensitive_reads(response):

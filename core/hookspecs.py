@@ -50,3 +50,18 @@ def report_sections(tenant, period):
 @hookspec
 def report_figures(tenant, period):
     """Return a dict of label -> number: the tenant's key figures for the period, one row of the canton report."""
+
+
+@hookspec
+def person_timeline(tenant, person_id):
+    """Return a list of core.people.TimelineEntry: what this module did with or for the newcomer."""
+
+
+@hookspec
+def activity_counts(tenant, period):
+    """Return a dict of core.people activity key -> count: the tenant's programme activity in the period."""
+
+
+@hookspec
+def first_information_handover(tenant, handover):
+    """Take a core.people.Handover from a first-information interview (a need or an offer suggested)."""

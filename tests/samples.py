@@ -18,6 +18,16 @@ from core.modules import ModuleActivation
 from core.provisioning import TenantSetting
 from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
+from plugins.informieren.models import (
+    ImportItem,
+    ImportRun,
+    Interview,
+    LetterTemplate,
+    Person,
+    PersonChange,
+    ReceivedMessage,
+    WelcomeLetter,
+)
 
 
 def _user() -> int:
@@ -34,6 +44,21 @@ def _job() -> JobRecord:
     return record
 
 
+def _person() -> Person:
+    person = Person(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1), municipality_bfs=2601,
+                    nationalities=["PT"], languages=["pt"])
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def _import() -> ImportRun:
+    run = ImportRun(source="ech0020", requested_by="test")
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1, content=b"x",
@@ -47,4 +72,14 @@ SAMPLES = {
     ModuleActivation: lambda: ModuleActivation(module_id="sample", state="entitled", changed_by="test"),
     TenantMunicipality: lambda: TenantMunicipality(bfs_number=2601, valid_from=date(2030, 1, 1)),
     TenantSetting: lambda: TenantSetting(key="sample.key", value={"a": 1}),
+    Person: lambda: Person(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1),
+                           municipality_bfs=2601),
+    PersonChange: lambda: PersonChange(person_id=_person().id, actor="test", kind="created", source="manual"),
+    ImportRun: lambda: ImportRun(source="ech0020", requested_by="test"),
+    ImportItem: lambda: ImportItem(import_id=_import().id, outcome="rejected", reason="sample"),
+    ReceivedMessage: lambda: ReceivedMessage(sha256="0" * 64, message_id="sample"),
+    LetterTemplate: lambda: LetterTemplate(language="de", subject="Willkommen", body="Guten Tag"),
+    WelcomeLetter: lambda: WelcomeLetter(person_id=_person().id, household_key="h", language="de", state="generated"),
+    Interview: lambda: Interview(person_id=_person().id, invitation="letter", invited_on=date(2017, 3, 2),
+                                 created_by="test"),
 }

@@ -98,7 +98,7 @@ def test_tokens_are_stored_hashed_scoped_and_audited(tenants):
 
 @pytest.mark.parametrize(
     ("scopes", "days", "message"),
-    [(["informieren:write"], 30, "Unbekannte Berechtigung"), ([], 30, "mindestens eine Berechtigung"),
+    [(["nowhere:write"], 30, "Unbekannte Berechtigung"), ([], 30, "mindestens eine Berechtigung"),
      (["core:read"], 0, "1 bis 730 Tage"), (["core:read"], 731, "1 bis 730 Tage")],
 )
 def test_bad_token_requests_are_refused(tenants, scopes, days, message):

@@ -1,37 +1,103 @@
-"""Module Informieren: know every newcomer from abroad, welcome them, hold first-information interviews."""
+"""Module Informieren: know every newcomer from abroad, welcome them, hold first-information interviews.
 
-from flask import Blueprint
+The package's hook surface is this file; the work is in the submodules:
+``register`` (the newcomers, their pages, the API), ``imports`` (eCH-0020 and CSV imports),
+``letters`` (welcome letters), ``interviews`` (first-information interviews),
+``worklist`` (deadlines, start page, daily digest) and ``figures`` (reports, activity counts).
+"""
+
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
-from core.access import Role, requires
-from core.plugins import Manifest, MenuEntry, Permission
-from core.web import module_start_page
+from core.access import Role
+from core.hookspecs import hookimpl
+from core.plugins import Manifest, MenuEntry, Permission, Setting
+from plugins.informieren import cli, figures, imports, interviews, letters, models, register, worklist  # noqa: F401
+from plugins.informieren.blueprints import api, blueprint
 
-blueprint = Blueprint("informieren", __name__)
+STAFF = (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER)
 
 manifest = Manifest(
     id="informieren",
     title=_l("Informieren"),
-    version="0.1.0",
+    version="1.0.0",
     description=_l(
         "Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und ihnen die Erstinformation geben."
     ),
     position=10,
     requires=(),
     permissions=(
-        Permission(
-            "informieren.newcomers.read",
-            _l("Neuzuzügerinnen und Neuzuzüger einsehen"),
-            (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN, Role.READ_ONLY),
-        ),
-        Permission(
-            "informieren.newcomers.edit",
-            _l("Neuzuzügerinnen und Neuzuzüger erfassen und bearbeiten"),
-            (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER),
-        ),
+        Permission("informieren.newcomers.read", _l("Neuzuzügerinnen und Neuzuzüger einsehen"),
+                   (*STAFF, Role.TENANT_ADMIN, Role.READ_ONLY)),
+        Permission("informieren.newcomers.edit", _l("Neuzuzügerinnen und Neuzuzüger erfassen und bearbeiten"), STAFF),
+        Permission("informieren.imports.run", _l("Meldungen des Einwohnerregisters importieren"), STAFF),
+        Permission("informieren.letters.manage", _l("Begrüssungsschreiben erstellen und als versandt markieren"),
+                   STAFF),
+        Permission("informieren.interviews.read", _l("Erstinformationsgespräche einsehen"),
+                   (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN)),
+        Permission("informieren.interviews.edit", _l("Erstinformationsgespräche planen und festhalten"),
+                   (Role.INTEGRATION_OFFICER,)),
+        Permission("informieren.settings.manage", _l("Fristen, Vorlagen und Themen von Informieren verwalten"),
+                   (Role.TENANT_ADMIN, Role.INTEGRATION_OFFICER)),
+    ),
+    settings=(
+        Setting("informieren.letter_deadline_days", 14, _l("Frist für das Begrüssungsschreiben (Tage ab Zuzug)")),
+        Setting("informieren.interview_deadline_days", 90,
+                _l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)")),
+        Setting("informieren.interview_topics", list(interviews.DEFAULT_TOPICS),
+                _l("Themen des Erstinformationsgesprächs")),
+        Setting("informieren.digest", True, _l("Tägliche Übersicht per E-Mail an die Mitarbeitenden")),
     ),
     blueprint=blueprint,
+    api_blueprint=api,
+    api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
+    alembic_branch="informieren",
+    migrations=Path(__file__).parent / "migrations",
 )
 
-blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(module_start_page(manifest)))
+
+@hookimpl
+def app_ready(app):
+    app.cli.add_command(cli.group)
+
+
+@hookimpl
+def install(tenant):
+    letters.install_defaults(tenant)
+
+
+@hookimpl
+def job_kinds():
+    return [*imports.job_kinds(), *letters.job_kinds()]
+
+
+@hookimpl
+def periodic_jobs():
+    return worklist.periodic_jobs()
+
+
+@hookimpl
+def tenant_home_items(tenant):
+    return worklist.home_items(tenant)
+
+
+@hookimpl
+def person_timeline(tenant, person_id):
+    return [*register.timeline(person_id), *letters.timeline(person_id), *interviews.timeline(person_id)]
+
+
+@hookimpl
+def report_sections(tenant, period):
+    return figures.report_sections(tenant, period)
+
+
+@hookimpl
+def report_figures(tenant, period):
+    return figures.report_figures(tenant, period)
+
+
+@hookimpl
+def activity_counts(tenant, period):
+    return figures.activity_counts(tenant, period)
