@@ -15,7 +15,7 @@ from core.clock import utcnow
 from core.db import db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
-from core.provisioning import TenantSetting
+from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
 
@@ -47,4 +47,6 @@ SAMPLES = {
     ModuleActivation: lambda: ModuleActivation(module_id="sample", state="entitled", changed_by="test"),
     TenantMunicipality: lambda: TenantMunicipality(bfs_number=2601, valid_from=date(2030, 1, 1)),
     TenantSetting: lambda: TenantSetting(key="sample.key", value={"a": 1}),
+    Invitation: lambda: Invitation(email="sample@example.ch", role="tenant_admin", created_by="test",
+                                   expires_at=utcnow()),
 }
