@@ -290,6 +290,7 @@ def plan_communes(tenant: Tenant, bfs_numbers, day: date, *, take_over: bool = F
         raise UserError(problem)
     communes = {number: municipality(number, day) for number in sorted(wanted)}
     plan = CommunePlan(day, "communes")
+    _refuse_before_a_later_change(tenant, day)
     current = current_communes(tenant, day)
     for number in sorted(set(current) - wanted):
         _end(plan, tenant, current[number])
@@ -306,6 +307,18 @@ def plan_communes(tenant: Tenant, bfs_numbers, day: date, *, take_over: bool = F
         _start(plan, tenant, communes[number])
     _note_emptied_tenants(plan)
     return plan
+
+
+def _refuse_before_a_later_change(tenant: Tenant, day: date) -> None:
+    """Changes go forward in time: one dated before a link that starts later would overlap it."""
+    with tenant_scope(tenant):
+        later = db.session.scalar(sa.select(sa.func.max(TenantMunicipality.valid_from))
+                                  .where(TenantMunicipality.valid_from > day))
+    if later is not None:
+        raise UserError(
+            _("Für %(tenant)s ist ab %(later)s schon eine Änderung der Gemeinden erfasst; wählen Sie ein Datum "
+              "ab dann.", tenant=tenant.name, later=later.isoformat())
+        )
 
 
 def _note_emptied_tenants(plan: CommunePlan) -> None:

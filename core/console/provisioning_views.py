@@ -392,7 +392,7 @@ def merger(key):
     except NotFound:
         abort(404)
     concerned = provisioning.merger_tenants(found)
-    form = MergerForm()
+    form = MergerForm(formdata=request.form if request.method == "POST" else request.args)
     form.receiving.choices = [SelectChoice("", "–")] + [SelectChoice(t.slug, t.name) for t in concerned]
     receiving = next((t for t in concerned if t.slug == form.receiving.data), None)
     error = plan = None
