@@ -438,3 +438,30 @@ def test_the_cli_moves_communes_merges_plans_and_invites(runner, world):
     assert "revoked" in runner.invoke(args=["tenants", "invitations", "grenchen"]).output
     bad = runner.invoke(args=["tenants", "invite", "grenchen", "keine-adresse"])
     assert bad.exit_code == 1 and "keine gültige E-Mail-Adresse" in bad.output
+
+
+# -- invitations in the console ------------------------------------------------------------------------------------------
+
+
+def test_the_canton_invites_and_revokes_in_the_console(canton_admin, world):
+    url = "/kanton/mandanten/grenchen"
+    form = {"invite-email": "Greta.Gerber@grenchen.example", "invite-role": "tenant_admin", "invite-days": "14"}
+    invited = post_form(canton_admin, url, url + "/einladungen", **form)
+    assert invited.status_code == 302
+    again = post_form(canton_admin, url, url + "/einladungen", **form)
+    assert again.status_code == 302 and "schon eine offene Einladung" in canton_admin.get(url).text
+    grenchen = get_tenant("grenchen")
+    [invitation] = provisioning.invitations(grenchen)
+    assert (invitation.email, invitation.role, invitation.state) == ("greta.gerber@grenchen.example",
+                                                                     "tenant_admin", "pending")
+    wrong_role = post_form(canton_admin, url, url + "/einladungen", **{**form, "invite-role": "canton_admin"})
+    assert wrong_role.status_code == 400 and len(provisioning.invitations(grenchen)) == 1
+    bad = post_form(canton_admin, url, url + "/einladungen", **{**form, "invite-email": "greta"})
+    assert bad.status_code == 400
+    revoked = post_form(canton_admin, url, f"{url}/einladungen/{invitation.id}/widerrufen")
+    assert revoked.status_code == 302
+    db.session.expire_all()
+    assert [i.state for i in provisioning.invitations(grenchen)] == ["revoked"]
+    assert post_form(canton_admin, url, f"{url}/einladungen/{uuid.uuid4()}/widerrufen").status_code == 404
+    assert post_form(canton_admin, url, f"{url}/einladungen/kein-id/widerrufen").status_code == 404
+    assert [e.action for e in actions(grenchen, "invitation.")] == ["invitation.create", "invitation.revoke"]
