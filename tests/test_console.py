@@ -440,7 +440,7 @@ def test_the_cli_moves_communes_merges_plans_and_invites(runner, world):
     assert bad.exit_code == 1 and "keine gültige E-Mail-Adresse" in bad.output
 
 
-# -- invitations in the console ------------------------------------------------------------------------------------------
+# -- invitations in the console ---------------------------------------------------------------------
 
 
 def test_the_canton_invites_and_revokes_in_the_console(canton_admin, world):
