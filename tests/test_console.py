@@ -465,3 +465,20 @@ def test_the_canton_invites_and_revokes_in_the_console(canton_admin, world):
     assert post_form(canton_admin, url, f"{url}/einladungen/{uuid.uuid4()}/widerrufen").status_code == 404
     assert post_form(canton_admin, url, f"{url}/einladungen/kein-id/widerrufen").status_code == 404
     assert [e.action for e in actions(grenchen, "invitation.")] == ["invitation.create", "invitation.revoke"]
+
+
+def test_tenant_files_invite_their_administrators_once(runner, world, tmp_path):
+    (tmp_path / "olten.toml").write_text(
+        'slug = "olten"\nname = "Olten"\nkind = "commune"\ncommunes = [2581]\nadmins = ["Otto@Olten.example"]')
+    first = runner.invoke(args=["tenants", "sync", str(tmp_path)])
+    assert first.exit_code == 0 and "Einladung an otto@olten.example" in first.output
+    olten = get_tenant("olten")
+    [invitation] = provisioning.invitations(olten)
+    provisioning.revoke_invitation(olten, invitation.id)
+    db.session.commit()
+    again = runner.invoke(args=["tenants", "sync", str(tmp_path)])
+    assert again.output.strip() == "Keine Änderungen."  # a revoked invitation is not renewed by the file
+    (tmp_path / "olten.toml").write_text('slug = "olten"\nname = "Olten"\nkind = "commune"\ncommunes = [2581]\n'
+                                         'admins = "otto"')
+    bad = runner.invoke(args=["tenants", "sync", str(tmp_path)])
+    assert bad.exit_code == 1 and "«admins» muss eine Liste" in bad.output
