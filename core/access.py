@@ -188,3 +188,4 @@ def authorize() -> object:
 
 def init_app(app) -> None:
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.globals["can"] = can

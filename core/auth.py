@@ -5,7 +5,9 @@ refreshed at every login.  Memberships may be derived from a ``groups`` claim:
 ``OIDC_GROUP_ROLES`` maps a group to ``tenant-slug:role`` for the canton's
 provider, and a tenant with its own provider maps groups to roles in its
 setting ``core.oidc_group_roles``.  Such memberships (source ``claim``) follow
-the claim at every login; memberships granted by hand stay.
+the claim at every login; memberships granted by hand stay.  An invitation of an
+e-mail address (:func:`core.provisioning.invite`) becomes a membership at the
+first login whose provider vouches for that address.
 """
 
 from __future__ import annotations
@@ -317,6 +319,7 @@ def callback():
     user.email = claims.get("email") or user.email
     db.session.flush()
     sync_claimed_memberships(user, name, claims)
+    provisioning.accept_invitations(user.id, name, claims)
     return complete_login(user, name, token.get("id_token"))
 
 

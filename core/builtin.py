@@ -53,6 +53,10 @@ manifest = Manifest(
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
+        MenuEntry(_l("Module"), "console.own_modules", "core.modules.activate", 915),
+        # The canton's console (canton-only permissions: shown in the canton's tenant only).
+        MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 950),
+        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 955),
     ),
 )
 

@@ -126,6 +126,77 @@ def tenants_archive(slug):
     click.echo(f"{slug}: archiviert")
 
 
+@tenants_cli.command("rename")
+@click.argument("slug")
+@click.argument("name")
+@operator_command
+def tenants_rename(slug, name):
+    """Einen Mandanten umbenennen."""
+    provisioning.rename_tenant(get_tenant(slug), name)
+    click.echo(f"{slug}: {name}")
+
+
+@tenants_cli.command("communes")
+@click.argument("slug")
+@click.option("--commune", "communes", type=int, multiple=True, help="BFS-Nummer; alle betreuten Gemeinden nennen.")
+@click.option("--from", "valid_from", type=DATE, required=True, help="Ab diesem Tag.")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
+@operator_command
+def tenants_communes(slug, communes, valid_from, dry_run):
+    """Die Gemeinden eines Mandanten ändern; von anderen Mandanten betreute wechseln (Beitritt zur Region)."""
+    plan = provisioning.plan_communes(get_tenant(slug), list(communes), valid_from, take_over=True)
+    _echo_plan(plan, dry_run)
+
+
+@tenants_cli.command("invite")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--role", default="tenant_admin", show_default=True)
+@click.option("--days", type=int, default=provisioning.INVITATION_DAYS, show_default=True)
+@operator_command
+def tenants_invite(slug, email, role, days):
+    """Eine Person per E-Mail einladen; die Rolle gilt ab ihrer ersten Anmeldung mit bestätigter Adresse."""
+    invitation, created = provisioning.invite(get_tenant(slug), email, role, days)
+    click.echo(f"{invitation.id} {invitation.email} {invitation.role} "
+               + (f"bis {invitation.expires_at.isoformat()}" if created else "(schon eingeladen)"))
+
+
+@tenants_cli.command("invitations")
+@click.argument("slug")
+@operator_command
+def tenants_invitations(slug):
+    """Die Einladungen eines Mandanten."""
+    for invitation in provisioning.invitations(get_tenant(slug, include_archived=True)):
+        click.echo(f"{invitation.id}  {invitation.email:<32} {invitation.role:<20} {invitation.state}")
+
+
+@tenants_cli.command("revoke-invitation")
+@click.argument("slug")
+@click.argument("invitation_id")
+@operator_command
+def tenants_revoke_invitation(slug, invitation_id):
+    """Eine offene Einladung widerrufen."""
+    provisioning.revoke_invitation(get_tenant(slug, include_archived=True), invitation_id)
+    click.echo(f"{invitation_id}: widerrufen")
+
+
+def _echo_plan(plan, dry_run: bool) -> None:
+    for change in plan.ends:
+        click.echo(f"- {change.tenant.slug}: {change.municipality.bfs_number} {change.municipality.name} "
+                   f"bis {change.day.isoformat()}")
+    for change in plan.starts:
+        click.echo(f"+ {change.tenant.slug}: {change.municipality.bfs_number} {change.municipality.name} "
+                   f"ab {change.day.isoformat()}")
+    for note in plan.notes:
+        click.echo(f"! {note}")
+    if plan.empty:
+        click.echo("Keine Änderungen.")
+    elif dry_run:
+        click.echo("Probelauf: nichts geschrieben.")
+    else:
+        provisioning.apply_plan(plan)
+
+
 @tenants_cli.command("sync")
 @click.argument("path", type=click.Path(path_type=Path), default=TENANTS_DIR)
 @click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
@@ -196,6 +267,23 @@ def modules_suspend(slug, module_id):
     """Ein Modul ausschalten; seine Daten bleiben erhalten."""
     modules.suspend(get_tenant(slug), module_id)
     click.echo(f"{slug}: {module_id} suspended")
+
+
+@modules_cli.command("plan")
+@click.argument("module_id")
+@click.option("--from", "effective_from", type=DATE, help="Aktiv ab (ohne: nur freigeben).")
+@click.option("--district", help="Nur Mandanten mit Gemeinden dieses Bezirks.")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
+@operator_command
+def modules_plan(module_id, effective_from, district, dry_run):
+    """Ein Modul für alle Mandanten (oder einen Bezirk) freigeben und ab einem Datum planen."""
+    tenants = provisioning.plan_tenants(district, effective_from or clock.today())
+    plan = modules.plan_rollout(module_id, tenants, effective_from, entitle_only=effective_from is None)
+    for row in plan:
+        click.echo(f"{row.tenant.slug:<28} {row.action:<10} {row.reason}")
+    if not dry_run:
+        done = modules.apply_rollout(module_id, plan, effective_from)
+        click.echo(f"{len(done)} Mandanten geändert.")
 
 
 @modules_cli.command("apply-due")
@@ -408,6 +496,27 @@ def communes_load():
     """Das Gemeindeverzeichnis (Stand 1.1.2017 und Fusionen seither) laden oder nachführen."""
     count = provisioning.load_municipalities()
     click.echo(f"{count} Gemeinden geladen.")
+
+
+@communes_cli.command("mergers")
+@operator_command
+def communes_mergers():
+    """Die Gemeindefusionen des Verzeichnisses und die betroffenen Mandanten."""
+    for merger in provisioning.mergers():
+        old = " ".join(str(m.bfs_number) for m in merger.old)
+        tenants = ", ".join(t.slug for t in provisioning.merger_tenants(merger)) or "–"
+        click.echo(f"{merger.key:<18} {old} → {merger.new.bfs_number} {merger.new.name}  [{tenants}]")
+
+
+@communes_cli.command("merge")
+@click.argument("key")
+@click.option("--tenant", "receiving", help="Mandant der neuen Gemeinde, wenn mehrere betroffen sind.")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
+@operator_command
+def communes_merge(key, receiving, dry_run):
+    """Eine Gemeindefusion (KEY aus «communes mergers») auf die Mandanten anwenden."""
+    plan = provisioning.plan_merger(provisioning.find_merger(key), get_tenant(receiving) if receiving else None)
+    _echo_plan(plan, dry_run)
 
 
 @demo_cli.command("load")

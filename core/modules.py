@@ -11,6 +11,7 @@ dependencies, runs the plugin's install hook and upgrade steps, and is audited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -141,17 +142,7 @@ def activate(tenant: Tenant, module_id: str, effective_from: date | None = None)
                 tenant=tenant.name,
             )
         )
-    missing = [req for req in manifest.requires if req not in rows or not rows[req].is_active_on(day)]
-    if missing:
-        raise UserError(
-            _(
-                "Das Modul «%(module)s» braucht %(missing)s, aktiv in %(tenant)s spätestens ab %(day)s.",
-                module=module_id,
-                missing=", ".join(f"«{m}»" for m in missing),
-                tenant=tenant.name,
-                day=day.isoformat(),
-            )
-        )
+    check_requirements(tenant, manifest, rows, day)
     if day > today:
         if row.state == ModuleState.ACTIVE:
             raise UserError(_("Das Modul «%(module)s» ist bereits aktiv.", module=module_id))
@@ -161,6 +152,21 @@ def activate(tenant: Tenant, module_id: str, effective_from: date | None = None)
     row = _change(tenant, module_id, row, ModuleState.ACTIVE, day)
     _install(tenant, manifest, row)
     return row
+
+
+def check_requirements(tenant: Tenant, manifest: Manifest, rows: dict, day: date) -> None:
+    """Refuse to switch a module on before the modules it requires (Fordern needs Informieren)."""
+    missing = [req for req in manifest.requires if req not in rows or not rows[req].is_active_on(day)]
+    if missing:
+        raise UserError(
+            _(
+                "Das Modul «%(module)s» braucht %(missing)s, aktiv in %(tenant)s spätestens ab %(day)s.",
+                module=manifest.id,
+                missing=", ".join(f"«{m}»" for m in missing),
+                tenant=tenant.name,
+                day=day.isoformat(),
+            )
+        )
 
 
 def suspend(tenant: Tenant, module_id: str) -> ModuleActivation:
@@ -200,6 +206,58 @@ def apply_due(tenant: Tenant, day: date | None = None) -> list[str]:
             row = _change(tenant, module_id, row, ModuleState.ACTIVE, row.effective_from)
             _install(tenant, manifest_of(module_id), row)
             done.append(module_id)
+    return done
+
+
+# -- the canton's plan for many tenants at once -----------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    """One tenant in a rollout plan: its state now and what the plan does there."""
+
+    tenant: Tenant
+    before: ModuleActivation | None
+    action: str  # "entitle", "schedule", "activate", "unchanged" or "refused"
+    reason: str = ""
+
+
+def plan_rollout(module_id: str, tenants: list[Tenant], day: date | None, *, entitle_only: bool = False
+                 ) -> list[PlanRow]:
+    """What entitling (and activating from ``day``) the module would do in each tenant; changes nothing."""
+    manifest = manifest_of(module_id)
+    today = clock.today()
+    plan = []
+    for tenant in tenants:
+        rows = activations(tenant)
+        row = rows.get(module_id)
+        plan.append(PlanRow(tenant, row, *_planned_action(tenant, manifest, rows, row, day or today, today,
+                                                          entitle_only)))
+    return plan
+
+
+def _planned_action(tenant, manifest, rows, row, day, today, entitle_only) -> tuple[str, str]:
+    if entitle_only or (row is not None and row.state == ModuleState.ACTIVE):
+        return ("entitle", "") if row is None else ("unchanged", "")
+    if row is not None and row.state == ModuleState.SCHEDULED and row.effective_from == day:
+        return "unchanged", ""
+    try:
+        check_requirements(tenant, manifest, rows, day)
+    except UserError as error:
+        return "refused", str(error)
+    return ("schedule" if day > today else "activate"), ""
+
+
+def apply_rollout(module_id: str, plan: list[PlanRow], day: date | None) -> list[PlanRow]:
+    """Carry out the rows that change something; returns the rows done."""
+    done = []
+    for row in plan:
+        if row.action in ("unchanged", "refused"):
+            continue
+        entitle(row.tenant, module_id)
+        if row.action != "entitle":
+            activate(row.tenant, module_id, day)
+        done.append(row)
     return done
 
 

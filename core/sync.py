@@ -8,6 +8,7 @@ One file per tenant::
     communes = [2546]                # BFS numbers served
     communes_from = 2017-01-01       # optional: since when (default: today)
     state = "active"                 # optional: or "archived"
+    admins = ["anna@grenchen.ch"]    # optional: invited as tenant administrators (once per address)
 
     [modules]
     informieren = { state = "active", from = 2017-03-01 }   # a future date schedules it
@@ -38,7 +39,7 @@ from core.errors import UserError
 from core.tenancy import Tenant, TenantState
 
 MODULE_STATES = ("entitled", "active", "suspended")
-KEYS = {"slug", "name", "kind", "communes", "communes_from", "state", "modules", "settings"}
+KEYS = {"slug", "name", "kind", "communes", "communes_from", "state", "modules", "settings", "admins"}
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TenantSpec:
     archived: bool
     modules: dict[str, ModuleSpec] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    admins: list[str] = field(default_factory=list)
 
 
 def read(path: Path) -> list[TenantSpec]:
@@ -103,6 +105,9 @@ def _parse(file: Path) -> TenantSpec:
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise UserError(_("«settings» muss eine Tabelle sein"))
+    admins = data.get("admins", [])
+    if not isinstance(admins, list) or not all(isinstance(a, str) for a in admins):
+        raise UserError(_("«admins» muss eine Liste von E-Mail-Adressen sein"))
     return TenantSpec(
         source=file.name,
         slug=data["slug"],
@@ -113,6 +118,7 @@ def _parse(file: Path) -> TenantSpec:
         archived=state == "archived",
         modules={module_id: _module_spec(module_id, value) for module_id, value in data.get("modules", {}).items()},
         settings=settings,
+        admins=admins,
     )
 
 
@@ -175,9 +181,23 @@ def _apply(spec: TenantSpec) -> list[str]:
     for key, value in spec.settings.items():
         if provisioning.set_setting(tenant, key, value):
             changes.append(f"~ {spec.slug}: {key} = {value!r}")
+    changes += _apply_admins(tenant, spec)
     if spec.archived and tenant.state != TenantState.ARCHIVED:
         provisioning.archive_tenant(tenant)
         changes.append(f"~ {spec.slug}: " + _("archiviert"))
+    return changes
+
+
+def _apply_admins(tenant: Tenant, spec: TenantSpec) -> list[str]:
+    """Invite each address once: an accepted, revoked or expired invitation is not renewed by the file."""
+    if tenant.state != TenantState.ACTIVE:
+        return []
+    invited = {invitation.email for invitation in provisioning.invitations(tenant)}
+    changes = []
+    for email in spec.admins:
+        if email.strip().lower() not in invited:
+            invitation, _created = provisioning.invite(tenant, email)
+            changes.append(f"~ {spec.slug}: " + _("Einladung an %(email)s", email=invitation.email))
     return changes
 
 

@@ -1,10 +1,9 @@
-"""The web shell: layout, navigation, tenant home, the canton's tenant list, health and errors."""
+"""The web shell: layout, navigation, tenant home, health and errors (the canton's pages: core.console)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from core import clock, modules
@@ -13,7 +12,7 @@ from core.api import PREFIX, json_errors
 from core.db import db
 from core.errors import UserError
 from core.plugins import PluginRegistry
-from core.tenancy import Tenant, TenantState, canton_scope, served_municipalities
+from core.tenancy import Tenant, TenantState, served_municipalities
 
 shell = Blueprint("shell", __name__)
 
@@ -39,20 +38,6 @@ def tenant_home():
         modules=[(m, rows.get(m.id)) for m in modules.registry().modules],
         items=items,
     )
-
-
-@shell.get("/<tenant>/mandanten")
-@requires("core.canton.read")
-def canton_tenants():
-    with canton_scope("canton tenant list"):  # a commune's tenant: 404 (a canton-only permission)
-        tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
-        states = {t.id: modules.activations(t) for t in tenants}
-        served = {t.id: served_municipalities(t, clock.today()) for t in tenants}
-        page = render_template(
-            "canton_tenants.html", tenants=tenants, states=states, served=served, modules=modules.registry().modules
-        )
-        db.session.commit()
-    return page
 
 
 @shell.get("/language/<code>")
@@ -119,8 +104,6 @@ def _navigation() -> dict:
         if entry.permission is None or can(entry.permission)
     ]
     menu = [(entry.label, url_for(entry.endpoint)) for _position, entry in sorted(entries, key=lambda e: e[0])]
-    if tenant.is_canton and can("core.canton.read"):
-        menu.append((_("Mandanten"), url_for("shell.canton_tenants")))
     return {"menu": menu}
 
 

@@ -15,7 +15,7 @@ from core.clock import utcnow
 from core.db import db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
-from core.provisioning import TenantSetting
+from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
 from plugins.informieren.models import (
@@ -82,4 +82,6 @@ SAMPLES = {
     WelcomeLetter: lambda: WelcomeLetter(person_id=_person().id, household_key="h", language="de", state="generated"),
     Interview: lambda: Interview(person_id=_person().id, invitation="letter", invited_on=date(2017, 3, 2),
                                  created_by="test"),
+    Invitation: lambda: Invitation(email="sample@example.ch", role="tenant_admin", created_by="test",
+                                   expires_at=utcnow()),
 }
