@@ -126,11 +126,13 @@ def _reshaper():
     return arabic_reshaper.ArabicReshaper()
 
 
+@lru_cache(maxsize=4096)
 def shaped(text: str) -> str:
     """Arabic letters in their joined forms (logical order kept); other text unchanged."""
     return _reshaper().reshape(text) if has_rtl(text) else text
 
 
+@lru_cache(maxsize=4096)
 def visual(line: str, rtl: bool) -> str:
     """One line (already shaped) in the order it is drawn from left to right."""
     if not has_rtl(line):
@@ -140,7 +142,8 @@ def visual(line: str, rtl: bool) -> str:
     return get_display(line, base_dir="R" if rtl else "L")
 
 
-def _runs(text: str, bold: bool) -> list[tuple[str, str]]:
+@lru_cache(maxsize=16384)  # the lines of a template recur in every letter of its language
+def _runs(text: str, bold: bool) -> tuple[tuple[str, str], ...]:
     """Split ``text`` into (font name, text) runs: each character in the first font that has it."""
     stack = fonts()
     runs: list[tuple[str, str]] = []
@@ -157,7 +160,7 @@ def _runs(text: str, bold: bool) -> list[tuple[str, str]]:
             runs[-1] = (runs[-1][0], runs[-1][1] + char)
         else:
             runs.append((name, char))
-    return runs
+    return tuple(runs)
 
 
 @lru_cache(maxsize=65536)
@@ -167,7 +170,8 @@ def width(text: str, size: float = SIZE, bold: bool = False) -> float:
     return sum(stringWidth(part, name, size) for name, part in _runs(text, bold))
 
 
-def wrap(text: str, max_width: float, size: float = SIZE, bold: bool = False) -> list[str]:
+@lru_cache(maxsize=4096)
+def wrap(text: str, max_width: float, size: float = SIZE, bold: bool = False) -> tuple[str, ...]:
     """Greedy line breaking at spaces (logical order); a word wider than the line is cut."""
     space = width(" ", size, bold)
     lines: list[str] = []
@@ -188,7 +192,7 @@ def wrap(text: str, max_width: float, size: float = SIZE, bold: bool = False) ->
                 lines.extend(full)
                 current_width = width(current, size, bold)
         lines.append(current)
-    return lines
+    return tuple(lines)
 
 
 def _cut(word: str, max_width: float, size: float, bold: bool) -> list[str]:
@@ -275,9 +279,18 @@ def render(letters: Iterable[Letter]) -> bytes:
 
 def render_each(letters: list[Letter], progress: Callable[[int], None] | None = None) -> tuple[bytes, list[bytes]]:
     """The combined PDF to print and one PDF per letter."""
-    singles = []
-    for number, letter in enumerate(letters, 1):
-        singles.append(render([letter]))
-        if progress is not None:
-            progress(number)
-    return render(letters), singles
+    try:
+        singles = []
+        for number, letter in enumerate(letters, 1):
+            singles.append(render([letter]))
+            if progress is not None:
+                progress(number)
+        return render(letters), singles
+    finally:
+        forget()
+
+
+def forget() -> None:
+    """Drop the cached lines: they hold names and addresses, which a worker need not keep."""
+    for cached in (width, wrap, visual, shaped, _runs):
+        cached.cache_clear()

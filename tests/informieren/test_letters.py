@@ -78,8 +78,7 @@ def pdf_text(data: bytes) -> str:
 
 def letter_rows(tenant) -> list[WelcomeLetter]:
     with tenant_scope(tenant):
-        db.session.expire_all()
-        return db.session.scalars(sa.select(WelcomeLetter)).all()
+        return db.session.scalars(sa.select(WelcomeLetter).execution_options(populate_existing=True)).all()
 
 
 def stage_of(tenant, person) -> str:
@@ -105,7 +104,7 @@ def test_activation_seeds_the_four_shipped_languages_once(world):
     _app, grenchen, _b = world
     with tenant_scope(grenchen):
         assert set(letters.templates()) == {"de", "fr", "it", "en"}
-        assert list(letters.templates())[0] == "de"
+        assert next(iter(letters.templates())) == "de"
         assert "{commune}" in letters.templates()["fr"].subject
         assert letters.install_defaults(grenchen) == 0  # idempotent
         db.session.delete(db.session.get(LetterTemplate, (grenchen.id, "it")))
