@@ -1,4 +1,4 @@
-"""``python -m bench [tenancy|reports]``: run the benchmarks (default: all) and print their figures.
+"""``python -m bench [tenancy|reports|letters]``: run the benchmarks (default: all) and print their figures.
 
 It always exits 0: it measures, it does not judge the build.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import reports, tenancy
+from bench import informieren_letters, reports, tenancy
 
-BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main}
+BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main, "letters": informieren_letters.main}
 
 
 def _counts(text: str) -> list[int]:
@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     reports_options.add_argument("--jobs", type=int, default=reports.JOBS, help="measured jobs on the rq worker")
     reports_options.add_argument("--report-profile", action="store_true",
                                  help="also print a cProfile of the canton report at the largest tenant count")
+    letters_options = parser.add_argument_group("letters")
+    letters_options.add_argument("--letter-persons", type=int, default=informieren_letters.PERSONS,
+                                 help="newcomers to write to")
+    letters_options.add_argument("--letter-households", type=int, default=informieren_letters.HOUSEHOLDS,
+                                 help="households they live in (at most two persons each)")
     args = parser.parse_args(argv)
     chosen = [run for name, run in BENCHMARKS.items() if args.which in ("all", name)]
     for number, run in enumerate(chosen):

@@ -47,6 +47,8 @@ manifest = Manifest(
                 _l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)")),
         Setting("informieren.interview_topics", list(interviews.DEFAULT_TOPICS),
                 _l("Themen des Erstinformationsgesprächs")),
+        Setting("informieren.letter_contact", "",
+                _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)")),
         Setting("informieren.digest", True, _l("Tägliche Übersicht per E-Mail an die Mitarbeitenden")),
     ),
     blueprint=blueprint,

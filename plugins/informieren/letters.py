@@ -1,16 +1,439 @@
-"""Welcome letters: templates per tenant and language, PDF per household, combined print file.
+"""Welcome letters: templates per tenant and language, a PDF per household, one combined file to print.
 
-Stub: owned by the letters work package.
+A person receives one welcome letter (one ``WelcomeLetter`` row, shared by the
+household's letter); a batch job takes everybody who has none yet, so a second
+run produces nothing new.  An explicit *regenerate* for chosen persons replaces
+their rows.  The pages are in :mod:`plugins.informieren.letter_views`, the PDF
+layout in :mod:`plugins.informieren.letter_pdf`, the shipped texts in
+:mod:`plugins.informieren.letter_texts`.
 """
 
+from __future__ import annotations
 
-def install_defaults(tenant) -> None:
-    """Seed the shipped templates (de, fr, it, en) where the tenant has none; idempotent."""
+import io
+import re
+import string
+import unicodedata
+import uuid
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import audit, clock, provisioning
+from core.access import can
+from core.db import db
+from core.errors import UserError
+from core.jobs import JobContext, JobKind, ResultFile
+from core.people import TimelineEntry
+from core.tenancy import Municipality, Tenant
+from plugins.informieren import letter_pdf
+from plugins.informieren.letter_texts import DEFAULT_LANGUAGES, DEFAULTS, PLACEHOLDERS
+from plugins.informieren.models import LetterTemplate, Person, WelcomeLetter, refresh_stage
+
+JOB_KIND = "informieren.letters"
+FALLBACK_LANGUAGE = "de"
+CONTACT_SETTING = "informieren.letter_contact"
+GENERATED, SENT = "generated", "sent"
+_ISO_639_1 = re.compile(r"^[a-z]{2}$")
 
 
-def job_kinds() -> list:
-    return []
+# -- templates ----------------------------------------------------------------------------------
 
 
-def timeline(person_id) -> list:
-    return []
+def install_defaults(tenant: Tenant) -> int:
+    """Seed the shipped templates (de, fr, it, en) where the tenant has none; idempotent. Returns how many."""
+    existing = set(db.session.scalars(sa.select(LetterTemplate.language).where(LetterTemplate.tenant_id == tenant.id)))
+    added = 0
+    for language in DEFAULT_LANGUAGES:
+        if language not in existing:
+            subject, body = DEFAULTS[language]
+            db.session.add(LetterTemplate(tenant_id=tenant.id, language=language, subject=subject, body=body))
+            added += 1
+    return added
+
+
+def templates() -> dict[str, LetterTemplate]:
+    """The current tenant's templates by language, German first, then by code."""
+    rows = db.session.scalars(sa.select(LetterTemplate)).all()
+    return {row.language: row for row in sorted(rows, key=lambda r: (r.language != FALLBACK_LANGUAGE, r.language))}
+
+
+def placeholder_errors(text: str) -> list[str]:
+    """What is wrong with the placeholders of ``text`` (German messages); empty when it is fine.
+
+    Only ``{name}`` of a known placeholder is allowed: no attribute or index access
+    (``{x.__class__}``, ``{x[0]}``), no conversion, no format spec; ``{{`` and ``}}`` are literal braces.
+    """
+    try:
+        fields = [(name, spec, conversion) for _lit, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError:
+        return [_("Geschweifte Klammern sind nicht ausgeglichen. Platzhalter stehen in {…}; "
+                  "eine Klammer als Text schreiben Sie doppelt: {{ oder }}.")]
+    unknown = ["{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
+               for name, spec, conversion in fields if name not in PLACEHOLDERS or spec or conversion]
+    if not unknown:
+        return []
+    return [_("Unbekannter Platzhalter: %(placeholders)s. Erlaubt sind: %(allowed)s.",
+              placeholders=", ".join(dict.fromkeys(unknown)), allowed=", ".join(f"{{{key}}}" for key in PLACEHOLDERS))]
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace the placeholders of a validated text; never ``str.format`` (no attribute access)."""
+    parts = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(text):
+        parts.append(literal)
+        if name is not None:
+            parts.append(values.get(name, ""))
+    return "".join(parts)
+
+
+def language_name(code: str, in_language: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(in_language) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def check_language(code: str) -> str:
+    """A two-letter ISO 639-1 code Babel knows (lower case), or a UserError in German."""
+    code = (code or "").strip().lower()
+    if not _ISO_639_1.match(code):
+        raise UserError(_("«%(code)s» ist kein zweibuchstabiger Sprachcode nach ISO 639-1 (z. B. pt, ar, ti).",
+                          code=code))
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise UserError(_("Die Sprache «%(code)s» ist nicht bekannt.", code=code)) from None
+    return code
+
+
+def is_rtl(language: str) -> bool:
+    try:
+        return Locale.parse(language).character_order == "right-to-left"
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def save_template(language: str, subject: str, body: str, *, new: bool = False) -> LetterTemplate:
+    """Create or change the template of ``language`` (validated by the caller's form); audited."""
+    row = db.session.get(LetterTemplate, (_tenant_id(), language))
+    if new and row is not None:
+        raise UserError(_("Für diese Sprache gibt es schon eine Vorlage."))
+    if row is None:
+        row = LetterTemplate(language=language)
+        db.session.add(row)
+    row.subject, row.body, row.updated_by = subject, body, audit.current_actor()
+    audit.record("informieren.letter_template.add" if new else "informieren.letter_template.update",
+                 object_type="letter_template", object_id=language)
+    return row
+
+
+def delete_template(language: str) -> None:
+    if language == FALLBACK_LANGUAGE:
+        raise UserError(_("Die deutsche Vorlage ist die Rückfallsprache und kann nicht gelöscht werden."))
+    row = db.session.get(LetterTemplate, (_tenant_id(), language))
+    if row is None:
+        raise UserError(_("Für diese Sprache gibt es keine Vorlage."))
+    db.session.delete(row)
+    audit.record("informieren.letter_template.delete", object_type="letter_template", object_id=language)
+
+
+def _tenant_id() -> int:
+    from core.db import current_scope
+
+    return current_scope().tenant_id
+
+
+# -- households ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Household:
+    key: str  # "<bfs>:<registry household id>" or "<bfs>:person-<uuid>"
+    members: list[Person]
+
+    @property
+    def first(self) -> Person:
+        return self.members[0]
+
+
+def household_key(person: Person) -> str:
+    own = person.household_key or f"person-{person.id}"
+    return f"{person.municipality_bfs}:{own}"[:100]
+
+
+def _member_order(person: Person):
+    # The oldest first: the household's reference person (an unknown birth date last).
+    return (person.date_of_birth or "9999", person.official_name, person.first_name, str(person.id))
+
+
+def households(persons: list[Person]) -> list[Household]:
+    """Persons grouped by household (members moving together), in the order of the first person's name."""
+    grouped: dict[str, list[Person]] = defaultdict(list)
+    for person in persons:
+        grouped[household_key(person)].append(person)
+    result = [Household(key, sorted(members, key=_member_order)) for key, members in grouped.items()]
+    return sorted(result, key=lambda h: (h.first.official_name.casefold(), h.first.first_name.casefold(), h.key))
+
+
+def choose_language(household: Household, available) -> str:
+    """The first language of the first person that has a template, then the other members', else German."""
+    for person in household.members:
+        for language in person.languages or ():
+            if language in available:
+                return language
+    return FALLBACK_LANGUAGE
+
+
+def _names(members: list[Person], language: str, first_only: bool = False) -> str:
+    """«Amina und Omar Yusuf, Sara Ali»: first names grouped by family name, in the letter's language."""
+    by_family: dict[str, list[str]] = defaultdict(list)
+    for person in members:
+        by_family[person.official_name].append(person.first_name)
+    if first_only:
+        return _join([first for firsts in by_family.values() for first in firsts], language)
+    return _join([f"{_join(firsts, language)} {family}".strip() for family, firsts in by_family.items()], language)
+
+
+def _join(items: list[str], language: str) -> str:
+    items = [item for item in items if item]
+    try:
+        return format_list(items, locale=language) if items else ""
+    except (UnknownLocaleError, ValueError):
+        return ", ".join(items)
+
+
+def _format_date(day: date, language: str) -> str:
+    try:
+        return format_date(day, "long", locale=language)
+    except (UnknownLocaleError, ValueError):
+        return format_date(day, "long", locale=FALLBACK_LANGUAGE)
+
+
+def compose(household: Household, template: LetterTemplate, tenant_name: str, commune: str, contact: str,
+            letter_date: date) -> letter_pdf.Letter:
+    """The letter of a household: placeholders filled, address and date in the template's language."""
+    language, first = template.language, household.first
+    values = {
+        "household_names": _names(household.members, language),
+        "first_names": _names(household.members, language, first_only=True),
+        "first_name": first.first_name,
+        "official_name": first.official_name,
+        "commune": commune,
+        "tenant": tenant_name,
+        "date": _format_date(letter_date, language),
+        "arrival_date": _format_date(first.arrival_date, language),
+        "contact": contact.strip() or tenant_name,
+    }
+    street = " ".join(part for part in (first.street, first.house_number) if part)
+    town = " ".join(part for part in (first.postal_code, first.town or commune) if part)
+    recipient = [f"{' '.join(firsts)} {family}".strip() for family, firsts in _families(household.members)]
+    sender = (tenant_name, *[line for line in contact.strip().splitlines() if line.strip()])
+    return letter_pdf.Letter(
+        language=language, rtl=is_rtl(language), sender=sender, recipient=(*recipient, street, town)
+        if street else (*recipient, town), place_date=f"{commune}, {values['date']}",
+        subject=fill(template.subject, values), body=fill(template.body, values),
+    )
+
+
+def _families(members: list[Person]) -> list[tuple[str, list[str]]]:
+    by_family: dict[str, list[str]] = defaultdict(list)
+    for person in members:
+        by_family[person.official_name].append(person.first_name)
+    return list(by_family.items())
+
+
+# -- the batch job ---------------------------------------------------------------------------------
+
+
+def job_kinds() -> list[JobKind]:
+    return [JobKind(JOB_KIND, run_batch, _l("Begrüssungsschreiben"), queue="reports", timeout_seconds=3600,
+                    permission="informieren.letters.manage", keep_days=90)]
+
+
+def batch_params(arrival_from: date | None = None, arrival_to: date | None = None, commune: int | None = None,
+                 regenerate: list | None = None, letter_date: date | None = None) -> dict:
+    """The parameters of a batch job (what its record shows)."""
+    params: dict = {"date": (letter_date or clock.today()).isoformat()}
+    if arrival_from:
+        params["arrival_from"] = arrival_from.isoformat()
+    if arrival_to:
+        params["arrival_to"] = arrival_to.isoformat()
+    if commune:
+        params["commune"] = int(commune)
+    if regenerate:
+        params["regenerate"] = sorted(str(person_id) for person_id in regenerate)
+    return params
+
+
+def waiting_query(params: dict):
+    """The persons a batch takes: those without a letter (filtered), or the ones to regenerate."""
+    query = sa.select(Person)
+    if params.get("regenerate"):
+        return query.where(Person.id.in_([uuid.UUID(value) for value in params["regenerate"]]))
+    query = query.outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,
+                                                   WelcomeLetter.person_id == Person.id))
+    query = query.where(WelcomeLetter.person_id.is_(None))
+    if params.get("arrival_from"):
+        query = query.where(Person.arrival_date >= date.fromisoformat(params["arrival_from"]))
+    if params.get("arrival_to"):
+        query = query.where(Person.arrival_date <= date.fromisoformat(params["arrival_to"]))
+    if params.get("commune"):
+        query = query.where(Person.municipality_bfs == int(params["commune"]))
+    return query
+
+
+def run_batch(context: JobContext) -> list[ResultFile]:
+    """Render the letters of everybody waiting (or chosen), mark them generated; files and marks commit together."""
+    params, tenant = context.params, context.tenant
+    letter_date = date.fromisoformat(params["date"])
+    persons = db.session.scalars(waiting_query(params)).all()
+    if not persons:
+        context.progress(0, 0, _("Niemand wartet auf ein Begrüssungsschreiben."))
+        return []
+    groups = households(persons)
+    context.progress(0, len(groups), _("Schreiben werden erstellt"))
+    available = templates()
+    contact = provisioning.get_setting(tenant, CONTACT_SETTING) or ""
+    communes = _commune_names({person.municipality_bfs for person in persons})
+    letters = []
+    for household in groups:
+        template = available.get(choose_language(household, available)) or _shipped(FALLBACK_LANGUAGE)
+        letters.append(compose(household, template, tenant.name, communes.get(household.first.municipality_bfs, ""),
+                               contact, letter_date))
+
+    def progress(done: int) -> None:
+        if done % 50 == 0 or done == len(letters):
+            context.progress(done, len(letters), _("Schreiben werden erstellt"))
+
+    combined, singles = letter_pdf.render_each(letters, progress)
+    _mark_generated(groups, letters, context.record.id)
+    stem = f"begruessungsschreiben-{letter_date.isoformat()}"
+    return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
+            ResultFile(f"{stem}.zip", "application/zip", _zip(groups, letters, singles))]
+
+
+def _shipped(language: str) -> LetterTemplate:
+    """The shipped text, when a tenant somehow has no template for the fallback language."""
+    subject, body = DEFAULTS[language]
+    return LetterTemplate(language=language, subject=subject, body=body)
+
+
+def _commune_names(numbers: set[int]) -> dict[int, str]:
+    rows = db.session.execute(sa.select(Municipality.bfs_number, Municipality.name)
+                              .where(Municipality.bfs_number.in_(numbers)))
+    return dict(rows.all())
+
+
+def _mark_generated(groups: list[Household], letters: list[letter_pdf.Letter], job_id: uuid.UUID) -> None:
+    existing = {row.person_id: row for row in db.session.scalars(sa.select(WelcomeLetter).where(
+        WelcomeLetter.person_id.in_([p.id for h in groups for p in h.members])))}
+    now = clock.utcnow()
+    for household, letter in zip(groups, letters, strict=True):
+        for person in household.members:
+            row = existing.get(person.id)  # a regenerated letter replaces the row, never doubles it
+            if row is None:
+                row = WelcomeLetter(person_id=person.id)
+                db.session.add(row)
+            row.household_key, row.language, row.job_id = household.key, letter.language, job_id
+            row.state, row.generated_at, row.sent_on = GENERATED, now, None
+    db.session.flush()
+    for household in groups:
+        for person in household.members:
+            refresh_stage(person)
+    audit.record("informieren.letters.generate", object_type="job", object_id=job_id,
+                 detail={"households": len(groups), "persons": sum(len(h.members) for h in groups)})
+
+
+def _zip(groups: list[Household], letters: list[letter_pdf.Letter], singles: list[bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (household, letter, pdf) in enumerate(zip(groups, letters, singles, strict=True), 1):
+            name = _ascii(f"{household.first.official_name}-{household.first.first_name}") or "haushalt"
+            archive.writestr(f"{number:04d}-{name}-{letter.language}.pdf", pdf)
+    return buffer.getvalue()
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:60]
+
+
+# -- sent ----------------------------------------------------------------------------------------
+
+
+def mark_sent(job_id: uuid.UUID, sent_on: date, household_keys: list[str] | None = None) -> int:
+    """Mark the batch's generated letters (or those of the chosen households) as sent; returns persons changed.
+
+    Letters already sent keep their date, so a second submission changes nothing.
+    """
+    query = sa.select(WelcomeLetter).where(WelcomeLetter.job_id == job_id, WelcomeLetter.state == GENERATED)
+    if household_keys is not None:
+        query = query.where(WelcomeLetter.household_key.in_(household_keys))
+    rows = db.session.scalars(query).all()
+    if not rows:
+        return 0
+    for row in rows:
+        row.state, row.sent_on = SENT, sent_on
+    db.session.flush()
+    for person in db.session.scalars(sa.select(Person).where(Person.id.in_([row.person_id for row in rows]))):
+        refresh_stage(person)
+    audit.record("informieren.letters.sent", object_type="job", object_id=job_id,
+                 detail={"sent_on": sent_on.isoformat(), "persons": len(rows),
+                         "households": len({row.household_key for row in rows})})
+    return len(rows)
+
+
+def counts() -> dict[str, int]:
+    """Persons waiting for a letter, with a letter generated (not sent), with a letter sent."""
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(waiting_query({}).subquery()))
+    by_state = dict(db.session.execute(sa.select(WelcomeLetter.state, sa.func.count())
+                                       .group_by(WelcomeLetter.state)).all())
+    return {"waiting": waiting, GENERATED: by_state.get(GENERATED, 0), SENT: by_state.get(SENT, 0)}
+
+
+# -- timeline --------------------------------------------------------------------------------------
+
+
+def timeline(person_id) -> list[TimelineEntry]:
+    """The person's letter: when it was generated and, if so, sent."""
+    row = db.session.scalar(sa.select(WelcomeLetter).where(WelcomeLetter.person_id == person_id))
+    if row is None:
+        return []
+    url = _batch_url(row.job_id)
+    detail = language_name(row.language, _current_language())
+    entries = [TimelineEntry(row.generated_at, "informieren", _l("Begrüssungsschreiben erstellt"), detail, url)]
+    if row.state == SENT and row.sent_on:
+        sent_at = datetime.combine(row.sent_on, time(), tzinfo=clock.ZURICH).astimezone(clock.UTC)
+        entries.append(TimelineEntry(sent_at, "informieren", _l("Begrüssungsschreiben versandt"), detail, url))
+    return entries
+
+
+def _batch_url(job_id) -> str | None:
+    try:
+        return url_for("informieren.letter_batch", job_id=job_id) if job_id and can("informieren.letters.manage") \
+            else None
+    except RuntimeError:  # outside a request (a job, the CLI): no links
+        return None
+
+
+def _current_language() -> str:
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or FALLBACK_LANGUAGE)
+    except RuntimeError:
+        return FALLBACK_LANGUAGE
+
+
+from plugins.informieren import letter_views  # noqa: E402,F401  (registers the pages)
