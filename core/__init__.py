@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, web
+    from core import access, admin, api, audit, auth, builtin, cli, console, job_pages, security, web
 
     registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
     app.extensions["plugins"] = registry
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.before_request(access.authorize)
     api.init_app(app, security.csrf)
     app.register_blueprint(admin.admin)
+    app.register_blueprint(console.console, url_prefix="/<tenant>/kanton")
     job_pages.init_app(app)
     access.init_app(app)
     app.after_request(audit.commit_sensitive_reads)

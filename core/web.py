@@ -13,7 +13,7 @@ from core.api import PREFIX, json_errors
 from core.db import db
 from core.errors import UserError
 from core.plugins import PluginRegistry
-from core.tenancy import Tenant, TenantState, canton_scope, served_municipalities
+from core.tenancy import Tenant, TenantState, served_municipalities
 
 shell = Blueprint("shell", __name__)
 
@@ -44,15 +44,11 @@ def tenant_home():
 @shell.get("/<tenant>/mandanten")
 @requires("core.canton.read")
 def canton_tenants():
-    with canton_scope("canton tenant list"):  # a commune's tenant: 404 (a canton-only permission)
-        tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
-        states = {t.id: modules.activations(t) for t in tenants}
-        served = {t.id: served_municipalities(t, clock.today()) for t in tenants}
-        page = render_template(
-            "canton_tenants.html", tenants=tenants, states=states, served=served, modules=modules.registry().modules
-        )
-        db.session.commit()
-    return page
+    from core.console.rollout import build_matrix  # the rollout dashboard's matrix, with every tenant
+
+    matrix = build_matrix(clock.today(), include_archived=True, include_canton=True, reason="canton tenant list")
+    db.session.commit()  # the canton scope's audit record
+    return render_template("canton_tenants.html", matrix=matrix)
 
 
 @shell.get("/language/<code>")

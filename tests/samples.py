@@ -5,14 +5,16 @@ A new tenant-owned model without a sample here fails ``test_isolation.py``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from core.access import Membership, RoleGrant
 from core.api import ApiToken
 from core.audit import AuditEvent
 from core.auth import User
 from core.clock import utcnow
-from core.db import db
+from core.console.courses import Course, CourseRegistration
+from core.console.feedback import FeedbackRequest, FeedbackRound
+from core.db import current_scope, db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
 from core.provisioning import TenantSetting
@@ -34,6 +36,14 @@ def _job() -> JobRecord:
     return record
 
 
+def _course() -> Course:
+    course = Course(title="Einführung", place="Solothurn", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=3),
+                    capacity=10, created_by="test")
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1, content=b"x",
@@ -47,4 +57,10 @@ SAMPLES = {
     ModuleActivation: lambda: ModuleActivation(module_id="sample", state="entitled", changed_by="test"),
     TenantMunicipality: lambda: TenantMunicipality(bfs_number=2601, valid_from=date(2030, 1, 1)),
     TenantSetting: lambda: TenantSetting(key="sample.key", value={"a": 1}),
+    Course: lambda: Course(title="Einführung", place="Solothurn", starts_at=utcnow(),
+                           ends_at=utcnow() + timedelta(hours=3), capacity=10, created_by="test"),
+    CourseRegistration: lambda: CourseRegistration(course_id=_course().id, user_id=_user(), status="waiting",
+                                                   registrant_tenant_id=current_scope().tenant_id),
+    FeedbackRound: lambda: FeedbackRound(year=2017, deadline=date(2018, 3, 31), created_by="test"),
+    FeedbackRequest: lambda: FeedbackRequest(year=2017, deadline=date(2018, 3, 31)),
 }
