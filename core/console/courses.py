@@ -210,13 +210,15 @@ def _move_up(course: Course) -> list[CourseRegistration]:
 
 def _retrying(change):
     """Run ``change`` and commit; a race lost to another request (a seat, a double click) is run again."""
-    for _attempt in range(5):
+    for attempt in range(5):
         try:
             result = change()
             db.session.commit()
             return result
         except sa.exc.IntegrityError:
             db.session.rollback()  # the other request took the seat or made the row: look again
+            if attempt == 4:
+                raise  # not a race any more, but a fault
         except sa.exc.OperationalError:
             if db.engine.dialect.name != "sqlite":
                 raise
@@ -235,10 +237,10 @@ def register(course_id: uuid.UUID, user: User, tenant: Tenant) -> CourseRegistra
             registration = _registration(course, user.id)
             if registration is not None and registration.status != RegistrationStatus.CANCELLED:
                 raise UserError(_("Sie sind für diesen Kurs schon angemeldet."))
+            seat = _free_seat(course)
             if registration is None:
                 registration = CourseRegistration(course_id=course.id, user_id=user.id)
                 db.session.add(registration)
-            seat = _free_seat(course)
             registration.registrant_tenant_id = tenant.id
             registration.status = RegistrationStatus.WAITING if seat is None else RegistrationStatus.REGISTERED
             registration.seat = seat

@@ -251,15 +251,11 @@ def _filters() -> tuple[str | None, reports.Period, list[str]]:
     except UserError as error:
         errors.append(str(error))
         district = None
-    year = request.args.get("jahr") or str(today.year)
-    try:
-        period = reports.Period.parse(year)
-        if period.label != year or not year.isdigit():
-            raise UserError(_("«%(text)s» ist kein Jahr.", text=year))
-    except UserError as error:
-        errors.append(str(error))
-        period = reports.Period.parse(str(today.year))
-    return district, period, errors
+    year = (request.args.get("jahr") or str(today.year)).strip()
+    if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        errors.append(_("«%(text)s» ist kein Jahr.", text=year))
+        year = str(today.year)
+    return district, reports.Period.parse(year), errors
 
 
 def _figures(matrix: Matrix, period: reports.Period):
