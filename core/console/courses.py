@@ -35,7 +35,7 @@ from core import audit, clock
 from core.access import requires
 from core.auth import User
 from core.console import console
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import Scope, TenantScoped, UTCDateTime, db, scoped_to, tenant_fk, uuid_pk
 from core.errors import NotFound, UserError
 from core.tenancy import Tenant, canton_tenant, tenant_scope
 
@@ -228,30 +228,31 @@ def _retrying(change):
 
 def register(course_id: uuid.UUID, user: User, tenant: Tenant) -> CourseRegistration:
     """Register ``user`` (staff of ``tenant``) for a published course: a seat, or the waiting list."""
+    user_id, tenant_id, slug = user.id, tenant.id, tenant.slug  # a retry's rollback expires loaded rows
 
     def change():
         with tenant_scope(canton_tenant()):
             course = _locked_course(course_id, published_only=True)
             if course.starts_at <= clock.utcnow():
                 raise UserError(_("Der Kurs hat schon begonnen; eine Anmeldung ist nicht mehr möglich."))
-            registration = _registration(course, user.id)
+            registration = _registration(course, user_id)
             if registration is not None and registration.status != RegistrationStatus.CANCELLED:
                 raise UserError(_("Sie sind für diesen Kurs schon angemeldet."))
             seat = _free_seat(course)
             if registration is None:
-                registration = CourseRegistration(course_id=course.id, user_id=user.id)
+                registration = CourseRegistration(course_id=course.id, user_id=user_id)
                 db.session.add(registration)
-            registration.registrant_tenant_id = tenant.id
+            registration.registrant_tenant_id = tenant_id
             registration.status = RegistrationStatus.WAITING if seat is None else RegistrationStatus.REGISTERED
             registration.seat = seat
             registration.registered_at = clock.utcnow()
             registration.cancelled_at = None
             registration.attended = None
-            audit.record("course.register", object_type="course", object_id=course.id,
-                         detail={"user": user.id, "tenant": tenant.slug, "status": registration.status})
-        with tenant_scope(tenant):
             audit.record("course.register", object_type="course", object_id=course_id,
-                         detail={"user": user.id, "status": registration.status})
+                         detail={"user": user_id, "tenant": slug, "status": registration.status})
+        with scoped_to(Scope(tenant_id=tenant_id)):
+            audit.record("course.register", object_type="course", object_id=course_id,
+                         detail={"user": user_id, "status": registration.status})
         return registration
 
     return _retrying(change)
@@ -259,26 +260,27 @@ def register(course_id: uuid.UUID, user: User, tenant: Tenant) -> CourseRegistra
 
 def cancel(course_id: uuid.UUID, user: User, tenant: Tenant) -> CourseRegistration:
     """Cancel ``user``'s registration (made in ``tenant``); a freed seat goes to the waiting list."""
+    user_id, tenant_id, slug = user.id, tenant.id, tenant.slug  # a retry's rollback expires loaded rows
 
     def change():
         with tenant_scope(canton_tenant()):
             course = _locked_course(course_id, published_only=False)
-            registration = _registration(course, user.id)
+            registration = _registration(course, user_id)
             if (registration is None or registration.status == RegistrationStatus.CANCELLED
-                    or registration.registrant_tenant_id != tenant.id):
+                    or registration.registrant_tenant_id != tenant_id):
                 raise UserError(_("Sie sind für diesen Kurs nicht angemeldet."))
             if course.starts_at <= clock.utcnow():
                 raise UserError(_("Der Kurs hat schon begonnen; eine Abmeldung ist nicht mehr möglich."))
             freed = registration.seat
             registration.status, registration.seat = RegistrationStatus.CANCELLED, None
             registration.cancelled_at = clock.utcnow()
-            audit.record("course.cancel", object_type="course", object_id=course.id,
-                         detail={"user": user.id, "tenant": tenant.slug})
+            audit.record("course.cancel", object_type="course", object_id=course_id,
+                         detail={"user": user_id, "tenant": slug})
             db.session.flush()  # the seat is free before it is handed on
             if freed is not None:
                 _move_up(course)
-        with tenant_scope(tenant):
-            audit.record("course.cancel", object_type="course", object_id=course_id, detail={"user": user.id})
+        with scoped_to(Scope(tenant_id=tenant_id)):
+            audit.record("course.cancel", object_type="course", object_id=course_id, detail={"user": user_id})
         return registration
 
     return _retrying(change)
