@@ -351,7 +351,9 @@ def _round_page(feedback_round, send_form=None, deadline_form=None, status=200):
 def feedback_send(year):
     feedback_round = _round(year)
     form = SendForm()
-    form.tenants.choices = _tenant_choices(recipients_choice())
+    with canton_scope(f"feedback round {year}: recipients"):
+        asked = set(db.session.scalars(sa.select(FeedbackRequest.tenant_id).where(FeedbackRequest.year == year)))
+    form.tenants.choices = _tenant_choices(t for t in recipients_choice() if t.id not in asked)
     if not form.validate_on_submit():
         return _round_page(feedback_round, send_form=form, status=400)
     sent = send_round(feedback_round, set(form.tenants.data))
