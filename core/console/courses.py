@@ -223,6 +223,9 @@ def _retrying(change):
             if db.engine.dialect.name != "sqlite":
                 raise
             db.session.rollback()  # SQLite: another writer held the database
+        except UserError:
+            db.session.rollback()  # refused: the course's lock goes at once
+            raise
     raise UserError(_("Die Anmeldung ist gerade nicht möglich; bitte versuchen Sie es noch einmal."))
 
 
