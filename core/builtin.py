@@ -62,7 +62,7 @@ manifest = Manifest(
         MenuEntry(_l("Einführungskurse"), "console.course_admin", "core.courses.manage", 810),
         MenuEntry(_l("Einführungskurse"), "console.courses", "core.courses.attend", 810),
         MenuEntry(_l("Rückmeldungen"), "console.feedback_rounds", "core.feedback.manage", 820),
-        MenuEntry(_l("Rückmeldung an den Kanton"), "console.feedback", "core.feedback.answer", 820),
+        MenuEntry(_l("Rückmeldung"), "console.feedback", "core.feedback.answer", 820),
         MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
         MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
