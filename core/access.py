@@ -83,7 +83,7 @@ def declared_permissions(tenant: Tenant | None = None) -> dict:
         p.id: p
         for m in current_app.extensions["plugins"].manifests.values()
         for p in m.permissions
-        if tenant is None or tenant.is_canton or not p.canton_only
+        if tenant is None or (not p.commune_only if tenant.is_canton else not p.canton_only)
     }
 
 

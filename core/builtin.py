@@ -36,6 +36,16 @@ manifest = Manifest(
         Permission("core.modules.activate", _l("Freigegebene Module ein- und ausschalten"), ADMINS),
         Permission("core.canton.read", _l("Daten aller Mandanten lesen (kantonale Sicht)"),
                    (Role.CANTON_ADMIN, Role.CANTON_OFFICE), True),
+        # The canton's console: introductory courses and the communes' yearly feedback (core/console/).
+        Permission("core.courses.manage", _l("Einführungskurse ausschreiben und Anwesenheit erfassen"),
+                   (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
+        Permission("core.courses.attend", _l("Sich für Einführungskurse des Kantons anmelden"),
+                   (Role.TENANT_ADMIN, Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER, Role.READ_ONLY),
+                   commune_only=True),
+        Permission("core.feedback.manage", _l("Rückmeldungen der Gemeinden einholen und auswerten"),
+                   (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
+        Permission("core.feedback.answer", _l("Die Rückmeldung an den Kanton geben"), (Role.TENANT_ADMIN,),
+                   commune_only=True),
     ),
     settings=(
         # A commune with its own directory may bring its own OpenID Connect provider.
@@ -48,6 +58,11 @@ manifest = Manifest(
     menu=(
         # The tenant's home first, the modules (by their position) next, then the tools.
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
+        MenuEntry(_l("Rollout"), "console.rollout", "core.canton.read", 800),
+        MenuEntry(_l("Einführungskurse"), "console.course_admin", "core.courses.manage", 810),
+        MenuEntry(_l("Einführungskurse"), "console.courses", "core.courses.attend", 810),
+        MenuEntry(_l("Rückmeldungen"), "console.feedback_rounds", "core.feedback.manage", 820),
+        MenuEntry(_l("Rückmeldung"), "console.feedback", "core.feedback.answer", 820),
         MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
         MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
@@ -76,6 +91,13 @@ def _check_redis() -> None:
 @hookimpl
 def health_checks():
     return {"database": _check_database, "redis": _check_redis}
+
+
+@hookimpl
+def tenant_home_items(tenant):
+    from core.console import feedback  # the feedback rounds the tenant still has to answer
+
+    return feedback.home_items(tenant)
 
 
 # -- jobs and periodic work -----------------------------------------------------------------

@@ -532,6 +532,8 @@ def demo_load():
 
 
 def init_app(app: Flask) -> None:
+    from core.console.rollout import rollout_cli
+
     for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli, jobs_cli, reports_cli, periodic_cli,
-                  worker_command, cron_command):
+                  worker_command, cron_command, rollout_cli):
         app.cli.add_command(group)

@@ -26,6 +26,7 @@ class Permission:
     label: Any  # a lazy translatable string
     roles: tuple[str, ...] = ()  # the roles that hold it unless a tenant decides otherwise
     canton_only: bool = False  # exists only in the canton's tenant; elsewhere its pages answer 404
+    commune_only: bool = False  # exists only in communes' and regional groups' tenants; in the canton's, 404
 
 
 @dataclass(frozen=True)

@@ -168,27 +168,7 @@ def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
 
 
 def canton_report(period: Period, progress: Progress) -> Report:
-    with canton_scope(f"canton report {period.label}"):
-        tenants = db.session.scalars(
-            sa.select(Tenant)
-            .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
-            .order_by(Tenant.name)
-        ).all()
-        # Two queries for all tenants instead of two for each (see bench/reports.py).
-        activations, communes_of = _activations_by_tenant(), _communes_by_tenant(period.end)
-        rows, labels = [], []
-        for number, tenant in enumerate(tenants):
-            if number % 50 == 0:
-                progress(number, len(tenants), tenant.name)
-            active = frozenset(m for m, row in activations[tenant.id].items() if row.is_active_on(period.end))
-            with tenant_scope(tenant):
-                figures: dict[str, float] = {}
-                for group in modules.registry().for_modules(active).report_figures(tenant=tenant, period=period):
-                    figures.update(group)
-            communes = ", ".join(sorted(communes_of[tenant.id]))
-            labels += [label for label in figures if label not in labels]
-            rows.append((tenant, communes, figures))
-        progress(len(tenants), len(tenants), "")
+    rows, labels = canton_figures(period, progress)
     columns = [_("Mandant"), _("Gemeinden"), *labels]
     table = Table(_("Kennzahlen je Mandant"), columns,
                   [[t.name, communes, *(figures.get(label, 0) for label in labels)] for t, communes, figures in rows])
@@ -200,22 +180,55 @@ def canton_report(period: Period, progress: Progress) -> Report:
     return Report(_("Kantonaler Bericht start.integration"), _("Zeitraum %(period)s", period=period.label), [section])
 
 
-def _activations_by_tenant() -> dict[int, dict]:
+def canton_figures(period: Period, progress: Progress, reason: str | None = None):
+    """Every active tenant's key figures (``report_figures``) for the period: ``(rows, labels)``.
+
+    A row is ``(tenant, its communes as text, {label: number})``; ``labels`` lists every label in
+    the order the modules gave them.  Reads across tenants in the canton scope (audited with ``reason``).
+    """
+    with canton_scope(reason or f"canton report {period.label}"):
+        tenants = db.session.scalars(
+            sa.select(Tenant)
+            .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
+            .order_by(Tenant.name)
+        ).all()
+        # Two queries for all tenants instead of two for each (see bench/reports.py).
+        activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.end)
+        rows, labels = [], []
+        for number, tenant in enumerate(tenants):
+            if number % 50 == 0:
+                progress(number, len(tenants), tenant.name)
+            active = frozenset(m for m, row in activations[tenant.id].items() if row.is_active_on(period.end))
+            with tenant_scope(tenant):
+                figures: dict[str, float] = {}
+                for group in modules.registry().for_modules(active).report_figures(tenant=tenant, period=period):
+                    figures.update(group)
+            communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
+            labels += [label for label in figures if label not in labels]
+            rows.append((tenant, communes, figures))
+        progress(len(tenants), len(tenants), "")
+    return rows, labels
+
+
+def activations_by_tenant() -> dict[int, dict]:
+    """{tenant id: {module id: ModuleActivation}} of every tenant, in one query (inside the canton scope)."""
     found: dict[int, dict] = defaultdict(dict)
     for row in db.session.scalars(sa.select(modules.ModuleActivation)):
         found[row.tenant_id][row.module_id] = row
     return found
 
 
-def _communes_by_tenant(day: date) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
+def municipalities_by_tenant(day: date) -> dict[int, list[Municipality]]:
+    """{tenant id: the communes it serves on ``day``} of every tenant, in one query (inside the canton scope)."""
+    found: dict[int, list[Municipality]] = defaultdict(list)
     links = db.session.execute(
-        sa.select(TenantMunicipality.tenant_id, Municipality.name)
+        sa.select(TenantMunicipality.tenant_id, Municipality)
         .join(Municipality, Municipality.bfs_number == TenantMunicipality.bfs_number)
         .where(TenantMunicipality.serving_on(day))
+        .order_by(Municipality.name)
     )
-    for tenant_id, name in links:
-        found[tenant_id].append(name)
+    for tenant_id, municipality in links:
+        found[tenant_id].append(municipality)
     return found
 
 

@@ -5,14 +5,16 @@ A new tenant-owned model without a sample here fails ``test_isolation.py``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from core.access import Membership, RoleGrant
 from core.api import ApiToken
 from core.audit import AuditEvent
 from core.auth import User
 from core.clock import utcnow
-from core.db import db
+from core.console.courses import Course, CourseRegistration
+from core.console.feedback import FeedbackRequest, FeedbackRound
+from core.db import current_scope, db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
 from core.provisioning import Invitation, TenantSetting
@@ -57,6 +59,12 @@ def _import() -> ImportRun:
     db.session.add(run)
     db.session.flush()
     return run
+def _course() -> Course:
+    course = Course(title="Einführung", place="Solothurn", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=3),
+                    capacity=10, created_by="test")
+    db.session.add(course)
+    db.session.flush()
+    return course
 
 
 SAMPLES = {
@@ -84,4 +92,10 @@ SAMPLES = {
                                  created_by="test"),
     Invitation: lambda: Invitation(email="sample@example.ch", role="tenant_admin", created_by="test",
                                    expires_at=utcnow()),
+    Course: lambda: Course(title="Einführung", place="Solothurn", starts_at=utcnow(),
+                           ends_at=utcnow() + timedelta(hours=3), capacity=10, created_by="test"),
+    CourseRegistration: lambda: CourseRegistration(course_id=_course().id, user_id=_user(), status="waiting",
+                                                   registrant_tenant_id=current_scope().tenant_id),
+    FeedbackRound: lambda: FeedbackRound(year=2017, deadline=date(2018, 3, 31), created_by="test"),
+    FeedbackRequest: lambda: FeedbackRequest(year=2017, deadline=date(2018, 3, 31)),
 }

@@ -153,9 +153,10 @@ def test_the_canton_office_reads_but_does_not_provision(app, world):
     assert get_tenant("grenchen").state == "active"
 
 
-def _console_rules(app):
-    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")),
-                  key=lambda r: r.rule)
+def _console_rules(app, module: str | None = "core.console.provisioning_views"):
+    """The console's routes (by default those of provisioning; the rollout tests walk the others)."""
+    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")
+                   and module in (None, app.view_functions[rule.endpoint].__module__)), key=lambda r: r.rule)
 
 
 def _url(rule, tenant: str) -> str:
@@ -164,17 +165,26 @@ def _url(rule, tenant: str) -> str:
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 
 
+def _commune_side(app) -> set[str]:
+    """Console pages for the communes' staff (courses, feedback): commune-only permissions."""
+    with app.app_context():
+        commune_only = {p.id for p in declared_permissions().values() if p.commune_only}
+    return {rule.endpoint for rule in _console_rules(app, module=None)
+            if app.view_functions[rule.endpoint].required_permission in commune_only}
+
+
 def test_every_console_page_is_the_cantons(app):
     with app.app_context():
         canton_only = {p.id for p in declared_permissions().values() if p.canton_only}
-    for rule in _console_rules(app):
+    commune_side = _commune_side(app)
+    for rule in _console_rules(app, module=None):
         needed = app.view_functions[rule.endpoint].required_permission
-        assert needed in canton_only or rule.endpoint in TENANT_PAGES, f"{rule.rule} needs {needed}"
+        assert needed in canton_only or rule.endpoint in TENANT_PAGES | commune_side, f"{rule.rule} needs {needed}"
 
 
 def test_console_pages_answer_404_to_every_commune_role_and_work_for_the_canton(app, world, canton_admin):
     _canton, grenchen, _balsthal = world
-    rules = [rule for rule in _console_rules(app) if rule.endpoint not in TENANT_PAGES]
+    rules = [rule for rule in _console_rules(app) if rule.endpoint not in TENANT_PAGES | _commune_side(app)]
     assert len(rules) >= 12
     for role in ("tenant_admin", "residents_services", "integration_officer", "read_only"):
         user = app_client_as(app, (grenchen, role))

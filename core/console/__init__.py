@@ -9,4 +9,4 @@ from flask import Blueprint
 
 console = Blueprint("console", __name__, url_prefix="/<tenant>")
 
-from core.console import provisioning_views  # noqa: E402,F401
+from core.console import courses, feedback, provisioning_views, rollout  # noqa: E402,F401

@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core import clock, modules, provisioning
 from core.access import ROLE_LABELS, Role, can, requires, roles_for
 from core.console import console
+from core.console.rollout import build_matrix  # the rollout dashboard's matrix, with every tenant
 from core.db import db
 from core.errors import NotFound, UserError
 from core.tenancy import Municipality, Tenant, TenantKind, TenantMunicipality, TenantState, canton_scope, get_tenant
@@ -77,22 +78,9 @@ def _commit_or_form_error(form, field, action):
 @console.get("/mandanten")
 @requires("core.canton.read")
 def tenants():
-    with canton_scope("canton tenant list"):
-        rows = db.session.scalars(sa.select(Tenant).order_by(Tenant.kind, Tenant.name)).all()
-        today = clock.today()
-        links = db.session.execute(
-            sa.select(TenantMunicipality.tenant_id, Municipality.name)
-            .join(Municipality, Municipality.bfs_number == TenantMunicipality.bfs_number)
-            .where(TenantMunicipality.serving_on(today))
-            .order_by(Municipality.name)
-        ).all()
-        states = {t.id: modules.activations(t) for t in rows}
-        db.session.commit()
-    served: dict[int, list[str]] = {}
-    for tenant_id, name in links:
-        served.setdefault(tenant_id, []).append(name)
-    return render_template("console/tenants.html", tenants=rows, states=states, served=served,
-                           modules=modules.registry().modules)
+    matrix = build_matrix(clock.today(), include_archived=True, include_canton=True, reason="canton tenant list")
+    db.session.commit()  # the canton scope's audit record
+    return render_template("console/tenants.html", matrix=matrix)
 
 
 # -- creating tenants --------------------------------------------------------------------------------
