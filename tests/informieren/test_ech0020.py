@@ -360,7 +360,7 @@ def test_large_base_delivery_parses_in_seconds():
     assert len(message.events) == 5000 and not message.rejected
     kinds = {e.person.origin.kind for e in message.events}
     assert kinds == {"abroad", "swiss", "unknown"}
-    assert elapsed < 5, elapsed  # about 0.6 s here; 50,000 persons take about 6 s
+    assert elapsed < 10, elapsed  # about 0.6 s on an idle 2-core machine; 50,000 persons about 6 s
 
 
 def test_builder_is_deterministic_and_valid():
