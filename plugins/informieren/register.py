@@ -138,6 +138,14 @@ def language_name(code: str) -> str:
     return languages().get(code, code)
 
 
+def country_names(codes: list[str]) -> str:
+    return ", ".join(country_name(code) for code in codes or ())
+
+
+def language_names(codes: list[str]) -> str:
+    return ", ".join(language_name(code) for code in codes or ())
+
+
 def is_eu_efta(nationalities: list[str], on: date | None = None) -> bool | None:
     """Whether a national of one of these countries enjoys free movement; None when nothing is known."""
     if not nationalities:
@@ -254,16 +262,16 @@ def parse_arrival(raw) -> date:
     return value
 
 
-def _code_list(raw) -> list[str]:
+def _code_list(raw, case=str.strip) -> list[str]:
     if isinstance(raw, str):
         raw = re.split(r"[\s,;]+", raw.strip())
     if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
         raise Invalid(_("Bitte eine Liste von Codes angeben."))
-    return list(dict.fromkeys(code.strip() for code in raw if code.strip()))  # order kept, repeats dropped
+    return list(dict.fromkeys(case(code.strip()) for code in raw if code.strip()))  # order kept, repeats dropped
 
 
 def parse_nationalities(raw) -> list[str]:
-    codes = [code.upper() for code in _code_list(raw)]
+    codes = _code_list(raw, str.upper)
     unknown = [code for code in codes if code not in country_codes() and not BFS_COUNTRY.match(code)]
     if unknown:
         raise Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=", ".join(unknown)))
@@ -271,7 +279,7 @@ def parse_nationalities(raw) -> list[str]:
 
 
 def parse_languages(raw) -> list[str]:
-    codes = [code.lower() for code in _code_list(raw)]
+    codes = _code_list(raw, str.lower)
     unknown = [code for code in codes if code not in language_codes()]
     if unknown:
         raise Invalid(_("Unbekannter Sprachcode: %(codes)s (erwartet wird ISO 639-1, zum Beispiel «pt» "
