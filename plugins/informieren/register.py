@@ -491,7 +491,15 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
     existing = db.session.get(Person, (tenant.id, person_id))
     if existing is not None:
         return existing, False
-    values = check_person(data, tenant)
+    try:
+        values = check_person(data, tenant)
+    except PersonInvalid:
+        # The same entry, sent twice at once, may have been saved since we looked: its AHV number
+        # is then "taken" by this very entry.
+        existing = db.session.get(Person, (tenant.id, person_id))
+        if existing is not None:
+            return existing, False
+        raise
     _household(values, None, source)
     values.setdefault("household_key", f"manual:{person_id}")
     person = Person(id=person_id, source=source, stage=Stage.NEW, **values)

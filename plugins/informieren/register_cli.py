@@ -41,7 +41,7 @@ def newcomers(slug, as_json):
     tenant = get_tenant(slug)  # an unknown tenant: a clear message and exit code 1
     with tenant_scope(tenant):
         rows = [_row(person) for person in
-                db.session.scalars(query.select_persons(query.Filters()).execution_options(yield_per=1000))]
+                db.session.scalars(query.select_persons(query.Filters()))]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

@@ -3,6 +3,7 @@ page with its timeline, roles, other tenants and an inactive module."""
 
 from __future__ import annotations
 
+import re
 import types
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -221,7 +222,8 @@ def test_two_simultaneous_submissions_create_one_person(officer, grenchen):
     page = officer.get(NEW).text
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda _: post_form(officer, NEW, valid_form(), page=page), range(2)))
-    assert [r.status_code for r in results] == [302, 302]
+    errors = [re.findall(r'(?:error|alert)"[^>]*>([^<]*)', text(r)) for r in results]
+    assert [r.status_code for r in results] == [302, 302], errors
     assert len(persons(grenchen)) == 1 and len(changes(grenchen)) == 1
 
 
