@@ -161,13 +161,15 @@ def persons():
     if not page.isdigit() or int(page) < 1:
         problems["seite"] = _("Ungültige Seite; die erste wird gezeigt.")
         page = "1"
-    found = query.count(filters)
+    # One pass counts by stage (for the stage filter's options) and gives the number found.
+    stage_counts = query.stage_counts(filters)
+    found = stage_counts.get(filters.stage, 0) if filters.stage else sum(stage_counts.values())
+    total = query.count(query.Filters()) if filters.active() else found
     pages = max(math.ceil(found / query.PAGE_SIZE), 1)
     page = min(int(page), pages)
     return render_template(
         "informieren/register_list.html",
-        rows=query.page_of(filters, page), found=found, total=query.count(query.Filters()),
-        stage_counts=query.stage_counts(filters), filters=filters, problems=problems, page=page, pages=pages,
+        rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters, problems=problems, page=page, pages=pages,
         communes=served_municipalities(g.tenant, clock.today()), municipality_names=register.municipality_names(),
         countries=register.countries(), languages=register.languages(), params=query.WEB_PARAMS,
         args={k: v for k, v in request.args.items() if k != "seite" and k not in problems and v},
