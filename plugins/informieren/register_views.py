@@ -169,7 +169,8 @@ def persons():
     page = min(int(page), pages)
     return render_template(
         "informieren/register_list.html",
-        rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters, problems=problems, page=page, pages=pages,
+        rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters,
+        problems=problems, page=page, pages=pages,
         communes=served_municipalities(g.tenant, clock.today()), municipality_names=register.municipality_names(),
         countries=register.countries(), languages=register.languages(), params=query.WEB_PARAMS,
         args={k: v for k, v in request.args.items() if k != "seite" and k not in problems and v},
