@@ -1,9 +1,612 @@
-"""The newcomer register: manual entry and editing, list with filters, person page, API, CLI listing.
+"""The newcomer register: one check of a person's fields for the form and the API, creating and
+editing a person (each change recorded as a ``PersonChange`` and audited), the timeline entries.
 
-Stub: owned by the register work package.
+The pages are in ``register_views``, the API in ``register_api``, the listing query in
+``register_query``, the CLI command in ``register_cli``; they are imported at the end of this file.
 """
 
+from __future__ import annotations
 
-def timeline(person_id) -> list:
-    """Informieren's own timeline entries for a person: created, corrected, edited."""
-    return []
+import functools
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import audit, clock
+from core.clock import ZURICH
+from core.db import db
+from core.people import TimelineEntry
+from core.tenancy import Municipality, Tenant, served_municipalities
+from plugins.informieren.models import Person, PersonChange, Source, Stage
+
+MODULE = "informieren"
+
+# -- reference data -------------------------------------------------------------------------
+
+# Free movement of persons (EU/EFTA) as of today; Switzerland is an EFTA member. The United
+# Kingdom left the agreement on 31.12.2020: a British newcomer who arrived before counts as EU/EFTA.
+EU_EFTA = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
+    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",  # EU-27
+    "CH", "IS", "LI", "NO",  # EFTA
+})
+FORMER_EU_EFTA = {"GB": date(2020, 12, 31)}
+
+# Babel's territories include groupings and pseudo-regions that are no one's nationality.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+# eCH-0020 names a country without an ISO code by its BFS number (8xxx); imports store "BFS-8xxx".
+BFS_COUNTRY = re.compile(r"^BFS-8\d{3}$")
+
+PERMITS = {
+    "B": _l("B (Aufenthaltsbewilligung)"),
+    "C": _l("C (Niederlassungsbewilligung)"),
+    "L": _l("L (Kurzaufenthaltsbewilligung)"),
+    "F": _l("F (vorläufig Aufgenommene)"),
+    "N": _l("N (Asylsuchende)"),
+    "G": _l("G (Grenzgängerbewilligung)"),
+    "S": _l("S (Schutzbedürftige)"),
+    "Ci": _l("Ci (Angehörige von Mitarbeitenden internationaler Organisationen)"),
+    "other": _l("andere"),
+}
+SEXES = {"f": _l("weiblich"), "m": _l("männlich")}
+STAGE_LABELS = {
+    Stage.NEW: _l("Neu"),
+    Stage.LETTER_GENERATED: _l("Schreiben erstellt"),
+    Stage.LETTER_SENT: _l("Schreiben versandt"),
+    Stage.INVITED: _l("Zum Gespräch eingeladen"),
+    Stage.HELD: _l("Gespräch geführt"),
+    Stage.DECLINED: _l("Gespräch abgelehnt"),
+    Stage.NO_SHOW: _l("Nicht zum Gespräch erschienen"),
+}
+SOURCE_LABELS = {
+    Source.MANUAL: _l("von Hand"),
+    Source.ECH0020: _l("Meldung des Einwohnerregisters (eCH-0020)"),
+    Source.API: _l("Schnittstelle (API)"),
+    Source.CSV: _l("CSV-Datei"),
+}
+FIELD_LABELS = {
+    "official_name": _l("Amtlicher Name"),
+    "first_name": _l("Vorname"),
+    "sex": _l("Geschlecht"),
+    "date_of_birth": _l("Geburtsdatum"),
+    "nationalities": _l("Staatsangehörigkeiten"),
+    "languages": _l("Sprachen"),
+    "arrival_date": _l("Zuzugsdatum"),
+    "municipality_bfs": _l("Gemeinde"),
+    "permit_category": _l("Bewilligung"),
+    "eu_efta": _l("EU/EFTA"),
+    "street": _l("Strasse"),
+    "house_number": _l("Hausnummer"),
+    "postal_code": _l("Postleitzahl"),
+    "town": _l("Ort"),
+    "household_key": _l("Haushalt"),
+    "local_person_id": _l("Personen-ID des Registers"),
+    "vn": _l("AHV-Nummer"),
+}
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("de_CH")
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes of the countries (Babel's territory list)."""
+    return frozenset(code for code in Locale.parse("de_CH").territories
+                     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
+
+
+@functools.cache
+def language_codes() -> frozenset[str]:
+    """ISO 639-1 codes of the languages Babel knows."""
+    return frozenset(code for code in Locale.parse("de_CH").languages if len(code) == 2 and code.isalpha())
+
+
+@functools.cache
+def _countries(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).territories
+    return dict(sorted(((code, names[code]) for code in country_codes()), key=lambda item: item[1]))
+
+
+@functools.cache
+def _languages(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).languages
+    return dict(sorted(((code, names[code]) for code in language_codes()), key=lambda item: item[1]))
+
+
+def countries() -> dict[str, str]:
+    """Country code -> name in the user's language, sorted by name."""
+    return _countries(str(_locale()))
+
+
+def languages() -> dict[str, str]:
+    return _languages(str(_locale()))
+
+
+def country_name(code: str) -> str:
+    return countries().get(code, code)
+
+
+def language_name(code: str) -> str:
+    return languages().get(code, code)
+
+
+def country_names(codes: list[str]) -> str:
+    return ", ".join(country_name(code) for code in codes or ())
+
+
+def language_names(codes: list[str]) -> str:
+    return ", ".join(language_name(code) for code in codes or ())
+
+
+def is_eu_efta(nationalities: list[str], on: date | None = None) -> bool | None:
+    """Whether a national of one of these countries enjoys free movement; None when nothing is known."""
+    if not nationalities:
+        return None
+    day = on or clock.today()
+    return any(code in EU_EFTA or (code in FORMER_EU_EFTA and day <= FORMER_EU_EFTA[code])
+               for code in nationalities)
+
+
+def format_vn(vn: str | None) -> str:
+    return f"{vn[:3]}.{vn[3:7]}.{vn[7:11]}.{vn[11:]}" if vn else ""
+
+
+def format_partial_date(value: str | None) -> str:
+    """A partial ISO date the Swiss way: 14.03.1985, 03.1985 or 1985."""
+    return ".".join(reversed(value.split("-"))) if value else ""
+
+
+def municipality_names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Municipality.bfs_number, Municipality.name)).all())
+
+
+# -- the check of a person's fields (form and API) ----------------------------------------------
+
+
+class Invalid(ValueError):
+    """A field's value is not acceptable; ``str()`` is the German (translated) message."""
+
+
+class PersonInvalid(ValueError):
+    """A person's data has field errors: ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items()))
+        self.errors = errors
+
+
+REQUIRED = ("official_name", "first_name", "arrival_date", "municipality_bfs")
+LENGTHS = {"official_name": 100, "first_name": 100, "street": 150, "house_number": 30, "postal_code": 15,
+           "town": 100, "local_person_id": 80, "household_key": 100}
+VN_PATTERN = re.compile(r"^756\.?\d{4}\.?\d{4}\.?\d{2}$")
+PARTIAL_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+SWISS_DATE = re.compile(r"^(?:(\d{1,2})\.)?(?:(\d{1,2})\.)?(\d{4})$")  # 14.3.1985, 3.1985, 1985
+EDITABLE = ("official_name", "first_name", "sex", "date_of_birth", "nationalities", "languages", "arrival_date",
+            "municipality_bfs", "permit_category", "street", "house_number", "postal_code", "town",
+            "local_person_id", "vn")
+INPUT_FIELDS = (*EDITABLE, "moves_with", "household_key")
+
+
+def _blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []
+
+
+def _text(name: str):
+    def parse(raw):
+        if not isinstance(raw, str):
+            raise Invalid(_("Bitte einen Text angeben."))
+        value = " ".join(raw.split())
+        if len(value) > LENGTHS[name]:
+            raise Invalid(_("Höchstens %(max)d Zeichen.", max=LENGTHS[name]))
+        return value
+
+    return parse
+
+
+def parse_sex(raw) -> str:
+    if raw not in SEXES:
+        raise Invalid(_("Bitte «f» (weiblich) oder «m» (männlich) angeben, oder nichts."))
+    return raw
+
+
+def parse_partial_date(raw) -> str:
+    """A date of birth: full, year and month, or year only; ISO (1985-03-14) or Swiss (14.03.1985)."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    iso = PARTIAL_ISO.match(text)
+    swiss = None if iso else SWISS_DATE.match(text)
+    if iso:
+        year, month, day = iso.groups()
+    elif swiss:
+        first, second, year = swiss.groups()
+        day, month = (first, second) if second else (None, first)
+    else:
+        raise Invalid(_("Bitte als TT.MM.JJJJ, MM.JJJJ oder JJJJ angeben (oder JJJJ-MM-TT)."))
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise Invalid(_("Dieses Datum gibt es nicht.")) from None
+    if int(year) < 1900:
+        raise Invalid(_("Das Geburtsjahr muss nach 1900 liegen."))
+    parts = [year] + [f"{int(part):02d}" for part in (month, day) if part]
+    value = "-".join(parts)
+    if value > clock.today().isoformat()[: len(value)]:
+        raise Invalid(_("Das Geburtsdatum liegt in der Zukunft."))
+    return value
+
+
+def parse_date(raw) -> date:
+    if isinstance(raw, date):
+        return raw
+    text = raw.strip() if isinstance(raw, str) else ""
+    match = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", text)
+    try:
+        return date(int(match[3]), int(match[2]), int(match[1])) if match else date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(_("Bitte ein Datum angeben (TT.MM.JJJJ).")) from None
+
+
+def parse_arrival(raw) -> date:
+    value = parse_date(raw)
+    if value > clock.today():
+        raise Invalid(_("Das Zuzugsdatum darf nicht in der Zukunft liegen."))
+    if value.year < 1900:
+        raise Invalid(_("Bitte ein Datum angeben (TT.MM.JJJJ)."))
+    return value
+
+
+def _code_list(raw, case=str.strip) -> list[str]:
+    if isinstance(raw, str):
+        raw = re.split(r"[\s,;]+", raw.strip())
+    if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
+        raise Invalid(_("Bitte eine Liste von Codes angeben."))
+    return list(dict.fromkeys(case(code.strip()) for code in raw if code.strip()))  # order kept, repeats dropped
+
+
+def parse_nationalities(raw) -> list[str]:
+    codes = _code_list(raw, str.upper)
+    unknown = [code for code in codes if code not in country_codes() and not BFS_COUNTRY.match(code)]
+    if unknown:
+        raise Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=", ".join(unknown)))
+    return codes
+
+
+def parse_languages(raw) -> list[str]:
+    codes = _code_list(raw, str.lower)
+    unknown = [code for code in codes if code not in language_codes()]
+    if unknown:
+        raise Invalid(_("Unbekannter Sprachcode: %(codes)s (erwartet wird ISO 639-1, zum Beispiel «pt» "
+                        "für Portugiesisch).", codes=", ".join(unknown)))
+    return codes
+
+
+def parse_commune(raw) -> int:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise Invalid(_("Bitte eine Gemeinde wählen.")) from None
+
+
+def parse_permit(raw) -> str:
+    if raw not in PERMITS:
+        raise Invalid(_("Unbekannte Bewilligungskategorie (möglich: %(codes)s).", codes=", ".join(PERMITS)))
+    return raw
+
+
+def parse_postal_code(raw) -> str:
+    value = _text("postal_code")(raw)
+    if not re.fullmatch(r"\d{4}", value):
+        raise Invalid(_("Die Postleitzahl hat vier Ziffern."))
+    return value
+
+
+def parse_vn(raw) -> str:
+    """An AHV number (756.XXXX.XXXX.XX, dots optional) with a valid EAN-13 check digit; 13 digits."""
+    text = re.sub(r"\s", "", raw) if isinstance(raw, str) else ""
+    if not VN_PATTERN.match(text):
+        raise Invalid(_("Die AHV-Nummer hat die Form 756.XXXX.XXXX.XX."))
+    digits = text.replace(".", "")
+    if ean13_check_digit(digits[:12]) != int(digits[12]):
+        raise Invalid(_("Die Prüfziffer der AHV-Nummer stimmt nicht; bitte die Nummer prüfen."))
+    return digits
+
+
+def ean13_check_digit(first12: str) -> int:
+    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first12))
+    return (10 - total % 10) % 10
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def parse_person_ref(raw) -> uuid.UUID | str:
+    if raw == "new":
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise Invalid(_("Diese Person gibt es nicht.")) from None
+
+
+PARSERS = {
+    "official_name": _text("official_name"),
+    "first_name": _text("first_name"),
+    "sex": parse_sex,
+    "date_of_birth": parse_partial_date,
+    "nationalities": parse_nationalities,
+    "languages": parse_languages,
+    "arrival_date": parse_arrival,
+    "municipality_bfs": parse_commune,
+    "permit_category": parse_permit,
+    "street": _text("street"),
+    "house_number": _text("house_number"),
+    "postal_code": parse_postal_code,
+    "town": _text("town"),
+    "local_person_id": _text("local_person_id"),
+    "vn": parse_vn,
+    "household_key": _text("household_key"),
+    "moves_with": parse_person_ref,
+}
+EMPTY = {"nationalities": [], "languages": []}
+
+
+def check_person(data: Mapping, tenant: Tenant, person: Person | None = None, *, partial: bool = False) -> dict:
+    """The values to store for ``data`` (a new person, or changes to ``person``), or PersonInvalid.
+
+    The one check behind the form and the API. With ``partial`` only the fields present are
+    looked at (PATCH). A field that keeps its stored value is not checked again, so that an
+    imported record with a value the form would not offer can still be edited. Returns only the
+    columns that change (for a new person: all), with the derived ``eu_efta``, and under
+    ``moves_with`` the Person moved in with (or "new": a household of one's own).
+    """
+    names = [name for name in INPUT_FIELDS if name in data] if partial else list(INPUT_FIELDS)
+    values, errors = {}, {}
+    for name in names:
+        raw = data.get(name)
+        if name in EDITABLE and person is not None and _same(raw, getattr(person, name)):
+            continue
+        if _blank(raw):
+            if name in REQUIRED:
+                errors[name] = [_("Bitte ausfüllen.")]
+            elif name in EDITABLE:
+                values[name] = list(EMPTY.get(name, [])) if name in EMPTY else None
+            continue
+        try:
+            values[name] = PARSERS[name](raw)
+        except Invalid as error:
+            errors[name] = [str(error)]
+    _check_together(values, errors, tenant, person)
+    if errors:
+        raise PersonInvalid(errors)
+    if person is not None:
+        values = {name: value for name, value in values.items() if name == "moves_with"
+                  or getattr(person, name, None) != value}
+    _derive(values, person)
+    return values
+
+
+def _same(raw, stored) -> bool:
+    """Whether an input (a form's text, the API's JSON) repeats the stored value."""
+    if isinstance(stored, date):
+        return raw == stored or raw == stored.isoformat()
+    if isinstance(stored, list) and isinstance(raw, str):  # the form's text of language codes
+        try:
+            return [code.casefold() for code in _code_list(raw)] == [code.casefold() for code in stored]
+        except Invalid:
+            return False
+    if isinstance(stored, int) and not isinstance(stored, bool):
+        return str(raw).strip() == str(stored)
+    if stored is None:
+        return _blank(raw)
+    return raw == stored
+
+
+def _check_together(values: dict, errors: dict, tenant: Tenant, person: Person | None) -> None:
+    """The checks that need the database or several fields: commune, unique ids, the household."""
+
+    def current(name):
+        return values[name] if name in values else getattr(person, name, None)
+
+    bfs, arrival = current("municipality_bfs"), current("arrival_date")
+    if "municipality_bfs" in values and "municipality_bfs" not in errors and "arrival_date" not in errors:
+        served = {m.bfs_number for day in {arrival or clock.today(), clock.today()}
+                  for m in served_municipalities(tenant, day)}
+        if bfs not in served:
+            errors["municipality_bfs"] = [_("Diese Gemeinde betreut %(tenant)s nicht.", tenant=tenant.name)]
+    person_id = person.id if person is not None else None
+    vn = values.get("vn")
+    if vn and "vn" not in errors:
+        other = _holder(Person.vn == vn, person_id)
+        if other is not None:
+            errors["vn"] = [_("Diese AHV-Nummer ist bereits erfasst (%(name)s).", name=other.full_name)]
+    local_id = current("local_person_id")
+    if local_id and ({"local_person_id", "municipality_bfs"} & set(values)) and not (
+            {"local_person_id", "municipality_bfs"} & set(errors)):
+        other = _holder(sa.and_(Person.local_person_id == local_id, Person.municipality_bfs == bfs), person_id)
+        if other is not None:
+            errors["local_person_id"] = [_("Diese Personen-ID des Registers ist in dieser Gemeinde bereits "
+                                           "vergeben (%(name)s).", name=other.full_name)]
+    ref = values.get("moves_with")
+    if isinstance(ref, uuid.UUID):
+        mate = db.session.get(Person, (tenant.id, ref))
+        if mate is None or ref == person_id:
+            errors["moves_with"] = [_("Diese Person gibt es nicht.")]
+        else:
+            values["moves_with"] = mate
+
+
+def _holder(condition, person_id) -> Person | None:
+    query = sa.select(Person).where(condition)
+    if person_id is not None:
+        query = query.where(Person.id != person_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _derive(values: dict, person: Person | None) -> None:
+    """eu_efta follows the nationalities (a former member's nationals: the arrival date)."""
+    if "nationalities" in values or "arrival_date" in values:
+        nationalities = values.get("nationalities", person.nationalities if person else [])
+        arrival = values.get("arrival_date", person.arrival_date if person else None)
+        eu_efta = is_eu_efta(nationalities, arrival)
+        if person is None or eu_efta != person.eu_efta:
+            values["eu_efta"] = eu_efta
+
+
+def _household(values: dict, person: Person | None, source: str) -> None:
+    """"Moves with" someone: the same household key (given to them first if they have none); "new": a new one."""
+    mate = values.pop("moves_with", None)
+    if isinstance(mate, Person):
+        if mate.household_key is None:
+            mate.household_key = f"manual:{mate.id}"
+            _record(mate, "edited", source, ["household_key"])
+        values["household_key"] = mate.household_key
+    elif mate == "new":
+        values["household_key"] = f"manual:{uuid.uuid4()}"
+    if person is not None and values.get("household_key", person.household_key) == person.household_key:
+        values.pop("household_key", None)
+
+
+# -- creating and changing a person ----------------------------------------------------------------
+
+
+def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
+                  person_id: uuid.UUID | None = None) -> tuple[Person, bool]:
+    """Create a newcomer from ``data`` (checked); returns (person, created).
+
+    ``person_id`` is the form's (or API client's) key of this entry: when a person with that id
+    exists already, the entry was submitted twice and the existing person is returned.
+    """
+    person_id = person_id or uuid.uuid4()
+    existing = db.session.get(Person, (tenant.id, person_id))
+    if existing is not None:
+        return existing, False
+    try:
+        values = check_person(data, tenant)
+    except PersonInvalid:
+        # The same entry, sent twice at once, may have been saved since we looked: its AHV number
+        # is then "taken" by this very entry.
+        existing = db.session.get(Person, (tenant.id, person_id))
+        if existing is not None:
+            return existing, False
+        raise
+    _household(values, None, source)
+    values.setdefault("household_key", f"manual:{person_id}")
+    person = Person(id=person_id, source=source, stage=Stage.NEW, **values)
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # Another request took the key or an id between our check and our insert.
+        existing = db.session.get(Person, (tenant.id, person_id))
+        if existing is not None:
+            return existing, False
+        check_person(data, tenant)  # now names the duplicate field
+        raise
+    fields = sorted(name for name, value in values.items() if value not in (None, []))
+    _record(person, "created", source, fields)
+    return person, True
+
+
+def update_person(person: Person, data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
+                  partial: bool = False) -> list[str]:
+    """Apply the checked changes in ``data``; returns the names of the changed fields."""
+    values = check_person(data, tenant, person, partial=partial)
+    _household(values, person, source)
+    if not values:
+        return []
+    for name, value in values.items():
+        setattr(person, name, value)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        check_person(data, tenant, person, partial=partial)
+        raise
+    fields = sorted(values)
+    _record(person, "edited", source, fields)
+    return fields
+
+
+def _record(person: Person, kind: str, source: str, fields: list[str]) -> None:
+    db.session.add(PersonChange(person_id=person.id, actor=audit.current_actor(), kind=kind, source=source,
+                                fields=fields))
+    action = "informieren.person.create" if kind == "created" else "informieren.person.update"
+    # Field names only: the audit log is read by administrators, the values belong in the register.
+    audit.record(action, object_type="informieren_person", object_id=person.id,
+                 detail={"source": source, "fields": fields})
+
+
+def household_members(person: Person) -> list[Person]:
+    if not person.household_key:
+        return []
+    return db.session.scalars(
+        sa.select(Person).where(Person.household_key == person.household_key, Person.id != person.id)
+        .order_by(Person.date_of_birth, Person.first_name)
+    ).all()
+
+
+# -- the person's timeline ----------------------------------------------------------------------------
+
+_CHANGE_TITLES = {
+    "created": _l("Erfasst"),
+    "imported": _l("Aus dem Einwohnerregister übernommen"),
+    "corrected": _l("Vom Einwohnerregister berichtigt"),
+    "edited": _l("Bearbeitet"),
+}
+
+
+def timeline(person_id) -> list[TimelineEntry]:
+    """Informieren's register entries for a person (in the current tenant scope): the arrival and
+    every change of the record (created, imported, corrected by the registry, edited)."""
+    person = db.session.scalars(sa.select(Person).where(Person.id == person_id)).first()
+    if person is None:
+        return []
+    changes = db.session.scalars(
+        sa.select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.occurred_at)
+    ).all()
+    names = _actor_names({change.actor for change in changes})
+    entries = [TimelineEntry(at=swiss_midnight(person.arrival_date), module=MODULE,
+                             title=_l("Zuzug aus dem Ausland"), detail=municipality_names().get(
+                                 person.municipality_bfs, str(person.municipality_bfs)))]
+    for change in changes:
+        kind = change.kind
+        if kind == "created" and change.source in (Source.ECH0020, Source.CSV):
+            kind = "imported"
+        fields = ", ".join(str(FIELD_LABELS.get(name, name)) for name in change.fields)
+        detail = " · ".join(part for part in (
+            str(SOURCE_LABELS.get(change.source, change.source)), names.get(change.actor, change.actor),
+            fields if kind in ("edited", "corrected") else "") if part)
+        entries.append(TimelineEntry(at=change.occurred_at, module=MODULE, title=_CHANGE_TITLES.get(kind, kind),
+                                     detail=detail))
+    return entries
+
+
+def swiss_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=ZURICH).astimezone(UTC)
+
+
+def _actor_names(actors: set[str]) -> dict[str, str]:
+    """Users by name (one query); other actors (API tokens, the CLI, the system) as they are."""
+    from core.auth import User
+
+    ids = {int(actor.split(":", 1)[1]) for actor in actors if re.fullmatch(r"user:\d+", actor)}
+    if not ids:
+        return {}
+    return {f"user:{user_id}": name for user_id, name in
+            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()}
+
+
+# The pages, the API and the CLI command register themselves on the module's blueprints and group.
+from plugins.informieren import register_api, register_cli, register_views  # noqa: E402, F401

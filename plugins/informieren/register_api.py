@@ -1,0 +1,176 @@
+"""The register's API: list, read, create and update newcomers (``/api/v1/<tenant>/informieren/newcomers``).
+
+A body is checked by the form's own check (:func:`register.check_person`); its errors come back
+as 422 with a message per field. A POST may carry an ``id`` (a UUID the client chooses): posting
+the same id again returns the person created the first time (200) instead of a second one (201).
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import abort, g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from core.api import api_endpoint
+from core.db import db
+from plugins.informieren import register
+from plugins.informieren import register_query as query
+from plugins.informieren.blueprints import api
+from plugins.informieren.models import Person, Source
+
+READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at"}
+MAX_PER_PAGE = 200
+
+_CODES = {"type": "array", "items": {"type": "string"}}
+_NULLABLE_TEXT = {"type": "string", "nullable": True}
+INPUT_PROPERTIES = {
+    "official_name": {"type": "string", "maxLength": 100},
+    "first_name": {"type": "string", "maxLength": 100},
+    "sex": {"type": "string", "enum": ["m", "f"], "nullable": True},
+    "date_of_birth": {"type": "string", "nullable": True, "example": "1985-03",
+                      "description": "Partial ISO date: YYYY-MM-DD, YYYY-MM or YYYY."},
+    "nationalities": {**_CODES, "description": "ISO 3166 alpha-2 codes (BFS-8xxx for a country without one)."},
+    "languages": {**_CODES, "description": "ISO 639-1 codes, the language read best first."},
+    "arrival_date": {"type": "string", "format": "date", "description": "Not in the future."},
+    "municipality_bfs": {"type": "integer", "description": "BFS number of a commune the tenant serves."},
+    "permit_category": {"type": "string", "enum": list(register.PERMITS), "nullable": True},
+    "street": _NULLABLE_TEXT, "house_number": _NULLABLE_TEXT,
+    "postal_code": {"type": "string", "pattern": "^[0-9]{4}$", "nullable": True}, "town": _NULLABLE_TEXT,
+    "household_key": {**_NULLABLE_TEXT, "description": "Members moving together share it."},
+    "moves_with": {"type": "string", "format": "uuid", "description": "Join this person's household."},
+    "local_person_id": _NULLABLE_TEXT,
+    "vn": {"type": "string", "nullable": True, "example": "756.9217.0769.85",
+           "description": "AHV number, with or without dots; stored and returned as 13 digits."},
+}
+NEWCOMER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        **{name: schema for name, schema in INPUT_PROPERTIES.items() if name != "moves_with"},
+        "eu_efta": {"type": "boolean", "nullable": True, "description": "Derived from the nationalities."},
+        "source": {"type": "string", "enum": ["manual", "ech0020", "api", "csv"]},
+        "stage": {"type": "string", "enum": [str(stage) for stage in register.STAGE_LABELS]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+CREATE = {"type": "object", "required": list(register.REQUIRED),
+          "properties": {"id": {"type": "string", "format": "uuid",
+                                "description": "Optional key of this entry: a repeated POST creates nothing."},
+                         **INPUT_PROPERTIES}}
+UPDATE = {"type": "object", "description": "Only the fields given change; null clears an optional field.",
+          "properties": INPUT_PROPERTIES}
+PAGE = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": NEWCOMER}, "total": {"type": "integer"},
+                   "page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"}},
+}
+
+
+def as_json(person: Person) -> dict:
+    return {
+        "id": str(person.id),
+        **{name: getattr(person, name) for name in (*register.EDITABLE, "eu_efta", "household_key", "source",
+                                                     "stage")},
+        "arrival_date": person.arrival_date.isoformat(),
+        "created_at": person.created_at.isoformat(),
+        "updated_at": person.updated_at.isoformat(),
+    }
+
+
+def _problem(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _invalid(errors: dict):
+    return _problem(422, "invalid", _("Die Angaben sind unvollständig oder ungültig."), errors)
+
+
+def _body() -> tuple[dict | None, object]:
+    """The request's JSON object without the read-only fields, or the response refusing it."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return None, _problem(400, "bad_request", "A JSON object is expected (Content-Type: application/json).")
+    unknown = sorted(set(data) - set(register.INPUT_FIELDS) - READ_ONLY - {"id"})
+    if unknown:
+        return None, _invalid({name: [_("Unbekanntes Feld.")] for name in unknown})
+    return {name: value for name, value in data.items() if name not in READ_ONLY}, None
+
+
+def _found(person_id) -> Person:
+    person = db.session.get(Person, (g.tenant.id, person_id))
+    if person is None:
+        abort(404)
+    return person
+
+
+@api.get("/newcomers")
+@api_endpoint("informieren:read", "The tenant's newcomers, newest arrival first, 50 a page. Query parameters: "
+              "page, per_page (up to 200), arrival_from, arrival_to (YYYY-MM-DD), commune (BFS number), "
+              "changed_since (ISO 8601 timestamp).", response=PAGE)
+def newcomers():
+    filters, problems = query.parse_filters(request.args, query.API_PARAMS)
+    page, per_page = request.args.get("page", "1"), request.args.get("per_page", str(query.PAGE_SIZE))
+    if not page.isdigit() or int(page) < 1:
+        problems["page"] = _("Bitte eine Seitenzahl ab 1 angeben.")
+    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        problems["per_page"] = _("Bitte 1 bis %(max)d angeben.", max=MAX_PER_PAGE)
+    if problems:
+        return _problem(400, "bad_request", _("Ungültige Parameter."), {k: [v] for k, v in problems.items()})
+    page, per_page = int(page), int(per_page)
+    total = query.count(filters)
+    return jsonify(items=[as_json(p) for p in query.page_of(filters, page, per_page)], total=total, page=page,
+                   per_page=per_page, pages=math.ceil(total / per_page))
+
+
+@api.get("/newcomers/<uuid:person_id>")
+@api_endpoint("informieren:read", "One newcomer.", response=NEWCOMER)
+def newcomer(person_id):
+    return jsonify(as_json(_found(person_id)))
+
+
+@api.post("/newcomers")
+@api_endpoint("informieren:write", "Create a newcomer (201; 200 with the existing one when its id was posted "
+              "before; 422 with a message per field).", request_body=CREATE, response=NEWCOMER)
+def create_newcomer():
+    data, refusal = _body()
+    if refusal is not None:
+        return refusal
+    key = data.pop("id", None)
+    if key is not None:
+        key = register.as_uuid(key)
+        if key is None:
+            return _invalid({"id": [_("Bitte eine UUID angeben.")]})
+    try:
+        person, created = register.create_person(data, g.tenant, source=Source.API, person_id=key)
+    except register.PersonInvalid as error:
+        return _invalid(error.errors)
+    db.session.commit()
+    response = jsonify(as_json(person))
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = url_for("informieren_api.newcomer", person_id=person.id)
+    return response
+
+
+@api.patch("/newcomers/<uuid:person_id>")
+@api_endpoint("informieren:write", "Change a newcomer: only the fields given (422 with a message per field).",
+              request_body=UPDATE, response=NEWCOMER)
+def update_newcomer(person_id):
+    person = _found(person_id)
+    data, refusal = _body()
+    if refusal is not None:
+        return refusal
+    data.pop("id", None)
+    try:
+        register.update_person(person, data, g.tenant, source=Source.API, partial=True)
+    except register.PersonInvalid as error:
+        return _invalid(error.errors)
+    db.session.commit()
+    return jsonify(as_json(person))
+
