@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from core import audit, clock, provisioning
 from core.access import can, requires
@@ -134,18 +134,46 @@ def _required(message):
     return InputRequired(message=message)
 
 
+def german_field(field_class, message):
+    """The field with our own German message for input it cannot take (WTForms has English ones)."""
+
+    class Field(field_class):
+        def process_formdata(self, valuelist):
+            try:
+                super().process_formdata(valuelist)
+            except ValueError:
+                self.data = None
+                raise ValueError(str(message)) from None
+
+        def pre_validate(self, form):
+            try:
+                super().pre_validate(form)
+            except ValueError:
+                raise ValidationError(str(message)) from None
+
+    Field.__name__ = field_class.__name__
+    return Field
+
+
+DayField = german_field(DateField, _l("Bitte ein gültiges Datum eingeben."))
+ClockField = german_field(TimeField, _l("Bitte eine gültige Uhrzeit eingeben (HH:MM)."))
+ChoiceField = german_field(RadioField, _l("Bitte eine der angebotenen Möglichkeiten wählen."))
+LanguageField = german_field(SelectField, _l("Unbekannte Sprache."))
+TopicsField = german_field(MultiCheckboxField, _l("Unbekanntes Thema; bitte nur Themen der Liste wählen."))
+
+
 class InvitationForm(FlaskForm):
-    invitation = RadioField(
+    invitation = ChoiceField(
         _l("Einladung"),
-        choices=[("letter", _l("Brief")), ("appointment", _l("Termin"))],
+        choices=[SelectChoice(key, label) for key, label in INVITATION_LABELS.items()],
         validators=[_required(_l("Bitte wählen Sie, ob per Brief oder mit einem Termin eingeladen wird."))],
     )
-    invited_on = DateField(_l("Eingeladen am"),
+    invited_on = DayField(_l("Eingeladen am"),
                            validators=[_required(_l("Bitte geben Sie das Datum der Einladung an."))])
-    appointment_date = DateField(_l("Datum des Termins"), validators=[Optional()])
-    appointment_time = TimeField(_l("Uhrzeit"), validators=[Optional()])
+    appointment_date = DayField(_l("Datum des Termins"), validators=[Optional()])
+    appointment_time = ClockField(_l("Uhrzeit"), validators=[Optional()])
     place = StringField(_l("Ort"), validators=[Optional(), Length(max=200, message=_l("Höchstens 200 Zeichen."))])
-    interpreter_language = SelectField(_l("Dolmetschen in"), validators=[Optional()])
+    interpreter_language = LanguageField(_l("Dolmetschen in"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -174,16 +202,16 @@ class InvitationForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField(
+    outcome = ChoiceField(
         _l("Ergebnis"),
-        choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()],
+        choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
         validators=[_required(_l("Bitte wählen Sie das Ergebnis."))],
     )
-    held_on = DateField(
+    held_on = DayField(
         _l("Datum"), validators=[Optional()],
         description=_l("Beim geführten Gespräch nötig; sonst der Tag der Absage (leer: Termin bzw. heute)."),
     )
-    topics = MultiCheckboxField(_l("Besprochene Themen"), validators=[Optional()])
+    topics = TopicsField(_l("Besprochene Themen"), validators=[Optional()])
     notes = TextAreaField(_l("Notizen"),
                           validators=[Optional(), Length(max=10000, message=_l("Höchstens 10000 Zeichen."))])
     needs = TextAreaField(_l("Bedürfnisse (eines pro Zeile)"),

@@ -152,7 +152,8 @@ blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(_ind
 
 def _days_field(label):
     message = _l("Bitte eine ganze Zahl von 1 bis 365 eingeben.")
-    return IntegerField(label, validators=[InputRequired(message=message), NumberRange(1, 365, message=message)])
+    field = interviews.german_field(IntegerField, message)
+    return field(label, validators=[InputRequired(message=message), NumberRange(1, 365, message=message)])
 
 
 class SettingsForm(FlaskForm):
