@@ -85,9 +85,9 @@ def condition(item: WorkList, days: int, today: date):
     return sa.and_(_open(item.task), arrived)
 
 
-def counts(tenant, today: date | None = None) -> dict[str, int]:
+def counts(tenant, today: date | None = None, days: dict[str, int] | None = None) -> dict[str, int]:
     today = today or clock.today()
-    days = deadlines(tenant)
+    days = days or deadlines(tenant)
     return {
         item.kind: db.session.scalar(
             sa.select(sa.func.count()).select_from(Person).where(condition(item, days[item.task], today)))
@@ -95,10 +95,11 @@ def counts(tenant, today: date | None = None) -> dict[str, int]:
     }
 
 
-def rows(tenant, item: WorkList, limit: int, offset: int = 0, today: date | None = None) -> list[dict]:
+def rows(tenant, item: WorkList, limit: int, offset: int = 0, today: date | None = None,
+         days: dict[str, int] | None = None) -> list[dict]:
     """A page of the list, earliest deadline first."""
     today = today or clock.today()
-    days = deadlines(tenant)[item.task]
+    days = (days or deadlines(tenant))[item.task]
     found = db.session.execute(
         sa.select(Person.id, Person.first_name, Person.official_name, Person.arrival_date, Person.stage)
         .where(condition(item, days, today))
@@ -133,11 +134,13 @@ def _index():
         abort(404)
     shown = [BY_KIND[kind]] if kind else list(LISTS)
     limit = PAGE_SIZE if kind else PREVIEW
-    found = counts(g.tenant)
+    today, days = clock.today(), deadlines(g.tenant)
+    found = counts(g.tenant, today, days)
     return render_template(
         "informieren/worklist_index.html",
-        lists=[(item, found[item.kind], rows(g.tenant, item, limit, (page - 1) * limit)) for item in shown],
-        counts=found, kind=kind, page=page, limit=limit, deadlines=deadlines(g.tenant),
+        lists=[(item, found[item.kind], rows(g.tenant, item, limit, (page - 1) * limit, today, days))
+               for item in shown],
+        counts=found, kind=kind, page=page, limit=limit, deadlines=days,
         person_url=interviews.person_url, letters_url=_endpoint_url("informieren.letters"),
         interviews_url=_endpoint_url("informieren.interviews"),
         settings_url=url_for("informieren.settings"),
@@ -222,14 +225,15 @@ def send_digest(tenant) -> object:
     today = clock.today()
     if digest_sent(today):
         return "already sent"
-    found = counts(tenant, today)
+    days = deadlines(tenant)
+    found = counts(tenant, today, days)
     sent = failed = 0
     for user, tasks in recipients(tenant):
         items = [item for item in LISTS if item.task in tasks and found[item.kind]]
         if not items:
             continue  # nothing due for them: no mail
         with mail.in_language(mail.language_of(user)):
-            subject, body = _digest_text(tenant, user, items, found, today)
+            subject, body = _digest_text(tenant, user, items, found, today, days)
         try:
             mail.send(user.email, subject, body)
             sent += 1
@@ -242,15 +246,14 @@ def send_digest(tenant) -> object:
     return {"sent": sent, "failed": failed}
 
 
-def _digest_text(tenant, user, items, found, today) -> tuple[str, str]:
-    days = deadlines(tenant)
+def _digest_text(tenant, user, items, found, today, days) -> tuple[str, str]:
     subject = _("Informieren %(tenant)s: fällige Aufgaben am %(day)s", tenant=tenant.name,
                 day=format_date(today, "medium"))
     lines = [_("Guten Tag %(name)s", name=user.name).strip(), "",
              _("Stand der Fristen in %(tenant)s am %(day)s:", tenant=tenant.name, day=format_date(today, "medium")),
              ""]
     for item in items:
-        first = rows(tenant, item, 1, today=today)
+        first = rows(tenant, item, 1, today=today, days=days)
         lines.append(_("%(title)s: %(count)s (früheste Frist %(day)s)", title=item.title, count=found[item.kind],
                        day=format_date(first[0]["deadline"], "medium") if first else "–"))
     lines += ["", _("Fristen: Begrüssungsschreiben %(letter)s Tage, Erstinformationsgespräch %(interview)s Tage "
