@@ -27,6 +27,10 @@ def csrf_token(html: str) -> str:
 
 @pytest.fixture
 def world(ctx, monkeypatch):
+    return setup_world(monkeypatch)
+
+
+def setup_world(monkeypatch):
     """Grenchen and Balsthal with Informieren active, Dornach without; today is 15 June 2017."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     a = make_tenant("grenchen", communes=[2546])
@@ -435,7 +439,7 @@ def test_the_overview_lists_upcoming_appointments_and_open_invitations(client, w
 
 
 def test_the_timeline_tells_invitation_and_outcome_without_notes(app, recorded):
-    a, _b, _off, person, interview = recorded
+    a, _b, _off, person, _interview = recorded
     db.session.expire_all()  # the requests changed the rows in sessions of their own
     with tenant_scope(a):
         entries = people_timeline(modules.tenant_hooks(a), a, person.id)

@@ -16,7 +16,12 @@ from core.tenancy import tenant_scope
 from plugins.informieren import worklist
 from plugins.informieren.models import Interview, Person, WelcomeLetter
 from tests.conftest import login_as
-from tests.informieren.test_interviews import TODAY, csrf_token, make_person, world  # noqa: F401
+from tests.informieren.test_interviews import TODAY, csrf_token, make_person, setup_world
+
+
+@pytest.fixture
+def world(ctx, monkeypatch):
+    return setup_world(monkeypatch)
 
 
 def add_letter(tenant, person, state="sent"):
