@@ -106,7 +106,9 @@ def language_name(code: str) -> str:
 
 
 def _ranked(counter: Counter, name) -> list[list]:
-    return [[name(code), count] for code, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
+    # Most frequent first, the unknown last.
+    ordered = sorted(counter.items(), key=lambda item: (item[0] == "", -item[1], item[0]))
+    return [[name(code), count] for code, count in ordered]
 
 
 def _newcomer_section(period) -> Section:
