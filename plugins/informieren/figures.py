@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from core.db import db
 from core.people import INTERVIEWS_HELD, LETTERS_SENT
 from core.reports import Chart, Section, Table
+from core.tenancy import tenant_scope
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
 
 # Days from arrival to first information, as the distribution shows them: (upper bound, label).
@@ -57,20 +58,26 @@ def interviews_held(period) -> int:
 # -- hooks ----------------------------------------------------------------------------------------
 
 
+# Each hook counts in the tenant's own scope, whoever calls it (a report, the subsidy module, a test).
+
+
 def activity_counts(tenant, period) -> dict:
-    return {LETTERS_SENT: letters_sent(period), INTERVIEWS_HELD: interviews_held(period)}
+    with tenant_scope(tenant):
+        return {LETTERS_SENT: letters_sent(period), INTERVIEWS_HELD: interviews_held(period)}
 
 
 def report_figures(tenant, period) -> dict:
-    return {
-        _("Neuzuzügerinnen und Neuzuzüger"): newcomers(period),
-        _("Begrüssungsschreiben versandt"): letters_sent(period),
-        _("Erstinformationsgespräche geführt"): interviews_held(period),
-    }
+    with tenant_scope(tenant):
+        return {
+            _("Neuzuzügerinnen und Neuzuzüger"): newcomers(period),
+            _("Begrüssungsschreiben versandt"): letters_sent(period),
+            _("Erstinformationsgespräche geführt"): interviews_held(period),
+        }
 
 
 def report_sections(tenant, period) -> list:
-    return [_newcomer_section(period), _welcome_section(period)]
+    with tenant_scope(tenant):
+        return [_newcomer_section(period), _welcome_section(period)]
 
 
 # -- newcomers ----------------------------------------------------------------------------------

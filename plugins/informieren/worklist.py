@@ -27,6 +27,7 @@ from core.access import Membership, Role, requires, role_permissions
 from core.auth import User
 from core.db import db
 from core.jobs import PeriodicJob, each_tenant
+from core.tenancy import tenant_scope
 from plugins.informieren import interviews
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
@@ -111,7 +112,8 @@ def rows(tenant, item: WorkList, limit: int, offset: int = 0, today: date | None
 
 
 def home_items(tenant) -> list:
-    found = counts(tenant)
+    with tenant_scope(tenant):
+        found = counts(tenant)
     interviews_ = f"{found['interview_due']} / {found['interview_overdue']}"
     return [
         (_("Begrüssungsschreiben fällig / überfällig"), f"{found['letter_due']} / {found['letter_overdue']}"),
