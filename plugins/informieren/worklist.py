@@ -23,7 +23,7 @@ from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from core import audit, clock, mail, modules, provisioning
-from core.access import Membership, Role, requires, role_permissions
+from core.access import Membership, Role, can, requires, role_permissions
 from core.auth import User
 from core.db import db
 from core.jobs import PeriodicJob, each_tenant
@@ -130,6 +130,8 @@ def _endpoint_url(endpoint: str, **values) -> str | None:
 
 
 def _index():
+    from plugins.informieren import manifest
+
     kind = request.args.get("liste")
     page = max(request.args.get("seite", 1, type=int), 1)
     if kind is not None and kind not in BY_KIND:
@@ -144,8 +146,9 @@ def _index():
                for item in shown],
         counts=found, kind=kind, page=page, limit=limit, deadlines=days,
         person_url=interviews.person_url, letters_url=_endpoint_url("informieren.letters"),
-        interviews_url=_endpoint_url("informieren.interviews"),
-        settings_url=url_for("informieren.settings"),
+        interviews_url=_endpoint_url("informieren.interviews") if can("informieren.interviews.read") else None,
+        settings_url=url_for("informieren.settings") if can("informieren.settings.manage") else None,
+        manifest=manifest,
     )
 
 

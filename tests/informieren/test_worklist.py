@@ -106,6 +106,8 @@ def test_the_start_page_shows_counts_names_and_links(client, world):
     assert f"/grenchen/informieren/personen/{person.id}" in page.text
     assert "16.05.2017" in page.text and "30.05.2017" in page.text  # arrival and letter deadline
     assert "Fristen ab Zuzug: Begrüssungsschreiben 14 Tage, Erstinformationsgespräch 90 Tage." in page.text
+    assert "/grenchen/informieren/einstellungen" not in page.text  # not for residents' services
+    assert "/grenchen/informieren/gespraeche" not in page.text
 
 
 def test_each_list_has_pages(client, world, monkeypatch):
