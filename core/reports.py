@@ -162,7 +162,9 @@ def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
     progress(0, 1, _("Abschnitte werden zusammengestellt"))
     with tenant_scope(tenant):
         hooks = modules.tenant_hooks(tenant, period.end)  # the modules of the period, not of today
-        sections = [section for group in hooks.report_sections(tenant=tenant, period=period) for section in group]
+        # pluggy calls the last registered first: reversed, core's overview leads and the modules follow.
+        groups = reversed(hooks.report_sections(tenant=tenant, period=period))
+        sections = [section for group in groups for section in group]
     progress(1, 1, "")
     return Report(_("Bericht %(tenant)s", tenant=tenant.name), _("Zeitraum %(period)s", period=period.label), sections)
 
@@ -201,7 +203,7 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
             active = frozenset(m for m, row in activations[tenant.id].items() if row.is_active_on(period.end))
             with tenant_scope(tenant):
                 figures: dict[str, float] = {}
-                for group in modules.registry().for_modules(active).report_figures(tenant=tenant, period=period):
+                for group in reversed(modules.registry().for_modules(active).report_figures(tenant=tenant, period=period)):
                     figures.update(group)
             communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
             labels += [label for label in figures if label not in labels]

@@ -61,6 +61,13 @@ def from_environment(instance_path: str) -> dict:
         "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
         # How long a process may serve a tenant's row (and module states) from memory.
         "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", 30)),
+        # Outgoing mail (core.mail): without MAIL_SERVER mails are written to instance/outbox/.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0") not in ("0", "", "false", "no"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or "start.integration <no-reply@localhost>",
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),
