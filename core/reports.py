@@ -203,7 +203,8 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
             active = frozenset(m for m, row in activations[tenant.id].items() if row.is_active_on(period.end))
             with tenant_scope(tenant):
                 figures: dict[str, float] = {}
-                for group in reversed(modules.registry().for_modules(active).report_figures(tenant=tenant, period=period)):
+                hooks = modules.registry().for_modules(active)
+                for group in reversed(hooks.report_figures(tenant=tenant, period=period)):  # core's first
                     figures.update(group)
             communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
             labels += [label for label in figures if label not in labels]
