@@ -522,11 +522,11 @@ def communes_merge(key, receiving, dry_run):
 @demo_cli.command("load")
 @operator_command
 def demo_load():
-    """Gemeindeverzeichnis, Kanton und Pilotgemeinden (tenants/) laden."""
+    """Gemeindeverzeichnis, Kanton und Pilotgemeinden (tenants/) laden, mit Demo-Personen und -Daten."""
     provisioning.load_municipalities()
     for line in sync.sync(TENANTS_DIR):
         click.echo(line)
-    for line in demo.load_users():
+    for line in [*demo.load_users(), *demo.load_module_data()]:
         click.echo(line)
     click.echo("Demodaten geladen.")
 

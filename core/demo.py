@@ -1,13 +1,13 @@
-"""Demo people for the development login (``make run``): one per typical role."""
+"""Demo data for ``make run``: people for the development login, one per typical role, and the modules' records."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core import admin
+from core import admin, audit, modules
 from core.auth import DEV_ISSUER, User
 from core.db import db
-from core.tenancy import get_tenant
+from core.tenancy import Tenant, TenantState, get_tenant, tenant_scope
 
 PEOPLE = [
     ("kathrin", "Kathrin Kaufmann", "kathrin.kaufmann@so.example", [("kanton", "canton_admin")]),
@@ -33,3 +33,15 @@ def load_users() -> list[str]:
         for slug, role in memberships:
             admin.add_member(get_tenant(slug), user, role)
     return changes
+
+
+def load_module_data() -> list[str]:
+    """Each active module's demonstration records in each tenant (the ``demo_data`` hook)."""
+    lines = []
+    tenants = db.session.scalars(sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.slug))
+    for tenant in tenants.all():
+        with audit.acting_as("system:demo"), tenant_scope(tenant):
+            for result in modules.tenant_hooks(tenant).demo_data(tenant=tenant):
+                lines += [f"{tenant.slug}: {line}" for line in result or ()]
+    db.session.commit()
+    return lines

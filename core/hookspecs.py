@@ -65,3 +65,8 @@ def activity_counts(tenant, period):
 @hookspec
 def first_information_handover(tenant, handover):
     """Take a core.people.Handover from a first-information interview (a need or an offer suggested)."""
+
+
+@hookspec
+def demo_data(tenant):
+    """Add the module's demonstration records to a tenant where it is active (``flask demo load``); idempotent."""

@@ -126,3 +126,15 @@ def test_bad_input_exits_non_zero_with_a_message(synced, args, message):
 def test_apply_due_reports_nothing_when_nothing_is_due(synced):
     result = invoke(synced, "modules", "apply-due")
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_demo_load_fills_the_pilots_once(runner):
+    first = invoke(runner, "demo", "load")
+    assert first.exit_code == 0, first.output
+    assert "grenchen: + 9 Neuzuzügerinnen und Neuzuzüger (Demo)" in first.output
+    assert "kanton: +" not in first.output  # Informieren is a commune module
+    again = invoke(runner, "demo", "load")
+    assert "Neuzuzüger" not in again.output  # loading twice adds nothing
+    newcomers = json.loads(invoke(runner, "informieren", "newcomers", "grenchen", "--json").output)
+    assert len(newcomers) == 9
+    assert {n["official_name"] for n in newcomers} >= {"Коваленко", "Tesfay"}

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.access import Role
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission, Setting
-from plugins.informieren import cli, figures, imports, interviews, letters, models, register, worklist  # noqa: F401
+from plugins.informieren import cli, demo, figures, imports, interviews, letters, models, register, worklist  # noqa: F401
 from plugins.informieren.blueprints import api, blueprint
 
 STAFF = (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER)
@@ -103,3 +103,9 @@ def report_figures(tenant, period):
 @hookimpl
 def activity_counts(tenant, period):
     return figures.activity_counts(tenant, period)
+
+
+@hookimpl
+def demo_data(tenant):
+    return demo.load(tenant)
+
