@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from core import clock
+from core import clock, provisioning
 from core.tenancy import Tenant, served_municipalities
+from plugins.informieren.letters import CONTACT_SETTING
 from plugins.informieren.models import Source
 from plugins.informieren.register import create_person
 
@@ -34,6 +35,9 @@ def load(tenant: Tenant) -> list[str]:
     if not communes:
         return []
     commune = communes[0]
+    if not provisioning.get_setting(tenant, CONTACT_SETTING):
+        provisioning.set_setting(tenant, CONTACT_SETTING, f"Integrationsstelle {commune.name}, Stadthaus, "
+                                 f"Telefon 032 000 00 00, integration@{tenant.slug}.example")
     created, first_of = [], {}
     for key, household, name, first, sex, born, nationalities, languages, permit, days in PEOPLE:
         data = {"official_name": name, "first_name": first, "sex": sex, "date_of_birth": born,
