@@ -41,10 +41,11 @@ HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
 ROW_LOOKUP_BATCH = 900  # ids per IN (...) (SQLite allows 32,766 parameters; PostgreSQL more)
 DEFAULT_SINCE = date(2017, 1, 1)  # the introduction year of first information
 
-# Countries whose nationals enjoy free movement in Switzerland (EU and EFTA; Switzerland itself).
+# Countries whose nationals enjoy free movement in Switzerland (EU and EFTA); the lead may take
+# the list from countries.py of the parser once both are merged.
 EU_EFTA = frozenset({
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
-    "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO", "CH",
+    "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 })
 BREXIT = date(2021, 1, 1)  # British nationals arriving from then on are third-state nationals
 
@@ -68,8 +69,11 @@ CORRECTED_COLUMNS = {
 
 
 def eu_efta(codes: Iterable[str], arrival: date | None) -> bool | None:
-    """EU/EFTA national (True), third-state national (False) or unknown (None), from the nationalities."""
-    codes = [c for c in codes if c]
+    """EU/EFTA national (True), third-state national (False) or unknown (None), from the nationalities.
+
+    A Swiss national (returning from abroad) is neither: None, unless a second nationality decides.
+    """
+    codes = [c for c in codes if c and c != "CH"]
     if not codes:
         return None
     if any(c in EU_EFTA for c in codes):
@@ -187,13 +191,13 @@ class Importer:
     """Imports into one tenant for one run; call :meth:`finish` at the end."""
 
     def __init__(self, tenant: Tenant, run: ImportRun, *, since: date, source: str = Source.ECH0020,
-                 chunk_size: int = CHUNK_SIZE, progress: Callable[[int, int | None, str], None] | None = None,
+                 chunk_size: int | None = None, progress: Callable[[int, int | None, str], None] | None = None,
                  parse: Callable[[bytes], Any] | None = None):
         self.tenant = tenant
         self.run = run
         self.since = since
         self.source = source
-        self.chunk_size = chunk_size
+        self.chunk_size = chunk_size or CHUNK_SIZE
         self.report_progress = progress
         self._parse = parse
         self.actor = audit.current_actor()
@@ -215,10 +219,12 @@ class Importer:
     def _load_index(self) -> None:
         self.by_local: dict[tuple[int, str], uuid.UUID] = {}
         self.by_vn: dict[str, uuid.UUID] = {}
+        self.by_local_id: dict[str, set[uuid.UUID]] = {}  # the local id alone (corrections name no commune)
         rows = db.session.execute(sa.select(Person.id, Person.municipality_bfs, Person.local_person_id, Person.vn))
         for person_id, bfs, local_id, vn in rows:
             if local_id:
                 self.by_local[(bfs, local_id)] = person_id
+                self.by_local_id.setdefault(local_id, set()).add(person_id)
             if vn:
                 self.by_vn[vn] = person_id
         self.links = [
@@ -276,7 +282,8 @@ class Importer:
             return
         message_id = str(message.message_id or "")[:200]
         for rejected in message.rejected:
-            self.reject_row(filename, rejected.position, rejected.reason, {"message_id": message_id})
+            self.reject_row(filename, rejected.position, str(rejected.reason),
+                            {"message_id": message_id, "event": getattr(rejected, "name", None)})
         if self.files_total == 1:  # one file: the progress counts its records
             self.events_total = len(message.events)
         self.add_events(filename, message_id, message.events)
@@ -284,10 +291,11 @@ class Importer:
 
     def add_events(self, filename: str, message_id: str, events: Iterable) -> None:
         for event in events:
-            self._buffer.append(_Pending(filename, message_id, event))
-            self._events_in_buffer += 1
+            # Flushed before the next event, not after the last: a full chunk keeps its message's end.
             if self._events_in_buffer >= self.chunk_size:
                 self.flush()
+            self._buffer.append(_Pending(filename, message_id, event))
+            self._events_in_buffer += 1
 
     def taken(self, digest: str) -> bool:
         """Whether a file (a CSV with its mapping) was taken before; counted as already imported if so."""
@@ -348,8 +356,8 @@ class Importer:
         """The persons of the chunk already in the register, in one query per batch of ids."""
         ids = set()
         for entry in pending:
-            if isinstance(entry, _Pending):
-                found = self._match(entry.event.person)
+            if isinstance(entry, _Pending) and entry.event.person is not None:
+                found = self._match(entry.event.person, previous=entry.event.kind == "correction")
                 if found is not None:
                     ids.add(found)
         slots = {}
@@ -366,16 +374,28 @@ class Importer:
             slots[person_id] = _Slot(row.id, {f: getattr(row, f) for f in IMPORTED_FIELDS}, new=False, row=row)
         return slots[person_id]
 
-    def _match(self, record) -> uuid.UUID | None:
+    def _match(self, record, previous: bool = False) -> uuid.UUID | None:
+        """The person with the record's local id in its commune, else with its AHV number; never by name.
+
+        A correction of the identification carries the ids before it (``previous_*``): those match.
+        """
         local_id = getattr(record, "local_person_id", None)
-        if local_id and (record.municipality_bfs, local_id) in self.by_local:
-            return self.by_local[(record.municipality_bfs, local_id)]
         vn = getattr(record, "vn", None)
+        if previous:
+            local_id = getattr(record, "previous_local_person_id", None) or local_id
+            vn = getattr(record, "previous_vn", None) or vn
+        bfs = record.municipality_bfs
+        if local_id and bfs is None:  # a correction names no commune: the id must be unique in the tenant
+            found = self.by_local_id.get(local_id, ())
+            if len(found) == 1:
+                return next(iter(found))
+        if local_id and (bfs, local_id) in self.by_local:
+            return self.by_local[(bfs, local_id)]
         return self.by_vn.get(vn) if vn else None
 
     def _handle(self, entry: _Pending, slots: dict) -> None:
         event, record = entry.event, entry.event.person
-        if event.kind == "other":
+        if event.kind == "other" or record is None:
             self.counts["other_events"] += 1
         elif event.kind == "correction":
             self._correct(entry, record, slots)
@@ -426,11 +446,15 @@ class Importer:
         person_id = self._match(record)
         if person_id is None:
             self._create(entry, values, slots)
-        else:
-            self._update(entry, self._slot(person_id, slots), values, kind="arrival")
+            return
+        slot = self._slot(person_id, slots)
+        if entry.event.kind == "arrival" and arrival <= slot.values["arrival_date"]:
+            # The same arrival again (re-sent, or older): it fills gaps but does not undo corrections.
+            values = {k: v for k, v in values.items() if slot.values.get(k) in (None, [], "")}
+        self._update(entry, slot, values, kind="arrival")
 
     def _correct(self, entry: _Pending, record, slots: dict) -> None:
-        person_id = self._match(record)
+        person_id = self._match(record, previous=True)
         if person_id is None:
             self._reject(entry, _("Unbekannte Person: eine Korrektur legt keine Person an."), record)
             return
@@ -440,9 +464,13 @@ class Importer:
         for name in getattr(record, "fields", ()) or ():
             columns.update(CORRECTED_COLUMNS.get(name, (name,)))
         wanted = {c: values[c] for c in columns if c in values and (values[c] is not None or c not in REQUIRED_FIELDS)}
+        arrival = wanted.get("arrival_date") or slot.values["arrival_date"]
         if "arrival_date" in wanted or "nationalities" in wanted:
-            arrival = wanted.get("arrival_date", slot.values["arrival_date"])
             wanted["eu_efta"] = eu_efta(wanted.get("nationalities", slot.values["nationalities"]), arrival)
+        if wanted.get("municipality_bfs") and not self.serves(wanted["municipality_bfs"], arrival):
+            self._reject(entry, _("Die Gemeinde %(bfs)s wird von diesem Mandanten am %(day)s nicht betreut.",
+                                  bfs=wanted["municipality_bfs"], day=arrival.strftime("%d.%m.%Y")), record)
+            return
         self._update(entry, slot, wanted, kind="correction")
 
     def _values(self, record) -> dict:
@@ -504,12 +532,14 @@ class Importer:
         values = slot.values
         if values.get("local_person_id"):
             self.by_local[(values["municipality_bfs"], values["local_person_id"])] = slot.id
+            self.by_local_id.setdefault(values["local_person_id"], set()).add(slot.id)
         if values.get("vn"):
             self.by_vn[values["vn"]] = slot.id
 
     def _unindex(self, slot: _Slot) -> None:
         values = slot.values
         self.by_local.pop((values["municipality_bfs"], values.get("local_person_id")), None)
+        self.by_local_id.get(values.get("local_person_id"), set()).discard(slot.id)
         if values.get("vn"):
             self.by_vn.pop(values["vn"], None)
 
