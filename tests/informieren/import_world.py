@@ -14,8 +14,12 @@ GRENCHEN, BALSTHAL = 2546, 2422
 
 
 @pytest.fixture
-def world(ctx):
-    """Grenchen (2546) and Balsthal (2422), both serving their commune since 2017 with Informieren active."""
+def world(app, ctx, monkeypatch):
+    """Grenchen (2546) and Balsthal (2422), both serving their commune since 2017 with Informieren active.
+
+    Jobs run in-process (the tests with a real worker have their own fixture).
+    """
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
     make_tenant("kanton", kind="canton")
     tenants = []
     for slug, name, bfs in (("grenchen", "Grenchen", GRENCHEN), ("balsthal", "Balsthal", BALSTHAL)):
