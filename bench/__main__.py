@@ -1,4 +1,4 @@
-"""``python -m bench [tenancy|reports]``: run the benchmarks (default: all) and print their figures.
+"""``python -m bench [tenancy|reports|informieren]``: run the benchmarks (default: all) and print their figures.
 
 It always exits 0: it measures, it does not judge the build.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import reports, tenancy
+from bench import informieren, reports, tenancy
 
-BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main}
+BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main, "informieren": informieren.main}
 
 
 def _counts(text: str) -> list[int]:
@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     reports_options.add_argument("--jobs", type=int, default=reports.JOBS, help="measured jobs on the rq worker")
     reports_options.add_argument("--report-profile", action="store_true",
                                  help="also print a cProfile of the canton report at the largest tenant count")
+    import_options = parser.add_argument_group("informieren")
+    import_options.add_argument("--import-scale", type=float, default=1.0, metavar="F",
+                                help="fraction of the sizes (10,000 messages, 50,000 persons) to import")
     args = parser.parse_args(argv)
     chosen = [run for name, run in BENCHMARKS.items() if args.which in ("all", name)]
     for number, run in enumerate(chosen):
