@@ -549,21 +549,21 @@ class Importer:
                 "import_id": self.run.id}
 
     def _write(self, slots: dict, received: list[dict]) -> None:
+        """Bulk inserts on the tables (one statement per table: the ORM would group rows by their
+        None columns), ORM updates for the persons already there."""
         now = utcnow()
-        if self._new_persons:
-            db.session.execute(sa.insert(Person), [
-                {**slot.values, "tenant_id": self.tenant.id, "id": slot.id, "source": self.source, "stage": "new",
-                 "created_at": now, "updated_at": now}
-                for slot in self._new_persons
-            ])
+        persons = [{**{c: None for c in IMPORTED_FIELDS}, **slot.values, "tenant_id": self.tenant.id, "id": slot.id,
+                    "source": self.source, "stage": "new", "created_at": now, "updated_at": now}
+                   for slot in self._new_persons]
         for slot in slots.values():
             if not slot.new and slot.changed:
                 for column in slot.changed:
                     setattr(slot.row, column, slot.values[column])
         db.session.flush()
-        for table, rows in ((PersonChange, self._changes), (ImportItem, self._items), (ReceivedMessage, received)):
+        for model, rows in ((Person, persons), (PersonChange, self._changes), (ImportItem, self._items),
+                            (ReceivedMessage, received)):
             if rows:
-                db.session.execute(sa.insert(table), rows)
+                db.session.execute(sa.insert(model.__table__), rows)
         self._items = []
 
     # -- progress and the end ---------------------------------------------------------------------------
