@@ -235,3 +235,32 @@ def test_the_import_job_runs_on_a_real_worker(rq_grenchen):
     assert len(persons(grenchen)) == 5 and items(grenchen) == []
     with tenant_scope(grenchen):
         assert db.session.scalars(sa.select(Upload)).all() == []
+
+
+def test_cli_imports_the_parsers_fixtures(world, app):
+    """The real-world traps of the parser's fixtures, and its hostile files, through the whole import."""
+    from core.clock import utcnow
+    from tests.conftest import REPO
+
+    region = provisioning.create_tenant("region", "Region", "region", [2601, 2581], valid_from=date(2017, 1, 1))
+    modules.entitle(region, "informieren")
+    modules.activate(region, "informieren", date(2017, 1, 1))
+    db.session.commit()
+    data = REPO / "tests" / "data" / "ech"
+    result = app.test_cli_runner().invoke(args=["informieren", "import", "region", str(data / "valid"),
+                                                str(data / "hostile"), "--json", "--since", "2019-01-01"])
+    assert result.exit_code == 3, result.output
+    summary = json.loads(result.output)
+    counts = summary["counts"]
+    refused = [i for i in summary["items"] if i["outcome"] == "refused"]
+    assert counts["refused"] == len(refused) == len(list((data / "hostile").iterdir()))
+    assert {k: counts[k] for k in ("created", "updated", "unchanged", "skipped_swiss", "review", "rejected")} == {
+        "created": 9, "updated": 1, "unchanged": 1, "skipped_swiss": 3, "review": 2, "rejected": 1}
+    [rejected] = [i for i in summary["items"] if i["outcome"] == "rejected"]
+    assert "2546" in rejected["reason"]  # Grenchen is another tenant's commune
+    created = persons(region)
+    assert any(c.startswith("BFS-") for p in created for c in p.nationalities)  # a country without ISO code
+    assert any(p.vn is None for p in created) and any(len(p.date_of_birth or "") == 4 for p in created)
+    households = [p.household_key for p in created if p.household_key and p.household_key.startswith("hh:")]
+    assert any(households.count(key) == 3 for key in households)
+    assert all(p.created_at <= utcnow() for p in created)
