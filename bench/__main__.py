@@ -1,4 +1,4 @@
-"""``python -m bench [tenancy|reports|letters]``: run the benchmarks (default: all) and print their figures.
+"""``python -m bench [tenancy|reports|informieren|letters]``: run the benchmarks (default: all) and print their figures.
 
 It always exits 0: it measures, it does not judge the build.
 """
@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import informieren_letters, reports, tenancy
+from bench import informieren, informieren_letters, reports, tenancy
 
-BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main, "letters": informieren_letters.main}
+BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main, "informieren": informieren.main,
+              "letters": informieren_letters.main}
 
 
 def _counts(text: str) -> list[int]:
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                                  help="newcomers to write to")
     letters_options.add_argument("--letter-households", type=int, default=informieren_letters.HOUSEHOLDS,
                                  help="households they live in (at most two persons each)")
+    import_options = parser.add_argument_group("informieren")
+    import_options.add_argument("--import-scale", type=float, default=1.0, metavar="F",
+                                help="fraction of the sizes (10,000 messages, 50,000 persons) to import")
     args = parser.parse_args(argv)
     chosen = [run for name, run in BENCHMARKS.items() if args.which in ("all", name)]
     for number, run in enumerate(chosen):

@@ -121,13 +121,15 @@ def list_tokens(tenant: Tenant) -> list[ApiToken]:
 # -- declaring endpoints -----------------------------------------------------------------
 
 
-def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, response: dict | None = None):
+def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, response: dict | None = None,
+                 request_type: str = "application/json"):
     """Declare an API view: the scope its token needs and what the OpenAPI document says of it."""
 
     def mark(view):
         view.required_permission = API
         view.api_scope = scope
-        view.api_doc = {"summary": summary, "request_body": request_body, "response": response}
+        view.api_doc = {"summary": summary, "request_body": request_body, "response": response,
+                        "request_type": request_type}
         return view
 
     return mark
@@ -229,7 +231,7 @@ def openapi_document() -> dict:
                 },
             }
             if doc["request_body"]:
-                operation["requestBody"] = {"content": {"application/json": {"schema": doc["request_body"]}}}
+                operation["requestBody"] = {"content": {doc["request_type"]: {"schema": doc["request_body"]}}}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",

@@ -60,6 +60,8 @@ class JobKind:
     permission: str = "core.tenant.view"  # to see its record and download its files
     retry_permission: str | None = None  # to retry it when it failed (default: the permission)
     keep_days: int = 30  # how long result files are kept
+    # Where the job's outcome is shown, if on a page of its own: record -> (label, URL) or None.
+    link: Callable[[JobRecord], tuple[Any, str] | None] | None = None
 
 
 @dataclass(frozen=True)

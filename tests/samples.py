@@ -5,6 +5,7 @@ A new tenant-owned model without a sample here fails ``test_isolation.py``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from core.access import Membership, RoleGrant
@@ -20,6 +21,7 @@ from core.modules import ModuleActivation
 from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
+from plugins.informieren.import_runs import Upload
 from plugins.informieren.models import (
     ImportItem,
     ImportRun,
@@ -86,6 +88,8 @@ SAMPLES = {
     ImportRun: lambda: ImportRun(source="ech0020", requested_by="test"),
     ImportItem: lambda: ImportItem(import_id=_import().id, outcome="rejected", reason="sample"),
     ReceivedMessage: lambda: ReceivedMessage(sha256="0" * 64, message_id="sample"),
+    Upload: lambda: Upload(batch_id=uuid.uuid4(), position=0, filename="m.xml", size=1, content=b"x",
+                           uploaded_by="test"),
     LetterTemplate: lambda: LetterTemplate(language="de", subject="Willkommen", body="Guten Tag"),
     WelcomeLetter: lambda: WelcomeLetter(person_id=_person().id, household_key="h", language="de", state="generated"),
     Interview: lambda: Interview(person_id=_person().id, invitation="letter", invited_on=date(2017, 3, 2),

@@ -77,7 +77,7 @@ def job_kinds():
 
 @hookimpl
 def periodic_jobs():
-    return worklist.periodic_jobs()
+    return [*worklist.periodic_jobs(), *imports.periodic_jobs()]
 
 
 @hookimpl

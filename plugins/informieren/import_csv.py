@@ -1,0 +1,385 @@
+"""CSV files from a registry or a spreadsheet: decoding, a proposed column mapping, rows turned into events.
+
+The file is decoded as UTF-8 (with or without byte-order mark), else as Windows-1252; the delimiter
+is ``;`` or ``,`` (whichever the header line has more of).  Each target field is proposed a column by
+its header (German, French or English); the user confirms or changes the mapping, then each row
+becomes an arrival event the pipeline treats like one from an eCH-0020 message.  A row with bad
+values is rejected with all its reasons; the others are imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+MAX_PREVIEW_ROWS = 10
+
+
+class CsvError(ValueError):
+    """The file as a whole cannot be read as CSV; ``str()`` is the German reason."""
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: object
+    headers: tuple[str, ...]  # normalised header names that propose this field
+    required: bool = False
+
+
+TARGETS = (
+    Target("local_person_id", _l("Personen-ID des Registers"),
+           ("personenid", "lokaleid", "lokalepersonenid", "localpersonid", "personid", "idpersonne", "id")),
+    Target("vn", _l("AHV-Nummer"), ("ahv", "ahvnr", "ahvnummer", "ahvn13", "avs", "navs", "navs13", "vn",
+                                    "socialsecuritynumber", "ssn")),
+    Target("official_name", _l("Name"), ("name", "nachname", "familienname", "amtlichername", "nom",
+                                         "nomdefamille", "nomofficiel", "lastname", "surname", "familyname",
+                                         "officialname"), required=True),
+    Target("first_name", _l("Vorname"), ("vorname", "vornamen", "rufname", "prenom", "prenoms", "firstname",
+                                         "givenname", "givennames"), required=True),
+    Target("sex", _l("Geschlecht"), ("geschlecht", "sexe", "sex", "gender")),
+    Target("date_of_birth", _l("Geburtsdatum"), ("geburtsdatum", "geboren", "gebdatum", "datedenaissance",
+                                                 "naissance", "dateofbirth", "birthdate", "dob")),
+    Target("nationalities", _l("Staatsangehörigkeit"), ("staatsangehorigkeit", "staatsangehoerigkeit",
+                                                        "nationalitat", "nationalitaet", "nationalite",
+                                                        "nationality", "nationalities", "citizenship")),
+    Target("languages", _l("Sprachen"), ("sprache", "sprachen", "korrespondenzsprache", "langue", "langues",
+                                         "language", "languages")),
+    Target("arrival_date", _l("Zuzugsdatum"), ("zuzugsdatum", "zuzug", "einzugsdatum", "einzug", "zuzugam",
+                                               "datedarrivee", "arrivee", "datearrivee", "arrivaldate",
+                                               "arrival", "moveindate", "movein"), required=True),
+    Target("municipality_bfs", _l("Gemeinde (BFS-Nummer)"), ("bfs", "bfsnr", "bfsnummer", "gemeindenr",
+                                                              "gemeindenummer", "gemeinde", "nocommune",
+                                                              "noofs", "commune", "municipality",
+                                                              "municipalitybfs"), required=True),
+    Target("permit_category", _l("Ausweis"), ("ausweis", "bewilligung", "aufenthaltsbewilligung",
+                                              "auslanderkategorie", "auslaenderkategorie", "permis",
+                                              "permisdesejour", "permit", "permitcategory", "residencepermit")),
+    Target("street", _l("Strasse"), ("strasse", "str", "rue", "street", "adresse", "address")),
+    Target("house_number", _l("Hausnummer"), ("hausnummer", "hausnr", "nr", "numero", "no", "housenumber")),
+    Target("postal_code", _l("PLZ"), ("plz", "postleitzahl", "npa", "postalcode", "zip", "zipcode")),
+    Target("town", _l("Ort"), ("ort", "wohnort", "localite", "lieu", "town", "city")),
+    Target("household_id", _l("Haushalt"), ("haushalt", "haushaltid", "haushaltsnummer", "menage", "idmenage",
+                                            "household", "householdid")),
+    Target("comes_from", _l("Zuzug von (Land)"), ("herkunft", "herkunftsland", "zuzugvon", "zuzugaus",
+                                                  "vonland", "provenance", "paysdeprovenance", "venantde",
+                                                  "comesfrom", "origin", "fromcountry", "countryoforigin",
+                                                  "previouscountry")),
+)
+TARGET_KEYS = tuple(t.key for t in TARGETS)
+SWISS = frozenset({"ch", "che", "schweiz", "suisse", "svizzera", "svizra", "switzerland", "8100"})
+
+
+# -- reading the file ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]  # the data rows (line numbers start at 2)
+    delimiter: str
+    encoding: str
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        raise CsvError(str(_l("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert."))) from None
+
+
+def read(data: bytes) -> Table:
+    try:
+        text, encoding = decode(data)
+    except UnicodeDecodeError:
+        raise CsvError(str(_l("Die Datei hat eine Byte-Order-Mark für UTF-8, ist aber nicht UTF-8."))) from None
+    if "\x00" in text:
+        raise CsvError(str(_l("Die Datei ist keine Textdatei (CSV).")))
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise CsvError(str(_l("Die CSV-Datei ist nicht lesbar: %(error)s", error=error))) from None
+    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    if len(lines) < 2:
+        raise CsvError(str(_l("Die CSV-Datei enthält keine Datenzeilen (die erste Zeile sind die Spaltennamen).")))
+    header = [cell.strip() for cell in lines[0]]
+    if len(header) < 2:
+        raise CsvError(str(_l("Die CSV-Datei hat nur eine Spalte; getrennt wird mit «;» oder «,».")))
+    return Table(header, lines[1:], delimiter, encoding)
+
+
+def _normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"[^a-z0-9]", "", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def propose(header: list[str]) -> dict[str, int | None]:
+    """Each target field's column, by its header name; a column is proposed for one field at most."""
+    names = [_normalise(h) for h in header]
+    mapping: dict[str, int | None] = {}
+    taken: set[int] = set()
+    for target in TARGETS:
+        mapping[target.key] = None
+        for synonym in target.headers:
+            column = next((i for i, n in enumerate(names) if n == synonym and i not in taken), None)
+            if column is not None:
+                mapping[target.key] = column
+                taken.add(column)
+                break
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, int | None], header: list[str]) -> list[str]:
+    problems = [str(_l("«%(field)s» braucht eine Spalte.", field=t.label))
+                for t in TARGETS if t.required and mapping.get(t.key) is None]
+    if mapping.get("local_person_id") is None and mapping.get("vn") is None:
+        problems.append(str(_l("Die Personen-ID des Registers oder die AHV-Nummer braucht eine Spalte "
+                               "(Personen werden nur über diese Kennungen wiedererkannt).")))
+    used = [c for c in mapping.values() if c is not None]
+    if any(c < 0 or c >= len(header) for c in used):
+        problems.append(str(_l("Eine gewählte Spalte gibt es nicht.")))
+    return problems
+
+
+def digest(data: bytes, mapping: dict) -> str:
+    """The same file with the same mapping is the same delivery (a corrected mapping is a new one)."""
+    return hashlib.sha256(data + json.dumps(mapping, sort_keys=True).encode()).hexdigest()
+
+
+# -- rows into events ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str | None
+    house_number: str | None
+    postal_code: str | None
+    town: str | None
+    country: object = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str  # abroad | swiss | unknown
+    country: object = None
+    municipality_bfs: int | None = None
+    town: str | None = None
+
+
+@dataclass
+class Record:
+    """A CSV row with the attributes of ``ech0020.PersonRecord`` the pipeline reads."""
+
+    local_person_id: str | None = None
+    vn: str | None = None
+    official_name: str | None = None
+    first_name: str | None = None
+    sex: str | None = None
+    date_of_birth: str | None = None
+    nationalities: tuple = ()
+    languages: tuple = ()
+    permit_category: str | None = None
+    arrival_date: date | None = None
+    municipality_bfs: int | None = None
+    origin: Origin | None = None
+    address: Address | None = None
+    household_id: str | None = None
+    fields: frozenset = field(default_factory=frozenset)
+
+
+@dataclass
+class Event:
+    kind: str
+    name: str
+    position: int
+    person: Record
+
+
+def rows(table: Table, mapping: dict[str, int | None]):
+    """For each data row: its line number, its Event or the reasons it is rejected, and its record."""
+    for number, cells in enumerate(table.rows, start=2):
+        values = {key: (cells[column].strip() if column is not None and column < len(cells) else "")
+                  for key, column in mapping.items()}
+        record, problems = _record(values)
+        yield number, (problems or Event("arrival", "csv", number, record)), record
+
+
+def _record(values: dict[str, str]) -> tuple[Record, list[str]]:
+    problems: list[str] = []
+
+    def parse(key, parser):
+        text = values.get(key, "")
+        if not text:
+            return None
+        try:
+            return parser(text)
+        except ValueError as error:
+            problems.append(str(error))
+            return None
+
+    record = Record(
+        local_person_id=values.get("local_person_id") or None,
+        vn=parse("vn", parse_vn),
+        official_name=values.get("official_name") or None,
+        first_name=values.get("first_name") or None,
+        sex=parse("sex", parse_sex),
+        date_of_birth=parse("date_of_birth", parse_partial_date),
+        nationalities=parse("nationalities", parse_countries) or (),
+        languages=parse("languages", parse_languages) or (),
+        permit_category=(values.get("permit_category") or None),
+        arrival_date=parse("arrival_date", parse_date),
+        municipality_bfs=parse("municipality_bfs", parse_bfs),
+        origin=_origin(values.get("comes_from", "")),
+        address=Address(values.get("street") or None, values.get("house_number") or None,
+                        values.get("postal_code") or None, values.get("town") or None),
+        household_id=values.get("household_id") or None,
+    )
+    for key in ("official_name", "first_name", "arrival_date", "municipality_bfs"):
+        if getattr(record, key) is None and not any(key in p for p in problems):
+            label = next(t.label for t in TARGETS if t.key == key)
+            problems.append(str(_l("«%(field)s» fehlt.", field=label)))
+    if not record.local_person_id and not record.vn:
+        problems.append(str(_l("Weder Personen-ID noch AHV-Nummer: die Person wäre nicht wiederzuerkennen.")))
+    return record, problems
+
+
+DATE_PATTERNS = (
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), lambda m: date(int(m[3]), int(m[2]), int(m[1]))),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), lambda m: date(int(m[1]), int(m[2]), int(m[3]))),
+)
+
+
+def parse_date(text: str) -> date:
+    for pattern, build in DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return build(match)
+            except ValueError:
+                break
+    raise ValueError(str(_l("«%(text)s» ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", text=text)))
+
+
+def parse_partial_date(text: str) -> str:
+    """A date of birth, possibly year-only or month and year: stored as partial ISO."""
+    if re.fullmatch(r"\d{4}", text):
+        return text
+    match = re.fullmatch(r"(\d{1,2})\.(\d{4})", text) or re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if match:
+        year, month = (match[2], match[1]) if "." in text else (match[1], match[2])
+        if 1 <= int(month) <= 12:
+            return f"{year}-{int(month):02d}"
+    return parse_date(text).isoformat()
+
+
+def parse_sex(text: str) -> str:
+    value = _normalise(text)
+    if value in ("m", "1", "mannlich", "maennlich", "masculin", "homme", "male", "man"):
+        return "m"
+    if value in ("f", "w", "2", "weiblich", "feminin", "femme", "female", "woman", "frau"):
+        return "f"
+    raise ValueError(str(_l("«%(text)s» ist kein Geschlecht (m oder w).", text=text)))
+
+
+def parse_vn(text: str) -> str:
+    digits = re.sub(r"[.\s-]", "", text)
+    if not (len(digits) == 13 and digits.isdigit() and digits.startswith("756") and _ean13_ok(digits)):
+        raise ValueError(str(_l("«%(text)s» ist keine gültige AHV-Nummer (756.XXXX.XXXX.XX).", text=text)))
+    return digits
+
+
+def _ean13_ok(digits: str) -> bool:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == int(digits[12])
+
+
+def parse_bfs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 9999:
+        raise ValueError(str(_l("«%(text)s» ist keine BFS-Gemeindenummer.", text=text)))
+    return int(text)
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    codes = []
+    for part in re.split(r"[,;/\s]+", text.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"[A-Za-z]{2}", part):
+            raise ValueError(str(_l("«%(text)s» ist kein Sprachcode (ISO 639-1, zum Beispiel «pt»).", text=part)))
+        codes.append(part.lower())
+    return tuple(codes)
+
+
+def parse_countries(text: str) -> tuple[Code, ...]:
+    codes = []
+    for part in re.split(r"[,;/]+", text.strip()):
+        part = part.strip()
+        if part:
+            code = country_code(part)
+            if code is None:
+                raise ValueError(str(_l("«%(text)s» ist kein bekanntes Land (ISO-Code, zum Beispiel «PT»).",
+                                        text=part)))
+            codes.append(Code(code))
+    return tuple(codes)
+
+
+def country_code(text: str) -> str | None:
+    """ISO 3166 alpha-2 (or a country's BFS number, or its name where the country list knows it)."""
+    if _normalise(text) in SWISS:
+        return "CH"
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        return text.upper()
+    lookup = _country_lookup()
+    return lookup(text) if lookup else None
+
+
+def _country_lookup():
+    """The parser's country list, when it offers a lookup by name or number (see ``countries.py``)."""
+    try:
+        from plugins.informieren import countries
+    except ImportError:
+        return None
+    found = getattr(countries, "lookup", None) or getattr(countries, "find", None)
+    if found is None:
+        return None
+
+    def code(text):
+        try:
+            country = found(text)
+        except (KeyError, ValueError, LookupError):
+            return None
+        return getattr(country, "code", country) if country else None
+
+    return code
+
+
+def _origin(text: str) -> Origin:
+    if not text:
+        return Origin("unknown")
+    if _normalise(text) in SWISS or (re.fullmatch(r"\d{4}", text) and not text.startswith("8")):
+        return Origin("swiss", municipality_bfs=int(text) if text.isdigit() else None)
+    code = country_code(text)
+    if code is None:
+        return Origin("unknown", town=text)
+    return Origin("swiss" if code == "CH" else "abroad", country=Code(code))

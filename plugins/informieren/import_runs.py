@@ -1,0 +1,182 @@
+"""Starting and running imports: uploads kept for the worker, the job, and the in-process runs (API, CLI).
+
+An upload (one or many files, a ZIP, a CSV) is stored in ``informieren_uploads`` (tenant-owned, as
+the workers and the web servers share no disk); the job gets only the ids in its parameters.  The
+import's :class:`ImportRun` is created when the import is requested, so its page exists from the
+first moment; the job fills it.  The uploaded bytes are deleted with the job's last commit (a
+failed job keeps them for its retry); uploads never imported are purged after a day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import audit, jobs
+from core.clock import utcnow
+from core.db import TenantScoped, UTCDateTime, db, uuid_pk
+from core.errors import UserError
+from core.tenancy import Tenant, tenant_scope
+from plugins.informieren import import_csv, import_sources
+from plugins.informieren.import_pipeline import FileRefusal, Importer, default_since
+from plugins.informieren.models import ImportRun, Source
+
+JOB_KIND = "informieren.import"
+UPLOAD_KEEP = timedelta(days=1)
+
+
+class Upload(TenantScoped, db.Model):
+    """A file uploaded or posted for an import, until its job has taken it."""
+
+    __tablename__ = "informieren_uploads"
+    __table_args__ = (sa.Index("ix_informieren_uploads_batch", "tenant_id", "batch_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    batch_id: Mapped[uuid.UUID]  # the files uploaded together
+    position: Mapped[int]
+    filename: Mapped[str] = mapped_column(sa.String(300))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(sa.String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def store(tenant: Tenant, files: list[tuple[str, bytes]]) -> uuid.UUID:
+    """Keep the files for the worker; returns the batch id (committed by the caller)."""
+    batch = uuid.uuid4()
+    with tenant_scope(tenant):
+        for position, (name, data) in enumerate(files):
+            db.session.add(Upload(batch_id=batch, position=position, filename=name[:300], size=len(data),
+                                  content=data, uploaded_by=audit.current_actor()))
+    return batch
+
+
+def uploads(batch: uuid.UUID) -> list[Upload]:
+    """The files of a batch in the current tenant, in upload order (content loaded on access)."""
+    return db.session.scalars(sa.select(Upload).where(Upload.batch_id == batch).order_by(Upload.position)).all()
+
+
+def purge_uploads(tenant: Tenant) -> int:
+    """Delete uploads nobody imported (a CSV whose mapping was never confirmed, say)."""
+    with tenant_scope(tenant):
+        stale = sa.delete(Upload).where(Upload.uploaded_at < utcnow() - UPLOAD_KEEP)
+        taken = {run.params.get("upload") for run in db.session.scalars(
+            sa.select(jobs.JobRecord).where(jobs.JobRecord.kind == JOB_KIND,
+                                            jobs.JobRecord.state.in_([jobs.JobState.QUEUED, jobs.JobState.FAILED])))}
+        keep = [uuid.UUID(batch) for batch in taken if batch]
+        if keep:
+            stale = stale.where(Upload.batch_id.not_in(keep))
+        deleted = db.session.execute(stale).rowcount
+    db.session.commit()
+    return deleted
+
+
+# -- requesting an import -------------------------------------------------------------------------------------
+
+
+def new_run(tenant: Tenant, source: str, filename: str, requested_by: str | None = None) -> ImportRun:
+    with tenant_scope(tenant):
+        run = ImportRun(id=uuid.uuid4(), source=source, filename=filename[:300],
+                        requested_by=requested_by or audit.current_actor(), counts={})
+        db.session.add(run)
+    return run
+
+
+def request_import(tenant: Tenant, batch: uuid.UUID, *, filename: str, source: str = Source.ECH0020,
+                   since: date | None = None, mapping: dict | None = None) -> tuple[ImportRun, jobs.JobRecord]:
+    """Create the run and start its job (at once without Redis)."""
+    run = new_run(tenant, source, filename)
+    params = {"import": str(run.id), "upload": str(batch), "source": source,
+              "since": (since or default_since(tenant)).isoformat()}
+    if mapping is not None:
+        params["mapping"] = mapping
+    record = jobs.enqueue(JOB_KIND, tenant, params)
+    return run, record
+
+
+# -- the job -------------------------------------------------------------------------------------------------------
+
+
+def run_job(context: jobs.JobContext):
+    """The ``informieren.import`` job: import the stored upload into the run named in the parameters."""
+    params, tenant = context.params, context.tenant
+    batch = uuid.UUID(params["upload"])
+    run = db.session.get(ImportRun, (tenant.id, uuid.UUID(params["import"])))
+    if run is None:
+        raise UserError(_("Den Import gibt es nicht mehr."))
+    run.job_id = context.record.id
+    run.requested_by = context.record.requested_by
+    files = uploads(batch)
+    importer = Importer(tenant, run, since=date.fromisoformat(params["since"]), source=params["source"],
+                        progress=context.progress)
+    if params.get("mapping") is not None:
+        for upload in files:
+            import_csv_file(importer, upload.filename, upload.content, _mapping(params["mapping"]))
+    else:
+        importer.files_total = sum(import_sources.count(u.filename, u.content) for u in files)
+        for upload in files:
+            importer.add_files(import_sources.unpack(upload.filename, upload.content))
+            db.session.expire(upload, ["content"])  # keep one file's bytes in memory at a time
+    # The bytes go with the last commit; a failure before keeps them for the retry.
+    db.session.execute(sa.delete(Upload).where(Upload.batch_id == batch))
+    importer.finish()
+    return []
+
+
+def _mapping(raw: dict) -> dict[str, int | None]:
+    return {key: (None if raw.get(key) is None else int(raw[key])) for key in import_csv.TARGET_KEYS}
+
+
+def job_link(record: jobs.JobRecord):
+    """Where the job page sends its reader: the import's result page."""
+    from flask import url_for
+
+    run_id = (record.params or {}).get("import")
+    return (_l("Ergebnis des Imports"), url_for("informieren.import_show", import_id=run_id)) if run_id else None
+
+
+# -- in-process runs (API, CLI) and CSV --------------------------------------------------------------------------------
+
+
+def run_now(tenant: Tenant, files: Iterable[tuple[str, bytes] | FileRefusal], *, source: str, filename: str,
+            since: date | None = None, files_total: int | None = None) -> tuple[ImportRun, Importer]:
+    """Import here and now (a posted message, the CLI); committed chunk by chunk."""
+    run = new_run(tenant, source, filename)
+    db.session.commit()
+    importer = Importer(tenant, run, since=since or default_since(tenant), source=source)
+    importer.files_total = files_total
+    importer.add_files(files)
+    importer.finish()
+    return run, importer
+
+
+def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dict[str, int | None]) -> None:
+    """Rows of a CSV file: bad rows rejected with their reasons, the others imported."""
+    try:
+        table = import_csv.read(data)
+    except import_csv.CsvError as error:
+        importer.refuse(filename, str(error), "csv")
+        return
+    problems = import_csv.mapping_problems(mapping, table.header)
+    if problems:
+        importer.refuse(filename, " ".join(problems), "mapping")
+        return
+    digest = import_csv.digest(data, mapping)
+    if importer.taken(digest):
+        return
+    importer.events_total = len(table.rows)
+    events = []
+    for number, result, record in import_csv.rows(table, mapping):
+        if isinstance(result, list):
+            importer.reject_row(filename, number, "; ".join(result), {
+                "official_name": record.official_name, "first_name": record.first_name,
+                "local_person_id": record.local_person_id, "vn": record.vn})
+        else:
+            events.append(result)
+    importer.add_record(filename, digest, f"csv:{filename}"[:200], events)
