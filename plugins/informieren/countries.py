@@ -9,6 +9,9 @@ and a country without ISO code (e.g. Kosovo, long without one) is kept as
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 # BFS number of Switzerland (eCH-0020 swissNationalityType fixes it to 8100).
 SWITZERLAND_BFS = 8100
 SWITZERLAND_ISO2 = "CH"
@@ -29,6 +32,24 @@ def is_swiss(iso2: str | None, bfs_id: int | None = None) -> bool:
     return (iso2 or "").upper() == SWITZERLAND_ISO2 or bfs_id == SWITZERLAND_BFS
 
 
+# The United Kingdom left free movement on 31.12.2020: its nationals arriving since are third-state nationals.
+LEFT_FREE_MOVEMENT = {"GB": date(2021, 1, 1)}
+
+
 def is_eu_efta(iso2: str | None) -> bool:
     """True for a citizen of an EU or EFTA state (free movement of persons); Switzerland excluded."""
     return (iso2 or "").upper() in EU_EFTA_ISO2
+
+
+def eu_efta(nationalities: Iterable[str], arrival: date | None) -> bool | None:
+    """EU/EFTA national (True), third-state national (False), or None: nothing known, or Swiss.
+
+    A Swiss national (returning from abroad, or a dual national) needs no permit: neither category.
+    """
+    codes = [code.upper() for code in nationalities if code]
+    if not codes or SWITZERLAND_ISO2 in codes:
+        return None
+    if any(code in EU_EFTA_ISO2 for code in codes):
+        return True
+    return any(arrival is not None and arrival < LEFT_FREE_MOVEMENT[code]
+               for code in codes if code in LEFT_FREE_MOVEMENT)

@@ -30,6 +30,7 @@ from core import audit
 from core.clock import utcnow
 from core.db import current_scope, db
 from core.tenancy import Tenant, TenantMunicipality, tenant_scope
+from plugins.informieren.countries import eu_efta
 from plugins.informieren.models import ImportItem, ImportRun, Person, PersonChange, ReceivedMessage, Source
 
 COUNT_KEYS = (
@@ -40,14 +41,6 @@ CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
 ROW_LOOKUP_BATCH = 900  # ids per IN (...) (SQLite allows 32,766 parameters; PostgreSQL more)
 DEFAULT_SINCE = date(2017, 1, 1)  # the introduction year of first information
-
-# Countries whose nationals enjoy free movement in Switzerland (EU and EFTA); the lead may take
-# the list from countries.py of the parser once both are merged.
-EU_EFTA = frozenset({
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
-    "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
-})
-BREXIT = date(2021, 1, 1)  # British nationals arriving from then on are third-state nationals
 
 # Person columns an import sets; the rest (stage, timestamps, source) belong to the register.
 IMPORTED_FIELDS = (
@@ -66,19 +59,6 @@ CORRECTED_COLUMNS = {
     "household": ("household_key",),
     "permit": ("permit_category",),
 }
-
-
-def eu_efta(codes: Iterable[str], arrival: date | None) -> bool | None:
-    """EU/EFTA national (True), third-state national (False) or unknown (None), from the nationalities.
-
-    A Swiss national (returning from abroad) is neither: None, unless a second nationality decides.
-    """
-    codes = [c for c in codes if c and c != "CH"]
-    if not codes:
-        return None
-    if any(c in EU_EFTA for c in codes):
-        return True
-    return "GB" in codes and arrival is not None and arrival < BREXIT
 
 
 def household_key(record, arrival: date | None) -> str | None:

@@ -24,20 +24,12 @@ from core.clock import ZURICH
 from core.db import db
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
+from plugins.informieren.countries import eu_efta
 from plugins.informieren.models import Person, PersonChange, Source, Stage
 
 MODULE = "informieren"
 
 # -- reference data -------------------------------------------------------------------------
-
-# Free movement of persons (EU/EFTA) as of today; Switzerland is an EFTA member. The United
-# Kingdom left the agreement on 31.12.2020: a British newcomer who arrived before counts as EU/EFTA.
-EU_EFTA = frozenset({
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT",
-    "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",  # EU-27
-    "CH", "IS", "LI", "NO",  # EFTA
-})
-FORMER_EU_EFTA = {"GB": date(2020, 12, 31)}
 
 # Babel's territories include groupings and pseudo-regions that are no one's nationality.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -144,15 +136,6 @@ def country_names(codes: list[str]) -> str:
 
 def language_names(codes: list[str]) -> str:
     return ", ".join(language_name(code) for code in codes or ())
-
-
-def is_eu_efta(nationalities: list[str], on: date | None = None) -> bool | None:
-    """Whether a national of one of these countries enjoys free movement; None when nothing is known."""
-    if not nationalities:
-        return None
-    day = on or clock.today()
-    return any(code in EU_EFTA or (code in FORMER_EU_EFTA and day <= FORMER_EU_EFTA[code])
-               for code in nationalities)
 
 
 def format_vn(vn: str | None) -> str:
@@ -458,9 +441,9 @@ def _derive(values: dict, person: Person | None) -> None:
     if "nationalities" in values or "arrival_date" in values:
         nationalities = values.get("nationalities", person.nationalities if person else [])
         arrival = values.get("arrival_date", person.arrival_date if person else None)
-        eu_efta = is_eu_efta(nationalities, arrival)
-        if person is None or eu_efta != person.eu_efta:
-            values["eu_efta"] = eu_efta
+        eu_efta_value = eu_efta(nationalities, arrival)
+        if person is None or eu_efta_value != person.eu_efta:
+            values["eu_efta"] = eu_efta_value
 
 
 def _household(values: dict, person: Person | None, source: str) -> None:

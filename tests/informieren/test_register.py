@@ -19,7 +19,7 @@ from core.hookspecs import hookimpl
 from core.people import TimelineEntry
 from core.plugins import Manifest
 from core.tenancy import tenant_scope
-from plugins.informieren import register
+from plugins.informieren import countries, register
 from plugins.informieren.models import Person, PersonChange
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 from tests.informieren.register_support import (
@@ -77,12 +77,13 @@ def test_ahv_numbers_are_stored_as_13_digits(raw):
 
 
 def test_eu_efta_follows_the_nationalities_and_the_united_kingdom_left():
-    assert register.is_eu_efta(["PT"]) is True
-    assert register.is_eu_efta(["ER", "CH"]) is True
-    assert register.is_eu_efta(["ER"]) is False
-    assert register.is_eu_efta([]) is None
-    assert register.is_eu_efta(["GB"], date(2017, 3, 1)) is True
-    assert register.is_eu_efta(["GB"], date(2021, 3, 1)) is False
+    assert countries.eu_efta(["PT"], date(2017, 3, 1)) is True
+    assert countries.eu_efta(["ER", "PT"], date(2017, 3, 1)) is True
+    assert countries.eu_efta(["ER"], date(2017, 3, 1)) is False
+    assert countries.eu_efta(["ER", "CH"], date(2017, 3, 1)) is None  # a Swiss national needs no permit
+    assert countries.eu_efta([], date(2017, 3, 1)) is None
+    assert countries.eu_efta(["GB"], date(2017, 3, 1)) is True
+    assert countries.eu_efta(["GB"], date(2021, 3, 1)) is False
 
 
 def test_countries_and_languages_come_from_babel():
