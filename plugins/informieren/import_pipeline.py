@@ -35,7 +35,7 @@ from plugins.informieren.models import ImportItem, ImportRun, Person, PersonChan
 
 COUNT_KEYS = (
     "created", "updated", "unchanged", "skipped_swiss", "skipped_before_since", "review", "rejected", "refused",
-    "already_imported", "other_events",
+    "already_imported", "other_events", "test_deliveries",
 )
 CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
@@ -261,6 +261,13 @@ class Importer:
             self.refuse(filename, str(error), getattr(error, "code", "invalid"))
             return
         message_id = str(message.message_id or "")[:200]
+        if getattr(message, "test_delivery", False):
+            # The registry's connection test (eCH-0058 testDeliveryFlag): real people must not come of it.
+            self.counts["test_deliveries"] += 1
+            self._item(filename, None, "skipped", _("Testlieferung des Registers: nichts übernommen."),
+                       {"message_id": message_id})
+            self._buffer.append(_Received(digest, message_id))
+            return
         for rejected in message.rejected:
             self.reject_row(filename, rejected.position, str(rejected.reason),
                             {"message_id": message_id, "event": getattr(rejected, "name", None)})

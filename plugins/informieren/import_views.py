@@ -36,6 +36,7 @@ COUNT_LABELS = {
     "refused": _l("Dateien abgelehnt"),
     "already_imported": _l("bereits importiert"),
     "other_events": _l("andere Meldungen"),
+    "test_deliveries": _l("Testlieferungen"),
 }
 OUTCOME_LABELS = {"refused": _l("Datei abgelehnt"), "rejected": _l("abgewiesen"), "review": _l("zu prüfen"),
                   "skipped": _l("übersprungen")}

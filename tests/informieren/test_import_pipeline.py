@@ -58,6 +58,15 @@ def test_an_arrival_from_abroad_creates_the_newcomer(world):
     assert {"official_name", "vn", "local_person_id"} <= set(change.fields)
 
 
+def test_a_test_delivery_of_the_registry_creates_nobody(world):
+    grenchen, _balsthal = world
+    result = run(grenchen, ("test.xml", ech.move_in(spec(), test=True)))
+    assert result.counts["test_deliveries"] == 1 and result.counts["created"] == 0
+    assert persons(grenchen) == []
+    [item] = items(grenchen, result)
+    assert item.outcome == "skipped" and "Testlieferung" in item.reason
+
+
 def test_a_move_from_a_swiss_commune_is_skipped_and_counted(world):
     grenchen, _balsthal = world
     result = run(grenchen, ("a.xml", ech.move_in(spec(origin=("swiss", ech.BERN)))),
