@@ -260,9 +260,8 @@ def _end(plan: CommunePlan, tenant: Tenant, link: TenantMunicipality) -> None:
     last = _day_before(plan.day)
     if link.valid_from > last:
         raise UserError(
-            _("%(tenant)s betreut %(commune)s erst ab %(start)s; wählen Sie ein späteres Datum als %(day)s.",
-              tenant=tenant.name, commune=link.municipality.name, start=link.valid_from.isoformat(),
-              day=plan.day.isoformat())
+            _("%(tenant)s betreut %(commune)s erst ab %(start)s; wählen Sie ein Datum nach dem %(start)s.",
+              tenant=tenant.name, commune=link.municipality.name, start=link.valid_from.isoformat())
         )
     plan.ends.append(LinkChange(tenant, link.municipality, last, link))
 

@@ -21,7 +21,7 @@ PLACEHOLDERS = {
     "tenant": _l("Name des Mandanten (Absender), z. B. «Einwohnergemeinde Grenchen»"),
     "date": _l("Datum des Schreibens in der Sprache des Schreibens"),
     "arrival_date": _l("Zuzugsdatum der ersten Person in der Sprache des Schreibens"),
-    "contact": _l("Integrations-Ansprechstelle (Einstellung «Kontakt»; sonst der Name des Mandanten)"),
+    "contact": _l("Integrations-Ansprechstelle (wie bei den Vorlagen erfasst; sonst der Name des Mandanten)"),
 }
 
 DEFAULT_LANGUAGES = ("de", "fr", "it", "en")

@@ -184,7 +184,7 @@ def letters_mark_sent(job_id):
         keys = None
     changed = letters.mark_sent(job_id, form.sent_on.data, keys)
     db.session.commit()
-    flash(_("%(count)s Personen sind als versandt markiert.", count=changed) if changed
+    flash(_("Die Schreiben von %(count)s Personen sind als versandt markiert.", count=changed) if changed
           else _("Diese Schreiben waren schon als versandt markiert."))
     return redirect(_back(job_id))
 

@@ -58,7 +58,7 @@ STAGE_LABELS = {
     Stage.NO_SHOW: _l("Nicht zum Gespräch erschienen"),
 }
 SOURCE_LABELS = {
-    Source.MANUAL: _l("von Hand"),
+    Source.MANUAL: _l("von Hand erfasst"),
     Source.ECH0020: _l("Meldung des Einwohnerregisters (eCH-0020)"),
     Source.API: _l("Schnittstelle (API)"),
     Source.CSV: _l("CSV-Datei"),
