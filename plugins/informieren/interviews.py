@@ -340,12 +340,8 @@ def _assign(obj, values: dict) -> None:
 
 
 def person_url(person_id) -> str:
-    """The person's page once the register provides it, else their interviews."""
-    from flask import current_app
-
-    if "informieren.person" in current_app.view_functions:
-        return url_for("informieren.person", person_id=person_id)
-    return url_for("informieren.person_interviews", person_id=person_id)
+    """The person's page in the register."""
+    return url_for("informieren.person", person_id=person_id)
 
 
 def _page_context(person: Person) -> dict:

@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +26,7 @@ from core.db import db
 from core.tenancy import served_municipalities
 from plugins.informieren import register
 from plugins.informieren import register_query as query
-from plugins.informieren.blueprints import blueprint
+from plugins.informieren.blueprints import blueprint, link_if
 from plugins.informieren.models import Person, Source
 
 LABELS = register.FIELD_LABELS
@@ -225,17 +225,10 @@ def person(person_id):
         "informieren/register_person.html", person=found, members=register.household_members(found),
         timeline=people.timeline(g.hooks, g.tenant, found.id), register=register,
         municipality=register.municipality_names().get(found.municipality_bfs, ""),
-        letters_url=_url_if("informieren.letters", "informieren.letters.manage"),
-        interviews_url=_url_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
+        letters_url=link_if("informieren.letters", "informieren.letters.manage"),
+        interviews_url=link_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
         can_edit=can("informieren.newcomers.edit"),
     )
-
-
-def _url_if(endpoint: str, permission: str, **values) -> str | None:
-    """A link to another part of the module, where it exists and the user may follow it."""
-    if endpoint not in current_app.view_functions or not can(permission):
-        return None
-    return url_for(endpoint, **values)
 
 
 @blueprint.route("/personen/<uuid:person_id>/bearbeiten", methods=["GET", "POST"])

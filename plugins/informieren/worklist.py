@@ -23,13 +23,13 @@ from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from core import audit, clock, mail, modules, provisioning
-from core.access import Membership, Role, can, requires, role_permissions
+from core.access import Membership, Role, requires, role_permissions
 from core.auth import User
 from core.db import db
 from core.jobs import PeriodicJob, each_tenant
 from core.tenancy import tenant_scope
 from plugins.informieren import interviews
-from plugins.informieren.blueprints import blueprint
+from plugins.informieren.blueprints import blueprint, link_if
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
 
 log = logging.getLogger(__name__)
@@ -124,11 +124,6 @@ def home_items(tenant) -> list:
 # -- the start page ------------------------------------------------------------------------------------
 
 
-def _endpoint_url(endpoint: str, **values) -> str | None:
-    """A link to another package's page, if this installation has it."""
-    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
-
-
 def _index():
     from plugins.informieren import manifest
 
@@ -145,9 +140,12 @@ def _index():
         lists=[(item, found[item.kind], rows(g.tenant, item, limit, (page - 1) * limit, today, days))
                for item in shown],
         counts=found, kind=kind, page=page, limit=limit, deadlines=days,
-        person_url=interviews.person_url, letters_url=_endpoint_url("informieren.letters"),
-        interviews_url=_endpoint_url("informieren.interviews") if can("informieren.interviews.read") else None,
-        settings_url=url_for("informieren.settings") if can("informieren.settings.manage") else None,
+        person_url=interviews.person_url,
+        persons_url=link_if("informieren.persons", "informieren.newcomers.read"),
+        imports_url=link_if("informieren.import_index", "informieren.imports.run"),
+        letters_url=link_if("informieren.letters", "informieren.letters.manage"),
+        interviews_url=link_if("informieren.interviews", "informieren.interviews.read"),
+        settings_url=link_if("informieren.settings", "informieren.settings.manage"),
         manifest=manifest,
     )
 

@@ -108,6 +108,17 @@ def test_the_start_page_shows_counts_names_and_links(client, world):
     assert "Fristen ab Zuzug: Begrüssungsschreiben 14 Tage, Erstinformationsgespräch 90 Tage." in page.text
     assert "/grenchen/informieren/einstellungen" not in page.text  # not for residents' services
     assert "/grenchen/informieren/gespraeche" not in page.text
+    assert 'href="/grenchen/informieren/personen"' in page.text and 'href="/grenchen/informieren/importe"' in page.text
+    assert 'href="/grenchen/informieren/schreiben"' in page.text
+
+
+def test_the_start_page_links_only_what_the_role_may_open(app, world):
+    a, _b, _off = world
+    client = app.test_client()
+    login_as(client, (a, "read_only"))
+    page = client.get("/grenchen/informieren/").text
+    assert 'href="/grenchen/informieren/personen"' in page
+    assert "/grenchen/informieren/importe" not in page and "/grenchen/informieren/schreiben" not in page
 
 
 def test_each_list_has_pages(client, world, monkeypatch):
