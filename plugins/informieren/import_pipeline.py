@@ -75,7 +75,7 @@ def household_key(record, arrival: date | None) -> str | None:
 
 
 def default_since(tenant: Tenant) -> date:
-    """The tenant's Informieren activation date, else 1 January 2017 (see docs/informieren-imp.md)."""
+    """The tenant's Informieren activation date, else 1 January 2017 (see docs/informieren.md)."""
     from core import modules
 
     row = modules.activations(tenant).get("informieren")
