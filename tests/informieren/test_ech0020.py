@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -352,15 +351,12 @@ def test_unreadable_arrival_date_is_rejected():
     assert rejected.code == "arrival_date" and "01.03.2024" in str(rejected.reason)
 
 
-def test_large_base_delivery_parses_in_seconds():
-    data = ech.synthetic_base_delivery(5000)
-    started = time.perf_counter()
-    message = parse_message(data)
-    elapsed = time.perf_counter() - started
+def test_a_large_base_delivery_parses_completely():
+    # Its speed is measured by `python -m bench informieren`, not here.
+    message = parse_message(ech.synthetic_base_delivery(5000))
     assert len(message.events) == 5000 and not message.rejected
     kinds = {e.person.origin.kind for e in message.events}
     assert kinds == {"abroad", "swiss", "unknown"}
-    assert elapsed < 10, elapsed  # about 0.6 s on an idle 2-core machine; 50,000 persons about 6 s
 
 
 def test_builder_is_deterministic_and_valid():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import date, timedelta
 
@@ -211,7 +210,7 @@ def _bulk_persons(tenant, count: int, start: date) -> None:
     db.session.commit()
 
 
-def _statements_of(client, url) -> tuple[int, float]:
+def _statements_of(client, url) -> int:
     engine = db.engine
     seen = []
 
@@ -220,20 +219,18 @@ def _statements_of(client, url) -> tuple[int, float]:
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
         assert client.get(url).status_code == 200
-        return len(seen), time.perf_counter() - started
+        return len(seen)
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def test_the_start_page_costs_the_same_few_queries_for_fifty_thousand_persons(client, world):
+def test_the_start_page_costs_the_same_few_queries_for_many_persons(client, world):
+    # Its time for 50,000 persons is measured by `python -m bench informieren`, not here.
     a, _b, _off = world
     login_as(client, (a, "integration_officer"))
     _bulk_persons(a, 20, TODAY - timedelta(days=200))
     _statements_of(client, "/grenchen/informieren/")  # the first request of a session costs more
-    few, _ = _statements_of(client, "/grenchen/informieren/")
-    _bulk_persons(a, 50_000, TODAY - timedelta(days=300))
-    many, seconds = _statements_of(client, "/grenchen/informieren/")
-    assert many == few
-    assert seconds < 10, f"the start page took {seconds:.1f} s for 50,000 persons"
+    few = _statements_of(client, "/grenchen/informieren/")
+    _bulk_persons(a, 5_000, TODAY - timedelta(days=300))
+    assert _statements_of(client, "/grenchen/informieren/") == few
