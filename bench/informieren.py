@@ -12,6 +12,9 @@ Cases, each in a fresh process (so its peak memory is its own), on a freshly mig
   zip again                the same ZIP once more: every message already imported (hash lookups only)
   base                     the baseDelivery into an empty register
   base again               the same persons in a new delivery: parsed, matched, all unchanged
+  pages                    with those 30,000 newcomers in the register: the module's start page (worklist),
+                           the newcomer list, the list filtered by nationality, and a name search
+                           (median of 5 requests each, as an integration officer, caches warm)
 
 Printed: seconds, records per second, the run's counts, the peak resident memory of the process.
 ``--import-scale 0.1`` runs a tenth of the sizes (a quick look).
@@ -126,6 +129,8 @@ def _case(case: str, url: str | None, instance: str, folder: str, results) -> No
 def _run_case(case: str, url: str | None, instance: str, folder: Path) -> dict:
     if case.startswith("parse"):
         return _parse_case(case, folder)
+    if case == "pages":
+        return _pages_case(url, instance)
     from core.tenancy import get_tenant
     from plugins.informieren import import_runs, import_sources
 
@@ -163,6 +168,46 @@ def _parse_case(case: str, folder: Path) -> dict:
             "peak_mb": _peak_mb()}
 
 
+PAGES = {"start page": "/informieren/", "list": "/informieren/personen",
+         "list, nationality": "/informieren/personen?land=PT",
+         "search": "/informieren/personen?suche=Silva"}
+
+
+def _pages_case(url: str, instance: str) -> dict:
+    import statistics
+
+    from core.access import Membership
+    from core.auth import User
+    from core.db import db
+    from core.tenancy import get_tenant, tenant_scope
+
+    app = _app(url, instance)
+    with app.app_context():
+        tenant = get_tenant(SLUG)
+        user = User(issuer="https://bench.example", subject="officer", name="Bench Officer")
+        db.session.add(user)
+        db.session.flush()
+        with tenant_scope(tenant):
+            db.session.add(Membership(user_id=user.id, role="integration_officer", granted_by="bench"))
+        db.session.commit()
+        user_id = user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        now = int(time.time())
+        session.update(user_id=user_id, login_at=now, seen_at=now, provider="bench")
+    timings = {}
+    for label, path in PAGES.items():
+        samples = []
+        for _ in range(6):
+            started = time.perf_counter()
+            response = client.get(f"/{SLUG}{path}")
+            samples.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: {response.status_code}")
+        timings[label] = statistics.median(samples[1:]) * 1000  # the first warms the caches
+    return {"case": "pages", "timings": timings, "peak_mb": _peak_mb()}
+
+
 def run_case(case: str, url: str | None, instance: str, folder: Path) -> dict:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
@@ -179,6 +224,9 @@ def run_case(case: str, url: str | None, instance: str, folder: Path) -> dict:
 def _line(label: str, result: dict) -> str:
     if "error" in result:
         return f"  {label:<12} {result['case']:<11} failed: {result['error']}"
+    if "timings" in result:
+        shown = ", ".join(f"{page} {ms:,.0f} ms" for page, ms in result["timings"].items())
+        return f"  {label:<12} {result['case']:<11} {shown}"
     counts = result["counts"]
     shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
     rate = result["records"] / result["seconds"] if result["seconds"] else 0
@@ -219,5 +267,5 @@ def _database_cases(label: str, url: str, folder: Path, emit) -> None:
     for case in ("zip", "zip again"):
         emit(_line(label, run_case(case, url, instance, folder)))
     clear_register(url)
-    for case in ("base", "base again"):
+    for case in ("base", "base again", "pages"):
         emit(_line(label, run_case(case, url, instance, folder)))
