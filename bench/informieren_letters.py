@@ -9,14 +9,13 @@ es, tr, ar, ti, uk and sq (so some fall back to German).  Measured: ``core.jobs.
 rendering 700 single PDFs and the combined PDF, the ZIP, writing 1,000 ``WelcomeLetter`` rows, the
 stage of each person and the result files, committed together — then the second run, which finds
 nobody waiting.  Cases: SQLite in a temporary file; PostgreSQL in a scratch database next to
-``DATABASE_URL`` (or ``BENCH_DATABASE_URL``) when that names a PostgreSQL server.
+the server of ``BENCH_DATABASE_URL`` / ``DATABASE_URL``, or the local default (as the other benchmarks).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.tenancy import _environment, _quiet, postgres_scratch
+from bench.tenancy import _environment, _quiet, postgres_scratch, postgres_url
 
 PERSONS = 1000
 HOUSEHOLDS = 700
@@ -139,17 +138,11 @@ def main(args=None) -> None:
     results = []
     with tempfile.TemporaryDirectory() as instance:
         results.append(run_case("SQLite", f"sqlite:///{instance}/letters.db", instance, persons, households))
-        configured = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-        if configured.startswith("postgres"):
-            from core.settings import database_url
-
-            with postgres_scratch(database_url(configured, ""), SCRATCH_DATABASE) as (url, problem):
-                if url is None:
-                    print(f"PostgreSQL skipped: {problem}")
-                else:
-                    results.append(run_case("PostgreSQL", url, instance, persons, households))
-        else:
-            print("PostgreSQL skipped: DATABASE_URL names no PostgreSQL server")
+        with postgres_scratch(postgres_url(), SCRATCH_DATABASE) as (url, problem):
+            if url is None:
+                print(f"PostgreSQL skipped: {problem}")
+            else:
+                results.append(run_case("PostgreSQL", url, instance, persons, households))
     print(table(results))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
