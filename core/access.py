@@ -116,6 +116,18 @@ def set_grant(tenant: Tenant, role: str, permission: str, granted: bool) -> None
         )
 
 
+def holders(tenant: Tenant, permission: str):
+    """The members of ``tenant`` who hold ``permission`` and have an e-mail address (to notify them)."""
+    from core.auth import User
+
+    roles = [role for role, granted in role_permissions(tenant).items() if permission in granted]
+    with tenant_scope(tenant):
+        return db.session.scalars(
+            sa.select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.role.in_(roles), User.email != "").distinct().order_by(User.id)
+        ).all()
+
+
 def member_roles(user_id: int, tenant: Tenant) -> set[str]:
     with tenant_scope(tenant):
         return set(db.session.scalars(sa.select(Membership.role).where(Membership.user_id == user_id)))

@@ -127,7 +127,14 @@ def periodic_jobs():
         PeriodicJob("jobs.reconcile", "*/10 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
+        PeriodicJob("feedback.remind", "0 8 * * *", lambda: jobs.each_tenant(_remind_feedback)),
     ]
+
+
+def _remind_feedback(tenant):
+    from core.console import feedback
+
+    return feedback.remind(tenant)
 
 
 # -- reports -------------------------------------------------------------------------------------

@@ -177,3 +177,60 @@ def test_hours_that_are_no_hours(text):
 def test_a_requests_deadline_is_inclusive():
     request_ = FeedbackRequest(year=2017, deadline=date(2018, 3, 31))
     assert request_.is_open(date(2018, 3, 31)) and not request_.is_open(date(2018, 4, 1))
+
+
+# -- mails to the communes -----------------------------------------------------------------------------
+
+
+def _outbox(tmp_path) -> list:
+    from email import message_from_bytes, policy
+
+    return [message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted((tmp_path / "outbox").glob("*.eml"))]
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch):
+    from core import mail
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setattr(mail, "outbox", lambda: tmp_path / "outbox")
+    return lambda: _outbox(tmp_path)
+
+
+def test_sending_a_round_mails_those_who_answer_in_the_tenants_asked(app, client, world, outbox):
+    from tests.conftest import make_user
+
+    canton, grenchen, balsthal = world
+    admin = make_user((grenchen, "tenant_admin"))
+    make_user((grenchen, "read_only"))  # does not answer feedback
+    make_user((balsthal, "tenant_admin"))  # not asked
+    login_as(client, (canton, "canton_admin"))
+    assert send_round(client, csrf(client, "/kanton/rueckmeldungen"), [grenchen]).status_code == 302
+    [notice] = outbox()
+    assert notice["To"] == admin.email and notice["Subject"] == "Der Kanton bittet um Ihre Rückmeldung 2017"
+    assert "/grenchen/rueckmeldung/2017" in notice.get_content() and "Bitte bis Ende März." in notice.get_content()
+
+
+def test_a_week_before_the_deadline_an_unanswered_request_is_recalled_once(app, world, outbox):
+    from tests.conftest import make_user
+
+    _canton, grenchen, balsthal = world
+    make_user((grenchen, "tenant_admin"))
+    make_user((balsthal, "tenant_admin"))
+    due = clock.today() + timedelta(days=7)
+    with tenant_scope(grenchen):
+        db.session.add(FeedbackRequest(year=2017, deadline=due))
+    with tenant_scope(balsthal):
+        db.session.add(FeedbackRequest(year=2017, deadline=due, answered_at=clock.utcnow(), answered_by="x"))
+    db.session.commit()
+    for _run in range(2):
+        for tenant in (grenchen, balsthal):
+            with tenant_scope(tenant):
+                feedback.remind(tenant)
+            db.session.commit()
+    [reminder] = outbox()  # once, and only to the tenant that has not answered
+    assert reminder["Subject"].startswith("Erinnerung: Rückmeldung 2017 an den Kanton bis")
+    with tenant_scope(grenchen):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "feedback.reminded")) == 1

@@ -11,8 +11,10 @@ Who owns what (tenant isolation):
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import date, datetime
+import smtplib
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -25,8 +27,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import DateField, IntegerField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from core import audit, clock, reports
-from core.access import can, requires
+from core import audit, clock, mail, reports
+from core.access import can, holders, requires
 from core.admin import MultiCheckboxField
 from core.console import console
 from core.db import TenantScoped, UTCDateTime, db
@@ -34,6 +36,9 @@ from core.errors import UserError
 from core.tenancy import Tenant, TenantKind, TenantState, canton_scope, tenant_scope
 
 MAX_MINUTES = 100_000 * 60
+ANSWER = "core.feedback.answer"
+REMIND_DAYS_BEFORE = 7  # an unanswered request is recalled a week before its deadline
+log = logging.getLogger(__name__)
 
 
 class FeedbackRound(TenantScoped, db.Model):
@@ -139,6 +144,61 @@ def send_round(feedback_round: FeedbackRound, tenant_ids: set[int]) -> list[Tena
         audit.record("feedback.send", object_type="feedback_round", object_id=feedback_round.year,
                      detail={"tenants": [t.slug for t in tenants]}, tenant_id=feedback_round.tenant_id)
     return tenants
+
+
+# -- telling the communes ------------------------------------------------------------------------
+
+
+def notify(tenant: Tenant, request_: FeedbackRequest, *, reminder: bool = False) -> int:
+    """Mail the tenant's members who answer feedback that a round waits for them; returns mails sent.
+
+    A mail that cannot be sent is logged, not raised: the request is on the tenant's home page anyway.
+    """
+    sent = 0
+    for user in holders(tenant, ANSWER):
+        with mail.in_language(mail.language_of(user)):
+            subject, body = _notice(tenant, request_, reminder)
+        try:
+            mail.send(user.email, subject, body)
+            sent += 1
+        except (smtplib.SMTPException, OSError):
+            log.exception("feedback notice for %s to %s not sent", tenant.slug, user.email)
+    return sent
+
+
+def _notice(tenant: Tenant, request_: FeedbackRequest, reminder: bool) -> tuple[str, str]:
+    deadline = format_date(request_.deadline, "long")
+    if reminder:
+        subject = _("Erinnerung: Rückmeldung %(year)s an den Kanton bis %(day)s", year=request_.year, day=deadline)
+    else:
+        subject = _("Der Kanton bittet um Ihre Rückmeldung %(year)s", year=request_.year)
+    lines = [
+        _("Guten Tag"), "",
+        _("Die Fachstelle Integration des Kantons möchte wissen, wie start.integration in %(tenant)s läuft: "
+          "was sich bewährt hat, wie viel Aufwand es war und wo es Probleme gab.", tenant=tenant.name),
+        _("Bitte antworten Sie bis %(day)s in start.integration unter «Rückmeldung» (%(path)s).",
+          day=deadline, path=f"/{tenant.slug}/rueckmeldung/{request_.year}"),
+    ]
+    if request_.note:
+        lines += ["", request_.note]
+    return subject, "\n".join(lines) + "\n"
+
+
+def remind(tenant: Tenant, today: date | None = None) -> int:
+    """A week before the deadline, recall each unanswered request of ``tenant`` (once); returns mails sent."""
+    today = today or clock.today()
+    due = db.session.scalars(sa.select(FeedbackRequest).where(
+        FeedbackRequest.answered_at.is_(None), FeedbackRequest.deadline == today + timedelta(days=REMIND_DAYS_BEFORE)
+    )).all()
+    sent = 0
+    for request_ in due:
+        done = db.session.scalar(sa.select(audit.AuditEvent.id).where(
+            audit.AuditEvent.action == "feedback.reminded", audit.AuditEvent.object_id == str(request_.year)))
+        if done is None:
+            sent += notify(tenant, request_, reminder=True)
+            audit.record("feedback.reminded", object_type="feedback_request", object_id=request_.year,
+                         detail={"deadline": request_.deadline.isoformat()})
+    return sent
 
 
 def move_deadline(feedback_round: FeedbackRound, deadline: date) -> None:
@@ -308,6 +368,7 @@ def feedback_rounds():
                 db.session.rollback()
                 flash(_("Für %(year)s gibt es schon eine Umfrage.", year=form.year.data))
                 return redirect(url_for("console.feedback_round", year=form.year.data))
+            _notify_all(sent, feedback_round.year)
             flash(_("Die Umfrage %(year)s ist an %(count)s Mandanten gegangen.", year=feedback_round.year,
                     count=len(sent)))
             return redirect(url_for("console.feedback_round", year=feedback_round.year))
@@ -316,6 +377,13 @@ def feedback_rounds():
     db.session.commit()  # the canton scope's audit record
     return render_template("console/feedback_rounds.html", form=form, rounds=rounds, counts=counts), (
         400 if form.errors else 200)
+
+
+def _notify_all(tenants: list[Tenant], year: int) -> None:
+    """Tell the tenants a round was sent, after the commit: a mail server's trouble does not undo it."""
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            notify(tenant, db.session.get(FeedbackRequest, (tenant.id, year)))
 
 
 def _answer_counts() -> dict[int, tuple[int, int]]:
@@ -358,6 +426,7 @@ def feedback_send(year):
         return _round_page(feedback_round, send_form=form, status=400)
     sent = send_round(feedback_round, set(form.tenants.data))
     db.session.commit()
+    _notify_all(sent, year)
     flash(_("Die Umfrage %(year)s ist an %(count)s weitere Mandanten gegangen.", year=year, count=len(sent)))
     return redirect(url_for("console.feedback_round", year=year))
 
