@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,7 @@ def site(app, database_url):
             OIDC_CLIENT_SECRET=SECRET,
             OIDC_GROUP_ROLES={"si-grenchen-officer": "grenchen:integration_officer"},
             SESSION_COOKIE_SECURE=False,  # the browser talks plain http
+            REDIS_URL=None,  # jobs (imports, letters) run in the request, as on the embedded default
         )
         with late.app.app_context():
             make_tenant("kanton", kind="canton")
@@ -164,3 +166,98 @@ def test_sign_in_switch_language_and_sign_out_in_a_real_browser(site, tmp_path):
             browser.close()
 
     assert not problems, "\n".join(problems)
+
+
+def _browser_page(playwright, problems: list[str], provider):
+    """A German Chromium page that reports console errors and CSP violations into ``problems``."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.route(re.compile(rf"^{re.escape(provider.issuer)}/favicon\.ico$"), lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
+    return browser, page
+
+
+def _registry_zip(path: Path) -> Path:
+    """A household of two arriving from abroad, and a move from Olten (skipped), as the registry sends them."""
+    import zipfile
+    from dataclasses import replace
+
+    from tests.informieren import ech_messages as ech
+
+    base = ech.PersonSpec(municipality=ech.GRENCHEN, town="Grenchen", postal_code="2540", household_id="HH-7",
+                          arrival_date="2026-11-20", language="ti", nationalities=((8207, "ER", "Eritrea"),))
+    people = [replace(base, local_id="71", vn=ech.vn_with_check_digit(71), official_name="Tesfamariam",
+                      first_name="Selam"),
+              replace(base, local_id="72", vn=ech.vn_with_check_digit(72), official_name="Tesfamariam",
+                      first_name="Dawit", sex="1"),
+              replace(base, local_id="73", vn=ech.vn_with_check_digit(73), official_name="Rossi", first_name="Giulia",
+                      household_id=None, origin=("swiss", ech.OLTEN))]
+    with zipfile.ZipFile(path, "w") as archive:
+        for number, person in enumerate(people, 1):
+            archive.writestr(f"meldung-{number}.xml", ech.move_in(person, message_id=f"m-{number}"))
+    return path
+
+
+def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_interview(site, tmp_path, monkeypatch):
+    from core import clock
+
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 25))
+    _app, base, provider = site
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = _browser_page(playwright, problems, provider)
+        try:
+            page.goto(f"{base}/grenchen/informieren/importe")
+            page.fill("#login input[name=login]", "anna")
+            page.fill("#login input[name=password]", "test")
+            page.click("#login button[type=submit]")
+            page.click("#consent button[type=submit]")
+            expect(page).to_have_url(f"{base}/grenchen/informieren/importe")
+
+            # The registry's delivery, uploaded: the job page links to the import's result.
+            page.set_input_files("input[type=file]", str(_registry_zip(tmp_path / "lieferung.zip")))
+            page.get_by_role("button", name="Importieren").click()
+            expect(page.locator("main")).to_contain_text("fertig")
+            page.locator("main a[href*='/informieren/importe/']").first.click()
+            expect(page.locator("main")).to_contain_text("lieferung.zip")
+            page.goto(f"{base}/grenchen/informieren/personen")
+            expect(page.locator("main table tbody tr")).to_have_count(2)  # the move from Olten is no newcomer
+            expect(page.locator("main")).to_contain_text("Tesfamariam, Selam")
+            expect(page.locator("main")).not_to_contain_text("Rossi")
+
+            # Welcome letters: one for the household, then marked as sent.
+            page.goto(f"{base}/grenchen/informieren/schreiben")
+            page.get_by_role("button", name="Schreiben für alle Wartenden erstellen").click()
+            with page.expect_download() as download:
+                page.locator("main a", has_text=".pdf").first.click()
+            assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+            page.goto(f"{base}/grenchen/informieren/schreiben")
+            page.get_by_role("button", name="Alle als versandt markieren").click()
+            expect(page.locator("main")).to_contain_text("als versandt markiert")
+
+            # A first-information interview: invited by letter, then held.
+            page.goto(f"{base}/grenchen/informieren/personen")
+            page.get_by_role("link", name="Tesfamariam, Selam").click()
+            page.locator("main a", has_text="Erstinformationsgespräche").first.click()
+            page.get_by_role("link", name="Zum Gespräch einladen").click()
+            page.locator("input[name=invitation][value=letter]").check()
+            page.fill("input[name=invited_on]", "2026-11-23")
+            page.get_by_role("button", name="Speichern").click()
+            page.get_by_role("link", name="Ergebnis festhalten").click()
+            page.locator("input[name=outcome][value=held]").check()
+            page.fill("input[name=held_on]", "2026-11-24")
+            page.locator("input[name=topics]").first.check()
+            page.fill("textarea[name=notes]", "Sprachkurs gewünscht.")
+            page.get_by_role("button", name="Speichern").click()
+            expect(page.locator("main")).to_contain_text("geführt")
+            page.goto(f"{base}/grenchen/informieren/")
+            expect(page.locator("main")).to_contain_text("Informieren")
+        finally:
+            browser.close()
+    assert problems == []
+

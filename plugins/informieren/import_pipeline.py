@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core import audit
+from core import audit, clock
 from core.clock import utcnow
 from core.db import current_scope, db
 from core.tenancy import Tenant, TenantMunicipality, tenant_scope
@@ -59,6 +59,11 @@ CORRECTED_COLUMNS = {
     "household": ("household_key",),
     "permit": ("permit_category",),
 }
+
+
+def _not_served(bfs: int, arrival: date) -> str:
+    return _("Die Gemeinde %(bfs)s wird von diesem Mandanten nicht betreut (weder am %(day)s, dem Tag des Zuzugs, "
+             "noch heute).", bfs=bfs, day=arrival.strftime("%d.%m.%Y"))
 
 
 def household_key(record, arrival: date | None) -> str | None:
@@ -212,8 +217,14 @@ class Importer:
             for link in db.session.scalars(sa.select(TenantMunicipality))
         ]
 
-    def serves(self, bfs: int | None, day: date) -> bool:
-        return any(b == bfs and start <= day and (end is None or day <= end) for b, start, end in self.links)
+    def serves(self, bfs: int | None, arrival: date) -> bool:
+        """Whether the tenant serves the commune on the arrival day or today (as the register's form checks).
+
+        Today: a tenant set up after its newcomers arrived still takes them; the arrival day: a late
+        message of someone who arrived while the tenant served the commune.
+        """
+        return any(b == bfs and start <= day and (end is None or day <= end)
+                   for b, start, end in self.links for day in (arrival, clock.today()))
 
     # -- feeding ------------------------------------------------------------------------------------
 
@@ -409,8 +420,7 @@ class Importer:
             return
         if not self.serves(record.municipality_bfs, arrival):
             # A message for a commune the tenant does not serve: rejected, whatever the origin.
-            self._reject(entry, _("Die Gemeinde %(bfs)s wird von diesem Mandanten am %(day)s nicht betreut.",
-                                  bfs=record.municipality_bfs, day=arrival.strftime("%d.%m.%Y")), record)
+            self._reject(entry, _not_served(record.municipality_bfs, arrival), record)
             return
         kind = record.origin.kind if record.origin is not None else "unknown"
         if kind == "swiss":
@@ -455,8 +465,7 @@ class Importer:
         if "arrival_date" in wanted or "nationalities" in wanted:
             wanted["eu_efta"] = eu_efta(wanted.get("nationalities", slot.values["nationalities"]), arrival)
         if wanted.get("municipality_bfs") and not self.serves(wanted["municipality_bfs"], arrival):
-            self._reject(entry, _("Die Gemeinde %(bfs)s wird von diesem Mandanten am %(day)s nicht betreut.",
-                                  bfs=wanted["municipality_bfs"], day=arrival.strftime("%d.%m.%Y")), record)
+            self._reject(entry, _not_served(wanted["municipality_bfs"], arrival), record)
             return
         self._update(entry, slot, wanted, kind="correction")
 
