@@ -55,6 +55,21 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
+def watched_page(browser, provider, problems: list[str]):
+    """A German page of a new context that reports console errors and CSP violations into ``problems``."""
+    context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
+    context.add_init_script(REPORT_VIOLATIONS)
+    # The test provider has no favicon: Chromium's automatic request would log its 404 as a console error.
+    # (The app's pages name their icon; the app itself must not log one.)
+    context.route(re.compile(rf"^{re.escape(provider.issuer)}/favicon\.ico$"), lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
+    return context, page
+
+
 @pytest.fixture
 def site(app, database_url):
     """The app served on a free port of 127.0.0.1, signed in through a real provider; tenant grenchen."""
@@ -109,17 +124,7 @@ def test_sign_in_switch_language_and_sign_out_in_a_real_browser(site, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 800})
-            context.set_default_timeout(TIMEOUT_MS)
-            context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
-            context.add_init_script(REPORT_VIOLATIONS)
-            # The test provider has no favicon: Chromium's automatic request would log its 404 as a console error.
-            # (The app's pages name their icon; the app itself must not log one.)
-            provider_icon = re.compile(rf"^{re.escape(provider.issuer)}/favicon\.ico$")
-            context.route(provider_icon, lambda route: route.fulfill(status=204))
-            page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
-            page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
+            context, page = watched_page(browser, provider, problems)
 
             # Not signed in: through /auth/login to the provider's login form.
             page.goto(f"{base}/grenchen/informieren/")
@@ -168,20 +173,6 @@ def test_sign_in_switch_language_and_sign_out_in_a_real_browser(site, tmp_path):
     assert not problems, "\n".join(problems)
 
 
-def _browser_page(playwright, problems: list[str], provider):
-    """A German Chromium page that reports console errors and CSP violations into ``problems``."""
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    context.route(re.compile(rf"^{re.escape(provider.issuer)}/favicon\.ico$"), lambda route: route.fulfill(status=204))
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
-    page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
-    return browser, page
-
-
 def _registry_zip(path: Path) -> Path:
     """A household of two arriving from abroad, and a move from Olten (skipped), as the registry sends them."""
     import zipfile
@@ -210,8 +201,9 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
     _app, base, provider = site
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser, page = _browser_page(playwright, problems, provider)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
+            _context, page = watched_page(browser, provider, problems)
             page.goto(f"{base}/grenchen/informieren/importe")
             page.fill("#login input[name=login]", "anna")
             page.fill("#login input[name=password]", "test")

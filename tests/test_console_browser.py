@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from core.db import db
 from tests.conftest import clear_database, make_app, make_tenant
 from tests.oidc_provider import OIDCProvider
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, REPORT_VIOLATIONS, TIMEOUT_MS, _LateApp
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _LateApp, watched_page
 
 CLIENT, SECRET = "start-integration", "a-test-secret"
 ACCOUNTS = {
@@ -59,18 +59,6 @@ def _sign_in(page, provider, account: str) -> None:
     page.click("#consent button[type=submit]")
 
 
-def _context(browser, provider, problems):
-    context = browser.new_context(locale="de-CH", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.expose_function("reportViolation", lambda text: problems.append(f"CSP violation: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    context.route(re.compile(rf"^{re.escape(provider.issuer)}/favicon\.ico$"), lambda route: route.fulfill(status=204))
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text} ({page.url})"))
-    page.on("pageerror", lambda error: problems.append(f"page error: {error} ({page.url})"))
-    return context, page
-
-
 def test_a_new_commune_from_nothing_to_informieren_with_its_administrator(site):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (CI installs it) for the browser test")
@@ -80,7 +68,7 @@ def test_a_new_commune_from_nothing_to_informieren_with_its_administrator(site):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             # The canton administrator signs in and opens the console from the menu.
-            context, page = _context(browser, provider, problems)
+            context, page = watched_page(browser, provider, problems)
             page.goto(f"{base}/kanton/")
             _sign_in(page, provider, "kathrin")
             expect(page).to_have_url(f"{base}/kanton/")
@@ -112,7 +100,7 @@ def test_a_new_commune_from_nothing_to_informieren_with_its_administrator(site):
             context.close()
 
             # She logs in through the provider and finds her tenant with Informieren.
-            context, page = _context(browser, provider, problems)
+            context, page = watched_page(browser, provider, problems)
             page.goto(f"{base}/auth/login")
             _sign_in(page, provider, "hanna")
             expect(page).to_have_url(f"{base}/haerkingen/")

@@ -15,10 +15,12 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+
+from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord
 
 MAX_PREVIEW_ROWS = 10
 
@@ -165,57 +167,7 @@ def digest(data: bytes, mapping: dict) -> str:
 # -- rows into events ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Code:
-    code: str
-
-
-@dataclass(frozen=True)
-class Address:
-    street: str | None
-    house_number: str | None
-    postal_code: str | None
-    town: str | None
-    country: object = None
-
-
-@dataclass(frozen=True)
-class Origin:
-    kind: str  # abroad | swiss | unknown
-    country: object = None
-    municipality_bfs: int | None = None
-    town: str | None = None
-
-
-@dataclass
-class Record:
-    """A CSV row with the attributes of ``ech0020.PersonRecord`` the pipeline reads."""
-
-    local_person_id: str | None = None
-    vn: str | None = None
-    official_name: str | None = None
-    first_name: str | None = None
-    sex: str | None = None
-    date_of_birth: str | None = None
-    nationalities: tuple = ()
-    languages: tuple = ()
-    permit_category: str | None = None
-    arrival_date: date | None = None
-    municipality_bfs: int | None = None
-    origin: Origin | None = None
-    address: Address | None = None
-    household_id: str | None = None
-    fields: frozenset = field(default_factory=frozenset)
-
-
-@dataclass
-class Event:
-    kind: str
-    name: str
-    position: int
-    person: Record
-
-
+# A row becomes the parser's PersonRecord and Event, so the pipeline reads CSV and XML alike.
 def rows(table: Table, mapping: dict[str, int | None]):
     """For each data row: its line number, its Event or the reasons it is rejected, and its record."""
     for number, cells in enumerate(table.rows, start=2):
@@ -225,7 +177,7 @@ def rows(table: Table, mapping: dict[str, int | None]):
         yield number, (problems or Event("arrival", "csv", number, record)), record
 
 
-def _record(values: dict[str, str]) -> tuple[Record, list[str]]:
+def _record(values: dict[str, str]) -> tuple[PersonRecord, list[str]]:
     problems: list[str] = []
 
     def parse(key, parser):
@@ -238,7 +190,7 @@ def _record(values: dict[str, str]) -> tuple[Record, list[str]]:
             problems.append(str(error))
             return None
 
-    record = Record(
+    record = PersonRecord(
         local_person_id=values.get("local_person_id") or None,
         vn=parse("vn", parse_vn),
         official_name=values.get("official_name") or None,
@@ -331,7 +283,11 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def parse_countries(text: str) -> tuple[Code, ...]:
+def _country(iso2: str) -> Country:
+    return Country(bfs_id=None, iso2=iso2, name=None)
+
+
+def parse_countries(text: str) -> tuple[Country, ...]:
     codes = []
     for part in re.split(r"[,;/]+", text.strip()):
         part = part.strip()
@@ -340,7 +296,7 @@ def parse_countries(text: str) -> tuple[Code, ...]:
             if code is None:
                 raise ValueError(str(_l("«%(text)s» ist kein bekanntes Land (ISO-Code, zum Beispiel «PT»).",
                                         text=part)))
-            codes.append(Code(code))
+            codes.append(_country(code))
     return tuple(codes)
 
 
@@ -382,4 +338,4 @@ def _origin(text: str) -> Origin:
     code = country_code(text)
     if code is None:
         return Origin("unknown", town=text)
-    return Origin("swiss" if code == "CH" else "abroad", country=Code(code))
+    return Origin("swiss" if code == "CH" else "abroad", country=_country(code))
