@@ -287,7 +287,7 @@ def _run(record_id: str, tenant_id: int, reraise: bool = False) -> str:
     except Exception as error:
         db.session.rollback()  # nothing of the failed attempt stays (and loaded rows are expired)
         log.error("job %s (%s) failed:\n%s", job_id, job_kind.name, traceback.format_exc())
-        _fail(job_id, tenant, f"{type(error).__name__}: {error}")
+        _fail(job_id, tenant, _failure_text(error))
         if reraise:
             raise  # rq records the failure too
         return "failed"
@@ -304,6 +304,17 @@ def _finish(record: JobRecord, job_kind: JobKind, files: list[ResultFile]) -> No
     record.finished_at = utcnow()
     if record.progress_total:
         record.progress_done = record.progress_total
+
+
+def _failure_text(error: Exception) -> str:
+    """What the jobs page says: a module's refusal in its words, a race lost to another job as such."""
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, sa.exc.IntegrityError):
+        # Jobs are idempotent: run again, it finds what the other job wrote.
+        return _("Ein anderer Auftrag hat gleichzeitig dieselben Daten geschrieben; von diesem ist nichts "
+                 "gespeichert. Bitte wiederholen Sie ihn.")
+    return f"{type(error).__name__}: {error}"
 
 
 def _fail(job_id: uuid.UUID, tenant: Tenant, message: str) -> None:

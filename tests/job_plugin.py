@@ -6,6 +6,8 @@ import time
 import types
 
 from core import provisioning
+from core.db import db
+from core.errors import UserError
 from core.hookspecs import hookimpl
 from core.jobs import JobKind, ResultFile
 from core.plugins import Manifest, Setting
@@ -38,11 +40,24 @@ def _sleep(context):
     time.sleep(provisioning.get_setting(context.tenant, "test_jobs.sleep_seconds"))
 
 
+def _refuse(context):
+    raise UserError("Diese Datei passt nicht.")
+
+
+def _collide(context):
+    """Two rows with one key: what a concurrent job that wrote the same rows first causes."""
+    db.session.add_all([provisioning.TenantSetting(key="test_jobs.twin", value=1),
+                        provisioning.TenantSetting(key="test_jobs.twin", value=2)])
+    db.session.flush()
+
+
 @hookimpl
 def job_kinds():
     return [
         JobKind("test.echo", _echo, "Echo", permission="core.reports.read"),
         JobKind("test.sleep", _sleep, "Sleep", queue="imports", timeout_seconds=120),
+        JobKind("test.refuse", _refuse, "Refuse"),
+        JobKind("test.collide", _collide, "Collide"),
     ]
 
 

@@ -104,6 +104,15 @@ def test_a_failing_job_is_marked_failed_and_leaves_nothing(inprocess):
         jobs.retry(retried, grenchen)
 
 
+def test_a_failure_tells_the_user_what_happened_in_their_words(inprocess):
+    grenchen = inprocess[1]
+    refused = fresh(jobs.enqueue("test.refuse", grenchen, {}), grenchen)
+    assert (refused.state, refused.error) == ("failed", "Diese Datei passt nicht.")  # the module's own message
+    collided = fresh(jobs.enqueue("test.collide", grenchen, {}), grenchen)
+    assert collided.state == "failed"
+    assert collided.error.startswith("Ein anderer Auftrag hat gleichzeitig dieselben Daten geschrieben")
+
+
 def test_a_duplicated_delivery_does_not_double_the_effect(inprocess):
     grenchen = inprocess[1]
     record = jobs.enqueue("test.echo", grenchen, {"text": "once"})
