@@ -97,6 +97,13 @@ def test_a_new_commune_from_nothing_to_informieren_with_its_administrator(site):
             page.fill("#invite input[name=invite-email]", "Hanna.Haller@haerkingen.example")
             page.click("#invite button[type=submit]")
             expect(page.locator(".flashes")).to_contain_text("hanna.haller@haerkingen.example ist eingeladen")
+
+            # The rollout dashboard shows the new tenant with Informieren on.
+            page.click("header nav a:text-is('Rollout')")
+            expect(page.locator("main h1")).to_have_text("Rollout")
+            new_row = page.locator("main table tr", has_text="Härkingen (2402)")
+            expect(new_row).to_contain_text("aktiv seit")
+            expect(page.locator("main")).not_to_contain_text("Härkingen (2402, Gäu)")  # no longer without a tenant
             context.close()
 
             # She logs in through the provider and finds her tenant with Informieren.
