@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from core.clock import start_of
 
 # Keys of the activity_counts hook (the subsidy module counts these per tenant and period).
 LETTERS_SENT = "informieren.letters_sent"
@@ -21,11 +23,17 @@ INTERVIEWS_HELD = "informieren.interviews_held"
 class TimelineEntry:
     """One thing that happened to a person, shown on the person's page."""
 
-    at: datetime  # timezone-aware UTC (a day's event: midnight Europe/Zurich of that day)
+    at: datetime  # timezone-aware UTC
     module: str  # the module id that contributes it
     title: Any  # a (lazy) translatable text
     detail: str = ""
     url: str | None = None  # where to see more, if the user may
+    all_day: bool = False  # an event of a calendar day (an arrival, a letter sent): shown without a time
+
+    @classmethod
+    def on(cls, day: date, module: str, title: Any, detail: str = "", url: str | None = None, order: int = 0):
+        """An event of a calendar day, at its start (``order`` seconds later keeps a day's events in order)."""
+        return cls(start_of(day) + timedelta(seconds=order), module, title, detail, url, all_day=True)
 
 
 @dataclass(frozen=True)

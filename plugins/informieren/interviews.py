@@ -11,7 +11,7 @@ hand the newcomer over to Fördern through the ``first_information_handover`` ho
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from babel import Locale
@@ -268,10 +268,6 @@ def handover_available() -> bool:
     return bool(g.hooks.first_information_handover.get_hookimpls())
 
 
-def swiss_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZURICH).astimezone(UTC)
-
-
 # -- changes ----------------------------------------------------------------------------------------
 
 
@@ -445,7 +441,7 @@ def _outcome_values(interview: Interview) -> _Values:
 def interviews():
     """Upcoming appointments, and invitations whose outcome is still to be recorded."""
     page = max(request.args.get("seite", 1, type=int), 1)
-    start_of_today = swiss_midnight(clock.today())
+    start_of_today = clock.start_of(clock.today())
     open_ = Interview.outcome.is_(None)
     upcoming = sa.and_(open_, Interview.appointment_at >= start_of_today)
     pending = sa.and_(open_, sa.or_(Interview.appointment_at.is_(None), Interview.appointment_at < start_of_today))
@@ -512,11 +508,11 @@ def timeline(person_id) -> list:
         detail = str(INVITATION_LABELS.get(interview.invitation, interview.invitation))
         if interview.appointment_at is not None:
             detail = _("Termin %(when)s", when=format_datetime(interview.appointment_at, "short"))
-        entries.append(TimelineEntry(swiss_midnight(interview.invited_on), "informieren",
-                                     _l("Zum Erstinformationsgespräch eingeladen"), detail, url))
+        entries.append(TimelineEntry.on(interview.invited_on, "informieren",
+                                        _l("Zum Erstinformationsgespräch eingeladen"), detail, url))
         if interview.outcome:
             day = interview.held_on or interview.invited_on
             title = OUTCOME_LABELS.get(interview.outcome, interview.outcome)
-            entries.append(TimelineEntry(swiss_midnight(day) + timedelta(seconds=1), "informieren",
-                                         _l("Erstinformationsgespräch: %(outcome)s", outcome=title), "", url))
+            entries.append(TimelineEntry.on(day, "informieren", _l("Erstinformationsgespräch: %(outcome)s",
+                                                                   outcome=title), "", url, order=1))
     return entries

@@ -18,7 +18,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 import sqlalchemy as sa
 from babel import Locale, UnknownLocaleError
@@ -414,8 +414,7 @@ def timeline(person_id) -> list[TimelineEntry]:
     detail = language_name(row.language, _current_language())
     entries = [TimelineEntry(row.generated_at, "informieren", _l("Begrüssungsschreiben erstellt"), detail, url)]
     if row.state == SENT and row.sent_on:
-        sent_at = datetime.combine(row.sent_on, time(), tzinfo=clock.ZURICH).astimezone(clock.UTC)
-        entries.append(TimelineEntry(sent_at, "informieren", _l("Begrüssungsschreiben versandt"), detail, url))
+        entries.append(TimelineEntry.on(row.sent_on, "informieren", _l("Begrüssungsschreiben versandt"), detail, url))
     return entries
 
 

@@ -11,7 +11,7 @@ import functools
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 import sqlalchemy as sa
 from babel import Locale
@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock
-from core.clock import ZURICH
 from core.db import db
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
@@ -560,9 +559,8 @@ def timeline(person_id) -> list[TimelineEntry]:
         sa.select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.occurred_at)
     ).all()
     names = _actor_names({change.actor for change in changes})
-    entries = [TimelineEntry(at=swiss_midnight(person.arrival_date), module=MODULE,
-                             title=_l("Zuzug aus dem Ausland"), detail=municipality_names().get(
-                                 person.municipality_bfs, str(person.municipality_bfs)))]
+    entries = [TimelineEntry.on(person.arrival_date, MODULE, _l("Zuzug aus dem Ausland"),
+                                municipality_names().get(person.municipality_bfs, str(person.municipality_bfs)))]
     for change in changes:
         kind = change.kind
         if kind == "created" and change.source in (Source.ECH0020, Source.CSV):
@@ -574,10 +572,6 @@ def timeline(person_id) -> list[TimelineEntry]:
         entries.append(TimelineEntry(at=change.occurred_at, module=MODULE, title=_CHANGE_TITLES.get(kind, kind),
                                      detail=detail))
     return entries
-
-
-def swiss_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZURICH).astimezone(UTC)
 
 
 def _actor_names(actors: set[str]) -> dict[str, str]:

@@ -392,6 +392,7 @@ def test_the_timeline_shows_every_active_modules_entries(probe_app):
     url = f"/grenchen/informieren/personen/{person.id}"
     page = text(client.get(url))
     assert "Zuzug aus dem Ausland" in page and "Erfasst" in page
+    assert re.search(r"<td>01\.03\.17</td>\s*<td>Zuzug aus dem Ausland", client.get(url).text)  # a day, no time
     assert "Bearbeitet" in page and "Ort" in page and "Eduard Emmenegger" in page
     assert "Vom Einwohnerregister berichtigt" in page and "Amtlicher Name" in page
     assert "Probe-Eintrag" not in page  # entitled, not active: its entries stay hidden
@@ -413,6 +414,7 @@ def test_register_timeline_lists_arrival_and_changes_newest_last(grenchen):
         entries = register.timeline(person.id)
         assert [str(e.title) for e in entries] == ["Zuzug aus dem Ausland", "Aus dem Einwohnerregister übernommen"]
         assert entries[0].at == datetime(2017, 2, 28, 23, tzinfo=entries[0].at.tzinfo)  # midnight in Zurich
+        assert entries[0].all_day and not entries[1].all_day  # a calendar day is shown without a time
         assert register.timeline(uuid.uuid4()) == []
 
 
