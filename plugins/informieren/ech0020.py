@@ -663,18 +663,27 @@ def _identification(el, values: dict) -> None:
 
 
 def _vn(value: str | None) -> str | None:
-    """The 13-digit AHV number (756…), check digit verified; dots are tolerated."""
     if value is None:
         return None
-    digits = value.replace(".", "").replace(" ", "")
-    if len(digits) != 13 or not digits.isdigit() or not digits.startswith("756") or not _ean13_ok(digits):
+    digits = vn_digits(value)
+    if digits is None:
         raise _RecordError("vn", _l("Ungültige AHV-Nummer «%(value)s».", value=value))
     return digits
 
 
-def _ean13_ok(digits: str) -> bool:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
-    return (10 - total % 10) % 10 == int(digits[12])
+def vn_digits(text: str) -> str | None:
+    """The 13 digits of an AHV number (756…; dots, spaces, dashes tolerated) with a right check digit, else None."""
+    digits = re.sub(r"[.\s-]", "", text)
+    if len(digits) == 13 and digits.isdigit() and digits.startswith("756") and \
+            ean13_check_digit(digits[:12]) == int(digits[12]):
+        return digits
+    return None
+
+
+def ean13_check_digit(first12: str) -> int:
+    """The check digit of an AHV number (EAN-13) from its first twelve digits."""
+    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first12))
+    return (10 - total % 10) % 10
 
 
 def _partial_date(el) -> str | None:

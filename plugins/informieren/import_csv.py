@@ -20,7 +20,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord
+from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord, vn_digits
 
 MAX_PREVIEW_ROWS = 10
 
@@ -255,15 +255,10 @@ def parse_sex(text: str) -> str:
 
 
 def parse_vn(text: str) -> str:
-    digits = re.sub(r"[.\s-]", "", text)
-    if not (len(digits) == 13 and digits.isdigit() and digits.startswith("756") and _ean13_ok(digits)):
+    digits = vn_digits(text)
+    if digits is None:
         raise ValueError(str(_l("«%(text)s» ist keine gültige AHV-Nummer (756.XXXX.XXXX.XX).", text=text)))
     return digits
-
-
-def _ean13_ok(digits: str) -> bool:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
-    return (10 - total % 10) % 10 == int(digits[12])
 
 
 def parse_bfs(text: str) -> int:

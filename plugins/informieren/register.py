@@ -24,6 +24,7 @@ from core.db import db
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.informieren.countries import eu_efta
+from plugins.informieren.ech0020 import ean13_check_digit
 from plugins.informieren.models import Person, PersonChange, Source, Stage
 
 MODULE = "informieren"
@@ -298,11 +299,6 @@ def parse_vn(raw) -> str:
     if ean13_check_digit(digits[:12]) != int(digits[12]):
         raise Invalid(_("Die Prüfziffer der AHV-Nummer stimmt nicht; bitte die Nummer prüfen."))
     return digits
-
-
-def ean13_check_digit(first12: str) -> int:
-    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first12))
-    return (10 - total % 10) % 10
 
 
 def as_uuid(value) -> uuid.UUID | None:

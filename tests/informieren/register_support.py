@@ -10,7 +10,7 @@ from datetime import date
 from core import api, modules
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import register
+from plugins.informieren.ech0020 import ean13_check_digit
 from plugins.informieren.models import Person
 from tests.conftest import make_tenant
 
@@ -19,7 +19,7 @@ VN_DIGITS = "7569217076985"
 
 
 def vn_with_check_digit(first12: str) -> str:
-    return first12 + str(register.ean13_check_digit(first12))
+    return first12 + str(ean13_check_digit(first12))
 
 
 def active_tenant(slug: str, communes: list[int], kind: str = "commune"):
