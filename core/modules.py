@@ -279,6 +279,46 @@ def upgrade(tenant: Tenant, module_id: str) -> list[str]:
     return [s.to_version for s in steps]
 
 
+# -- history -----------------------------------------------------------------------------
+
+
+Period = tuple[date, date | None]  # active from the first day until before the second (None: still)
+
+
+def active_periods() -> dict[tuple[int, str], list[Period]]:
+    """When each module was active in each tenant, rebuilt from the audited changes (in the caller's scope).
+
+    A module activated (or scheduled) from a day is active from then until the day it is switched
+    off again; a schedule changed before it took effect moves its start.
+    """
+    events = db.session.execute(
+        sa.select(audit.AuditEvent.tenant_id, audit.AuditEvent.object_id, audit.AuditEvent.action,
+                  audit.AuditEvent.detail)
+        .where(audit.AuditEvent.object_type == "module",
+               audit.AuditEvent.action.in_([f"module.{s}" for s in (ModuleState.ACTIVE, ModuleState.SCHEDULED,
+                                                                    ModuleState.SUSPENDED)]))
+        .order_by(audit.AuditEvent.occurred_at, audit.AuditEvent.id)
+    ).all()
+    periods: dict[tuple[int, str], list[Period]] = {}
+    starts: dict[tuple[int, str], date] = {}
+    for tenant_id, module_id, action, detail in events:
+        key, state = (tenant_id, module_id), action.removeprefix("module.")
+        day = date.fromisoformat(((detail or {}).get("after") or {}).get("from") or "9999-12-31")
+        if state == ModuleState.SUSPENDED:
+            start = starts.pop(key, None)
+            if start is not None and day > start:
+                periods.setdefault(key, []).append((start, day))
+        elif key not in starts or state == ModuleState.SCHEDULED:
+            starts[key] = day
+    for key, start in starts.items():
+        periods.setdefault(key, []).append((start, None))
+    return periods
+
+
+def active_in(periods: list[Period], day: date) -> bool:
+    return any(start <= day and (end is None or day < end) for start, end in periods)
+
+
 def _change(tenant, module_id, row, state, effective_from) -> ModuleActivation:
     with tenant_scope(tenant):
         before = None if row is None else {"state": row.state, "from": _iso(row.effective_from)}

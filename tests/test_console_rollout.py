@@ -97,6 +97,22 @@ def test_the_timeline_counts_communes_through_their_links_of_the_day(world):
     assert by_district.counts["informieren"][-1] == 2 and by_district.served[-1] == 2
 
 
+def test_the_timeline_remembers_a_module_switched_off_and_on_again(world, monkeypatch):
+    _canton, grenchen, _region, _balsthal = world
+    monkeypatch.setattr(clock, "today", lambda: date(2017, 9, 15))
+    modules.suspend(grenchen, "informieren")  # off from 15 September 2017
+    monkeypatch.setattr(clock, "today", lambda: date(2018, 1, 10))
+    modules.activate(grenchen, "informieren", date(2018, 2, 1))  # on again from February 2018
+    db.session.commit()
+    timeline = rollout.build_timeline(date(2018, 3, 1))
+    month = {day: i for i, day in enumerate(timeline.months)}
+    grenchen_counted = [timeline.counts["informieren"][month[day]] - (2 if day >= date(2017, 6, 1) else 0)
+                        for day in timeline.months]  # less the region's two communes
+    assert [day for day, n in zip(timeline.months, grenchen_counted, strict=True) if n] == [
+        date(2017, 4, 1), date(2017, 5, 1), date(2017, 6, 1), date(2017, 7, 1), date(2017, 8, 1), date(2017, 9, 1),
+        date(2018, 2, 1), date(2018, 3, 1)]
+
+
 def test_the_chart_fits_its_box():
     timeline = rollout.Timeline([date(2017, 1, 1), date(2017, 2, 1)], [], {}, [0, 7])
     geometry = rollout.chart(timeline)

@@ -163,12 +163,12 @@ def build_timeline(until: date, district: str | None = None) -> Timeline:
     """How many communes had each module active on the first day of every month since 2017.
 
     A commune counts through its tenant's link valid on that day (a regional group counts every
-    commune it serves); the module counts from its effective date.  Only today's state of a module
-    is kept (not its history), so a module switched off again counts for no month.
+    commune it serves); a module counts while it was active, as its audited changes tell
+    (``modules.active_periods``): one switched off again counts until that day.
     """
     months = month_starts(FIRST_MONTH, until)
     with canton_scope("rollout timeline"):
-        states = reports.activations_by_tenant()
+        periods = modules.active_periods()
         links = db.session.execute(
             sa.select(TenantMunicipality.tenant_id, TenantMunicipality.bfs_number, TenantMunicipality.valid_from,
                       TenantMunicipality.valid_to, Municipality.district, Tenant.archived_at)
@@ -185,7 +185,7 @@ def build_timeline(until: date, district: str | None = None) -> Timeline:
         for manifest in manifests:
             active = {
                 link.bfs_number for link in valid
-                if (row := states[link.tenant_id].get(manifest.id)) is not None and row.is_active_on(day)
+                if modules.active_in(periods.get((link.tenant_id, manifest.id), []), day)
             }
             counts[manifest.id].append(len(active))
     return Timeline(months, manifests, counts, served)
