@@ -68,6 +68,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or "start.integration <no-reply@localhost>",
+        # No request body beyond this (Werkzeug answers 413, streamed bodies too); the largest import
+        # (a registry's full delivery, ~150 MB for 50,000 persons) fits well below.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB") or 320) * 2**20,
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),

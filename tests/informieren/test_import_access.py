@@ -103,6 +103,20 @@ def test_a_large_delivery_runs_as_a_job(world, client, monkeypatch):
         assert db.session.scalars(sa.select(Upload)).all() == []
 
 
+def test_a_body_beyond_the_limit_is_refused_in_words_not_with_a_500(world, app, client, monkeypatch):
+    grenchen, _balsthal = world
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post(DELIVERIES.format(slug="grenchen"), data=b"<x/>" * 500, headers=token(grenchen))
+    assert response.status_code == 413 and response.is_json
+    user = app.test_client()
+    login_as(user, (grenchen, "integration_officer"))
+    page = user.get("/grenchen/informieren/importe")
+    upload = user.post("/grenchen/informieren/importe", data={
+        "csrf_token": csrf(page.text), "files": [(io.BytesIO(b"x" * 2000), "gross.xml")]},
+        content_type="multipart/form-data")
+    assert upload.status_code == 413 and "nichts davon ist gespeichert" in upload.text
+
+
 def test_the_endpoint_is_in_the_openapi_document(world, client):
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/api/v1/{tenant}/informieren/deliveries"]["post"]
