@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField, TextAreaField
@@ -389,7 +390,8 @@ def course_edit(course_id):
         seated = _counts([course.id])[course.id][0]
         if form.capacity.data < seated:
             form.capacity.errors.append(
-                _("%(count)s Personen haben schon einen Platz; es braucht mindestens so viele Plätze.", count=seated))
+                ngettext("%(num)s Person hat schon einen Platz; es braucht mindestens so viele Plätze.",
+                         "%(num)s Personen haben schon einen Platz; es braucht mindestens so viele Plätze.", seated))
         else:
             save_course(course, form)
             db.session.commit()

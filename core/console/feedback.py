@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, has_request_context, redirect, render_template, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -369,8 +369,9 @@ def feedback_rounds():
                 flash(_("Für %(year)s gibt es schon eine Umfrage.", year=form.year.data))
                 return redirect(url_for("console.feedback_round", year=form.year.data))
             _notify_all(sent, feedback_round.year)
-            flash(_("Die Umfrage %(year)s ist an %(count)s Mandanten gegangen.", year=feedback_round.year,
-                    count=len(sent)))
+            flash(ngettext("Die Umfrage %(year)s ist an %(num)s Mandanten gegangen.",
+                           "Die Umfrage %(year)s ist an %(num)s Mandanten gegangen.", len(sent),
+                           year=feedback_round.year))
             return redirect(url_for("console.feedback_round", year=feedback_round.year))
     rounds = db.session.scalars(sa.select(FeedbackRound).order_by(FeedbackRound.year.desc())).all()
     counts = _answer_counts()
@@ -427,7 +428,8 @@ def feedback_send(year):
     sent = send_round(feedback_round, set(form.tenants.data))
     db.session.commit()
     _notify_all(sent, year)
-    flash(_("Die Umfrage %(year)s ist an %(count)s weitere Mandanten gegangen.", year=year, count=len(sent)))
+    flash(ngettext("Die Umfrage %(year)s ist an %(num)s weiteren Mandanten gegangen.",
+                   "Die Umfrage %(year)s ist an %(num)s weitere Mandanten gegangen.", len(sent), year=year))
     return redirect(url_for("console.feedback_round", year=year))
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -437,7 +438,8 @@ def bulk_plan():
                                changes=[row for row in plan if row.action not in ("unchanged", "refused")])
     done = modules.apply_rollout(form.module.data, plan, day)
     db.session.commit()
-    flash(_("Modulplan gespeichert: %(count)s Mandanten geändert.", count=len(done)) if done
+    flash(ngettext("Modulplan gespeichert: %(num)s Mandant geändert.",
+                   "Modulplan gespeichert: %(num)s Mandanten geändert.", len(done)) if done
           else _("Nichts zu ändern: der Stand entspricht schon dem Plan."))
     return redirect(url_for("console.module_plan"))
 

@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -184,7 +184,8 @@ def letters_mark_sent(job_id):
         keys = None
     changed = letters.mark_sent(job_id, form.sent_on.data, keys)
     db.session.commit()
-    flash(_("Die Schreiben von %(count)s Personen sind als versandt markiert.", count=changed) if changed
+    flash(ngettext("Das Schreiben von %(num)s Person ist als versandt markiert.",
+                   "Die Schreiben von %(num)s Personen sind als versandt markiert.", changed) if changed
           else _("Diese Schreiben waren schon als versandt markiert."))
     return redirect(_back(job_id))
 
