@@ -135,8 +135,9 @@ def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, 
     return mark
 
 
-def _error(status: int, code: str, message: str):
-    response = jsonify(error=code, message=message)
+def error_response(status: int, code: str, message: str, **extra):
+    """The API's JSON error: ``{"error": code, "message": …}`` and any further members (field errors)."""
+    response = jsonify(error=code, message=message, **extra)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="start.integration"'
@@ -152,18 +153,18 @@ def authenticate():
     header = request.headers.get("Authorization", "")
     match = TOKEN_PATTERN.match(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if match is None:
-        return _error(401, "unauthorized", "A bearer token is required.")
+        return error_response(401, "unauthorized", "A bearer token is required.")
     tenant = g.get("tenant")
     if tenant is None:
-        return _error(404, "not_found", "Not found.")
+        return error_response(404, "not_found", "Not found.")
     with tenant_scope(tenant):
         token = db.session.get(ApiToken, (tenant.id, uuid.UUID(match.group(1))))
         if token is None or not hmac.compare_digest(token.secret_hash, _hash(match.group(2))):
-            return _error(404, "not_found", "Not found.")
+            return error_response(404, "not_found", "Not found.")
         if not token.is_valid:
-            return _error(401, "unauthorized", "The token has expired or was revoked.")
+            return error_response(401, "unauthorized", "The token has expired or was revoked.")
         if scope not in token.scopes:
-            return _error(403, "forbidden", f"The token lacks the scope {scope}.")
+            return error_response(403, "forbidden", f"The token lacks the scope {scope}.")
         token.last_used_at = utcnow()
     db.session.commit()
     g.api_token = token
@@ -172,7 +173,7 @@ def authenticate():
 
 
 def json_errors(error: HTTPException):
-    return _error(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "")
+    return error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "")
 
 
 # -- core's own endpoints ----------------------------------------------------------------

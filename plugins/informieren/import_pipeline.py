@@ -181,6 +181,7 @@ class Importer:
         self.tenant = tenant
         self.run = run
         self.since = since
+        self.today = clock.today()  # the import's day, for which communes the tenant serves now
         self.source = source
         self.chunk_size = chunk_size or CHUNK_SIZE
         self.report_progress = progress
@@ -224,7 +225,7 @@ class Importer:
         message of someone who arrived while the tenant served the commune.
         """
         return any(b == bfs and start <= day and (end is None or day <= end)
-                   for b, start, end in self.links for day in (arrival, clock.today()))
+                   for b, start, end in self.links for day in (arrival, self.today))
 
     # -- feeding ------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from core.access import requires
-from core.api import api_endpoint
+from core.api import api_endpoint, error_response
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren import import_csv, import_runs, import_sources
@@ -192,12 +192,12 @@ XML_TYPES = ("application/xml", "text/xml")
 def post_delivery():
     mimetype = (request.mimetype or "").lower()
     if mimetype not in XML_TYPES:
-        return _json_error(415, "unsupported_media_type", "Send the message as application/xml.")
+        return error_response(415, "unsupported_media_type", "Send the message as application/xml.")
     if (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        return _json_error(413, "too_large", f"At most {MAX_UPLOAD_BYTES // 2**20} MB.")
+        return error_response(413, "too_large", f"At most {MAX_UPLOAD_BYTES // 2**20} MB.")
     data = request.get_data(cache=False)
     if not data:
-        return _json_error(400, "empty", "The body is empty.")
+        return error_response(400, "empty", "The body is empty.")
     name = request.headers.get("X-Filename") or "delivery.xml"
     if len(data) > SYNC_API_BYTES:
         batch = import_runs.store(g.tenant, [(name, data)])
@@ -219,7 +219,3 @@ def post_delivery():
     return jsonify(body), 200
 
 
-def _json_error(status: int, code: str, message: str):
-    response = jsonify(error=code, message=message)
-    response.status_code = status
-    return response

@@ -12,7 +12,7 @@ import math
 from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from core.api import api_endpoint
+from core.api import api_endpoint, error_response
 from core.db import db
 from plugins.informieren import register
 from plugins.informieren import register_query as query
@@ -79,24 +79,15 @@ def as_json(person: Person) -> dict:
     }
 
 
-def _problem(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": code, "message": message}
-    if fields is not None:
-        body["fields"] = fields
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
 def _invalid(errors: dict):
-    return _problem(422, "invalid", _("Die Angaben sind unvollständig oder ungültig."), errors)
+    return error_response(422, "invalid", _("Die Angaben sind unvollständig oder ungültig."), fields=errors)
 
 
 def _body() -> tuple[dict | None, object]:
     """The request's JSON object without the read-only fields, or the response refusing it."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return None, _problem(400, "bad_request", "A JSON object is expected (Content-Type: application/json).")
+        return None, error_response(400, "bad_request", "A JSON object is expected (Content-Type: application/json).")
     unknown = sorted(set(data) - set(register.INPUT_FIELDS) - READ_ONLY - {"id"})
     if unknown:
         return None, _invalid({name: [_("Unbekanntes Feld.")] for name in unknown})
@@ -122,7 +113,8 @@ def newcomers():
     if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
         problems["per_page"] = _("Bitte 1 bis %(max)d angeben.", max=MAX_PER_PAGE)
     if problems:
-        return _problem(400, "bad_request", _("Ungültige Parameter."), {k: [v] for k, v in problems.items()})
+        fields = {key: [message] for key, message in problems.items()}
+        return error_response(400, "bad_request", _("Ungültige Parameter."), fields=fields)
     page, per_page = int(page), int(per_page)
     total = query.count(filters)
     return jsonify(items=[as_json(p) for p in query.page_of(filters, page, per_page)], total=total, page=page,
