@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 import plugins.informieren
-from core import audit, modules
+from core import audit, clock, modules
 from core.db import db
 from core.hookspecs import hookimpl
 from core.people import TimelineEntry
@@ -128,7 +128,7 @@ def test_only_the_required_fields_are_needed(officer, grenchen):
     assert person.vn is None and person.nationalities == [] and person.eu_efta is None and person.sex is None
 
 
-FUTURE = (date.today() + timedelta(days=1)).isoformat()
+FUTURE = (clock.today() + timedelta(days=1)).isoformat()  # Swiss calendar day, as the check uses
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from core import modules
+from core import clock, modules
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren.models import Person, PersonChange
@@ -78,7 +78,7 @@ def test_a_repeated_post_with_the_same_id_creates_nothing(client, grenchen, writ
     ({"nationalities": "PT"}, "nationalities", None),
     ({"nationalities": [1]}, "nationalities", "Liste von Codes"),
     ({"languages": ["pt", "klingon"]}, "languages", "Unbekannter Sprachcode: klingon"),
-    ({"arrival_date": (date.today() + timedelta(days=3)).isoformat()}, "arrival_date", "Zukunft"),
+    ({"arrival_date": (clock.today() + timedelta(days=1)).isoformat()}, "arrival_date", "Zukunft"),
     ({"municipality_bfs": 2422}, "municipality_bfs", "betreut Grenchen nicht"),
     ({"municipality_bfs": "zwei"}, "municipality_bfs", "Gemeinde wählen"),
     ({"sex": "x"}, "sex", "«f»"),
