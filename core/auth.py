@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, provisioning
+from core import audit, i18n, provisioning
 from core.access import Membership, authenticated, public, roles_for
 from core.clock import utcnow
 from core.db import UTCDateTime, db
@@ -46,6 +46,8 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The UI language the user last chose or logged in with: mails to them are written in it.
+    language: Mapped[str | None] = mapped_column(sa.String(5))
 
     __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
 
@@ -245,11 +247,14 @@ def login_failed(reason: str):
 
 def complete_login(user: User, provider: str, id_token: str | None = None):
     """Open the session and send the user on: to ``next``, their only tenant, or the tenant choice."""
+    target, chosen = session.get("login_next"), session.get("language") or user.language
+    start_session(user, provider=provider, id_token=id_token)
+    if chosen:
+        session["language"] = chosen  # a language chosen on the login page, or at an earlier login
+    user.language = i18n.language()
     user.last_login_at = utcnow()
     _record_platform("auth.login", object_type="user", object_id=user.id, detail={"provider": provider})
     db.session.commit()
-    target = session.get("login_next")
-    start_session(user, provider=provider, id_token=id_token)
     return redirect(_safe_next(target) or url_for("auth.choose"))
 
 

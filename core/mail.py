@@ -69,8 +69,8 @@ def _write_to_outbox(message: EmailMessage) -> Path:
 
 
 def language_of(user) -> str:
-    """The user's UI language if the platform knows it, else German."""
-    language = getattr(user, "language", None)
+    """The UI language the user last chose or logged in with (``User.language``), else German."""
+    language = user.language
     return language if language in current_app.config["LANGUAGES"] else current_app.config["LANGUAGES"][0]
 
 

@@ -45,6 +45,9 @@ def tenant_home():
 def choose_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["language"] = code
+        if g.get("user"):
+            g.user.language = code  # mails to the user follow the choice too
+            db.session.commit()
     target = request.args.get("next", "")
     # Only paths on this site: no open redirect.
     if not target.startswith("/") or target.startswith("//"):

@@ -249,3 +249,29 @@ def platform_actions() -> list[str]:
 
     with tenant_scope(canton_tenant()):
         return db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.occurred_at)).all()
+
+
+def test_the_language_chosen_before_login_stays_and_is_remembered_for_mails(sso, op):
+    client = sso.test_client()
+    client.get("/language/fr")
+    sign_in(client, "anna")
+    with client.session_transaction() as session:
+        assert session["language"] == "fr"  # the login starts a new session, not a new language
+    user = db.session.scalars(sa.select(User).where(User.subject == "anna")).one()
+    assert user.language == "fr"
+    elsewhere = sso.test_client()  # another browser, which asks for German
+    sign_in(elsewhere, "anna")
+    with elsewhere.session_transaction() as session:
+        assert session["language"] == "fr"
+    elsewhere.get("/language/it")
+    db.session.expire_all()
+    assert user.language == "it"
+
+
+def test_without_a_choice_the_browsers_language_is_remembered(sso, op):
+    client = sso.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.8"
+    sign_in(client, "anna")
+    user = db.session.scalars(sa.select(User).where(User.subject == "anna")).one()
+    assert user.language == "en"
+    assert "Sign out" in client.get("/grenchen/").text
