@@ -390,10 +390,16 @@ def cron_scheduler():
     return scheduler
 
 
-def each_tenant(work: Callable[[Tenant], object]) -> dict[str, object]:
-    """Run ``work`` for every active tenant in its own scope (periodic work), committing each."""
+def each_tenant(work: Callable[[Tenant], object], *, archived: bool = False) -> dict[str, object]:
+    """Run ``work`` for every active tenant in its own scope (periodic work), committing each.
+
+    ``archived``: archived tenants too (their data is kept, so retention applies to it).
+    """
     results = {}
-    tenants = db.session.scalars(sa.select(Tenant).where(Tenant.state == "active").order_by(Tenant.slug)).all()
+    query = sa.select(Tenant).order_by(Tenant.slug)
+    if not archived:
+        query = query.where(Tenant.state == "active")
+    tenants = db.session.scalars(query).all()
     for tenant in tenants:
         with tenant_scope(tenant):
             results[tenant.slug] = work(tenant)

@@ -3,7 +3,8 @@
 The package's hook surface is this file; the work is in the submodules:
 ``register`` (the newcomers, their pages, the API), ``imports`` (eCH-0020 and CSV imports),
 ``letters`` (welcome letters), ``interviews`` (first-information interviews),
-``worklist`` (deadlines, start page, daily digest) and ``figures`` (reports, activity counts).
+``worklist`` (deadlines, start page, daily digest), ``figures`` (reports, activity counts) and
+``retention`` (anonymising records past the tenant's retention period).
 """
 
 from pathlib import Path
@@ -13,7 +14,18 @@ from flask_babel import lazy_gettext as _l
 from core.access import Role
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission, Setting
-from plugins.informieren import cli, demo, figures, imports, interviews, letters, models, register, worklist  # noqa: F401
+from plugins.informieren import (  # noqa: F401
+    cli,
+    demo,
+    figures,
+    imports,
+    interviews,
+    letters,
+    models,
+    register,
+    retention,
+    worklist,
+)
 from plugins.informieren.blueprints import api, blueprint
 
 STAFF = (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER)
@@ -50,6 +62,7 @@ manifest = Manifest(
         Setting("informieren.letter_contact", "",
                 _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)")),
         Setting("informieren.digest", True, _l("Tägliche Übersicht per E-Mail an die Mitarbeitenden")),
+        Setting(retention.RETENTION_YEARS, retention.DEFAULT_YEARS, retention.LABEL),
     ),
     blueprint=blueprint,
     api_blueprint=api,
@@ -77,7 +90,7 @@ def job_kinds():
 
 @hookimpl
 def periodic_jobs():
-    return [*worklist.periodic_jobs(), *imports.periodic_jobs()]
+    return [*worklist.periodic_jobs(), *imports.periodic_jobs(), *retention.periodic_jobs()]
 
 
 @hookimpl

@@ -33,8 +33,9 @@ EXIT_REFUSED = 3
 @click.argument("slug", metavar="TENANT")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Die Zusammenfassung als ein JSON-Objekt ausgeben.")
-@click.option("--since", type=DATE, help="Gesamtbestand: Zuzüge aus dem Ausland ab diesem Tag "
-                                         "(Standard: Aktivierung von Informieren, sonst 2017-01-01).")
+@click.option("--since", type=DATE, help="Lieferung des ganzen Registers (baseDelivery): Zuzüge aus dem "
+                                         "Ausland ab diesem Tag (Standard: Aktivierung von Informieren, "
+                                         "sonst 2017-01-01).")
 @operator_command
 def import_command(slug, paths, as_json, since):
     """Meldungen des Einwohnerregisters (eCH-0020: Dateien, Verzeichnisse, ZIP; CSV mit erkannten Spalten)

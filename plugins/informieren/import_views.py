@@ -15,7 +15,7 @@ from core.access import requires
 from core.api import api_endpoint, error_response
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import import_csv, import_runs, import_sources
+from plugins.informieren import import_csv, import_runs, import_sources, retention
 from plugins.informieren.blueprints import api, blueprint
 from plugins.informieren.import_pipeline import COUNT_KEYS
 from plugins.informieren.models import ImportItem, ImportRun, Source
@@ -52,8 +52,9 @@ def _parse_day(text: str):
 class UploadForm(FlaskForm):
     files = MultipleFileField(_l("Dateien"), description=_l(
         "Eine oder mehrere eCH-0020-Meldungen (XML), ein ZIP-Archiv mit Meldungen oder eine CSV-Datei."))
-    since = StringField(_l("Zuzüge ab (nur Gesamtbestand)"), description=_l(
-        "TT.MM.JJJJ; ohne Angabe: das Datum, ab dem Informieren aktiv ist."))
+    since = StringField(_l("Zuzüge ab (nur bei einer Lieferung des ganzen Registers)"), description=_l(
+        "Gilt für eine Lieferung aller Einwohnerinnen und Einwohner (baseDelivery): Übernommen werden die "
+        "Zuzüge aus dem Ausland ab diesem Tag. TT.MM.JJJJ; ohne Angabe: das Datum, ab dem Informieren aktiv ist."))
 
     def validate_since(self, field):
         if field.data and field.data.strip():
@@ -159,7 +160,8 @@ def import_show(import_id):
         items = db.session.scalars(
             query.order_by(ImportItem.outcome, ImportItem.filename, ImportItem.position).limit(ITEMS_SHOWN)).all()
     return render_template("informieren/import_show.html", run=run, items=items, total=total,
-                           count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS)
+                           count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS,
+                           detail_days=retention.IMPORT_DETAIL_DAYS)
 
 
 # -- API -------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
 from core.people import Handover, TimelineEntry
-from plugins.informieren.blueprints import blueprint
+from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Interview, Outcome, Person, refresh_stage
 
 # The shipped checklist (keys; labels are translated in the code); a tenant edits its own copy.
@@ -243,13 +243,6 @@ def lines(text: str | None) -> list[str]:
 # -- queries ---------------------------------------------------------------------------------------
 
 
-def _person_or_404(person_id: uuid.UUID) -> Person:
-    person = db.session.get(Person, (g.tenant.id, person_id))
-    if person is None:
-        abort(404)
-    return person
-
-
 def _interview_or_404(interview_id: uuid.UUID) -> Interview:
     interview = db.session.get(Interview, (g.tenant.id, interview_id))
     if interview is None:
@@ -344,14 +337,14 @@ def _page_context(person: Person) -> dict:
     return {
         "person": person, "person_url": person_url(person.id), "outcome_labels": OUTCOME_LABELS,
         "invitation_labels": INVITATION_LABELS, "language_name": language_name, "topic_label": topic_label,
-        "may_edit": can("informieren.interviews.edit"),
+        "may_edit": can("informieren.interviews.edit") and person.anonymised_on is None,
     }
 
 
 @blueprint.get("/personen/<uuid:person_id>/gespraeche")
 @requires("informieren.interviews.read")
 def person_interviews(person_id):
-    person = _person_or_404(person_id)
+    person = person_or_404(person_id)
     return render_template("informieren/interview_person.html", interviews=interviews_of(person.id),
                            **_page_context(person))
 
@@ -359,7 +352,7 @@ def person_interviews(person_id):
 @blueprint.route("/personen/<uuid:person_id>/gespraeche/neu", methods=["GET", "POST"])
 @requires("informieren.interviews.edit")
 def interview_new(person_id):
-    person = _person_or_404(person_id)
+    person = person_or_404(person_id)
     return _invitation_page(person, None)
 
 
@@ -367,10 +360,12 @@ def interview_new(person_id):
 @requires("informieren.interviews.edit")
 def interview_invitation(interview_id):
     interview = _interview_or_404(interview_id)
-    return _invitation_page(_person_or_404(interview.person_id), interview)
+    return _invitation_page(person_or_404(interview.person_id), interview)
 
 
 def _invitation_page(person: Person, interview: Interview | None):
+    if refusal := refuse_if_anonymised(person):
+        return refusal
     form = InvitationForm(obj=None if interview is None else _invitation_values(interview))
     form.interpreter_language.choices = language_choices()
     if request.method == "GET" and interview is None:
@@ -403,7 +398,9 @@ def _invitation_values(interview: Interview) -> _Values:
 @requires("informieren.interviews.edit")
 def interview_outcome(interview_id):
     interview = _interview_or_404(interview_id)
-    person = _person_or_404(interview.person_id)
+    person = person_or_404(interview.person_id)
+    if refusal := refuse_if_anonymised(person):
+        return refusal
     # The tenant's checklist, and the topics the interview recorded even if no longer on it.
     choices = dict(checklist(g.tenant))
     recorded = {item["key"]: item.get("label") for item in interview.topics or []}

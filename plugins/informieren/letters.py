@@ -277,8 +277,10 @@ def batch_params(arrival_from: date | None = None, arrival_to: date | None = Non
 
 
 def waiting_query(params: dict):
-    """The persons a batch takes: those without a letter (filtered), or the ones to regenerate."""
-    query = sa.select(Person)
+    """The persons a batch takes: those without a letter (filtered), or the ones to regenerate.
+
+    Never an anonymised person: there is nobody to write to any more."""
+    query = sa.select(Person).where(Person.anonymised_on.is_(None))
     if params.get("regenerate"):
         return query.where(Person.id.in_([uuid.UUID(value) for value in params["regenerate"]]))
     query = query.outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,

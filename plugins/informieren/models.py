@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Sensitive
@@ -83,9 +84,12 @@ class Person(TenantScoped, db.Model):
     stage: Mapped[str] = mapped_column(sa.String(20), default=Stage.NEW, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    anonymised_on: Mapped[date | None]  # past the retention period: what identified the person is gone
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_on:
+            return gettext("(anonymisiert)")
         return f"{self.first_name} {self.official_name}".strip()
 
 

@@ -542,6 +542,7 @@ _CHANGE_TITLES = {
     "imported": _l("Aus dem Einwohnerregister übernommen"),
     "corrected": _l("Vom Einwohnerregister berichtigt"),
     "edited": _l("Bearbeitet"),
+    "anonymised": _l("Anonymisiert: die Aufbewahrungsfrist ist abgelaufen"),
 }
 
 
@@ -563,8 +564,8 @@ def timeline(person_id) -> list[TimelineEntry]:
             kind = "imported"
         fields = ", ".join(str(FIELD_LABELS.get(name, name)) for name in change.fields)
         detail = " · ".join(part for part in (
-            str(SOURCE_LABELS.get(change.source, change.source)), names.get(change.actor, change.actor),
-            fields if kind in ("edited", "corrected") else "") if part)
+            str(SOURCE_LABELS.get(change.source, "")), names.get(change.actor, change.actor),
+            fields if kind in ("edited", "corrected", "anonymised") else "") if part)
         entries.append(TimelineEntry(at=change.occurred_at, module=MODULE, title=_CHANGE_TITLES.get(kind, kind),
                                      detail=detail))
     return entries

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 
-from flask import abort, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from core.api import api_endpoint, error_response
 from core.db import db
 from plugins.informieren import register
 from plugins.informieren import register_query as query
-from plugins.informieren.blueprints import api
+from plugins.informieren.blueprints import ANONYMISED, api, person_or_404
 from plugins.informieren.models import Person, Source
 
-READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at"}
+READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at", "anonymised_on"}
 MAX_PER_PAGE = 200
 
 _CODES = {"type": "array", "items": {"type": "string"}}
@@ -53,6 +53,9 @@ NEWCOMER = {
         "stage": {"type": "string", "enum": [str(stage) for stage in register.STAGE_LABELS]},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
+        "anonymised_on": {"type": "string", "format": "date", "nullable": True,
+                          "description": "Set when the retention period ended: names, birth date, address and "
+                                         "ids are then empty, and the record can no longer change."},
     },
 }
 CREATE = {"type": "object", "required": list(register.REQUIRED),
@@ -76,6 +79,7 @@ def as_json(person: Person) -> dict:
         "arrival_date": person.arrival_date.isoformat(),
         "created_at": person.created_at.isoformat(),
         "updated_at": person.updated_at.isoformat(),
+        "anonymised_on": person.anonymised_on.isoformat() if person.anonymised_on else None,
     }
 
 
@@ -92,13 +96,6 @@ def _body() -> tuple[dict | None, object]:
     if unknown:
         return None, _invalid({name: [_("Unbekanntes Feld.")] for name in unknown})
     return {name: value for name, value in data.items() if name not in READ_ONLY}, None
-
-
-def _found(person_id) -> Person:
-    person = db.session.get(Person, (g.tenant.id, person_id))
-    if person is None:
-        abort(404)
-    return person
 
 
 @api.get("/newcomers")
@@ -124,7 +121,7 @@ def newcomers():
 @api.get("/newcomers/<uuid:person_id>")
 @api_endpoint("informieren:read", "One newcomer.", response=NEWCOMER)
 def newcomer(person_id):
-    return jsonify(as_json(_found(person_id)))
+    return jsonify(as_json(person_or_404(person_id)))
 
 
 @api.post("/newcomers")
@@ -151,10 +148,13 @@ def create_newcomer():
 
 
 @api.patch("/newcomers/<uuid:person_id>")
-@api_endpoint("informieren:write", "Change a newcomer: only the fields given (422 with a message per field).",
+@api_endpoint("informieren:write", "Change a newcomer: only the fields given (422 with a message per field; 409 "
+              "once the record is anonymised).",
               request_body=UPDATE, response=NEWCOMER)
 def update_newcomer(person_id):
-    person = _found(person_id)
+    person = person_or_404(person_id)
+    if person.anonymised_on:
+        return error_response(409, "anonymised", str(ANONYMISED))
     data, refusal = _body()
     if refusal is not None:
         return refusal

@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +26,7 @@ from core.db import db
 from core.tenancy import served_municipalities
 from plugins.informieren import register
 from plugins.informieren import register_query as query
-from plugins.informieren.blueprints import blueprint, link_if
+from plugins.informieren.blueprints import blueprint, link_if, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Person, Source
 
 LABELS = register.FIELD_LABELS
@@ -126,13 +126,6 @@ def _neighbours(person: Person) -> list[Person]:
     ).all()
 
 
-def _person_or_404(person_id: uuid.UUID) -> Person:
-    person = db.session.get(Person, (g.tenant.id, person_id))
-    if person is None:
-        abort(404)
-    return person
-
-
 def _form_values(person: Person) -> dict:
     """A person's stored values as the form shows them."""
     values = {name: getattr(person, name) for name in register.EDITABLE}
@@ -220,21 +213,23 @@ def _prefill_from_mate(form: PersonForm, mate: Person) -> None:
 @blueprint.get("/personen/<uuid:person_id>")
 @requires("informieren.newcomers.read")
 def person(person_id):
-    found = _person_or_404(person_id)
+    found = person_or_404(person_id)
     return render_template(
         "informieren/register_person.html", person=found, members=register.household_members(found),
         timeline=people.timeline(g.hooks, g.tenant, found.id), register=register,
         municipality=register.municipality_names().get(found.municipality_bfs, ""),
         letters_url=link_if("informieren.letters", "informieren.letters.manage"),
         interviews_url=link_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
-        can_edit=can("informieren.newcomers.edit"),
+        can_edit=can("informieren.newcomers.edit") and found.anonymised_on is None,
     )
 
 
 @blueprint.route("/personen/<uuid:person_id>/bearbeiten", methods=["GET", "POST"])
 @requires("informieren.newcomers.edit")
 def person_edit(person_id):
-    found = _person_or_404(person_id)
+    found = person_or_404(person_id)
+    if refusal := refuse_if_anonymised(found):
+        return refusal
     form = PersonForm(data=_form_values(found) if request.method == "GET" else None)
     _prepare(form, found, _mate())
     if form.validate_on_submit():

@@ -28,7 +28,7 @@ from core.auth import User
 from core.db import db
 from core.jobs import PeriodicJob, each_tenant
 from core.tenancy import tenant_scope
-from plugins.informieren import interviews
+from plugins.informieren import interviews, retention
 from plugins.informieren.blueprints import blueprint, link_if
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
 
@@ -83,7 +83,7 @@ def condition(item: WorkList, days: int, today: date):
     """SQL: the person is on the list (the deadline is the arrival plus ``days``)."""
     cutoff = today - timedelta(days=days)  # arrived before it: the deadline has passed
     arrived = Person.arrival_date < cutoff if item.overdue else Person.arrival_date >= cutoff
-    return sa.and_(_open(item.task), arrived)
+    return sa.and_(_open(item.task), arrived, Person.anonymised_on.is_(None))
 
 
 def counts(tenant, today: date | None = None, days: dict[str, int] | None = None) -> dict[str, int]:
@@ -156,16 +156,21 @@ blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(_ind
 # -- the settings page ------------------------------------------------------------------------------------
 
 
-def _days_field(label):
-    message = _l("Bitte eine ganze Zahl von 1 bis 365 eingeben.")
+def _number_field(label, low: int, high: int):
+    message = _l("Bitte eine ganze Zahl von %(low)s bis %(high)s eingeben.", low=low, high=high)
     field = interviews.german_field(IntegerField, message)
-    return field(label, validators=[InputRequired(message=message), NumberRange(1, 365, message=message)])
+    return field(label, validators=[InputRequired(message=message), NumberRange(low, high, message=message)])
+
+
+def _days_field(label):
+    return _number_field(label, 1, 365)
 
 
 class SettingsForm(FlaskForm):
     letter_deadline_days = _days_field(_l("Frist für das Begrüssungsschreiben (Tage ab Zuzug)"))
     interview_deadline_days = _days_field(_l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)"))
     digest = BooleanField(_l("Tägliche Übersicht per E-Mail an die Mitarbeitenden"))
+    retention_years = _number_field(retention.LABEL, retention.MIN_YEARS, retention.MAX_YEARS)
 
 
 @blueprint.route("/einstellungen", methods=["GET", "POST"])
@@ -176,11 +181,13 @@ def settings():
         "letter_deadline_days": provisioning.get_setting(tenant, LETTER_DAYS),
         "interview_deadline_days": provisioning.get_setting(tenant, INTERVIEW_DAYS),
         "digest": provisioning.get_setting(tenant, DIGEST),
+        "retention_years": provisioning.get_setting(tenant, retention.RETENTION_YEARS),
     })
     if form.validate_on_submit():
         provisioning.set_setting(tenant, LETTER_DAYS, form.letter_deadline_days.data)
         provisioning.set_setting(tenant, INTERVIEW_DAYS, form.interview_deadline_days.data)
         provisioning.set_setting(tenant, DIGEST, bool(form.digest.data))
+        provisioning.set_setting(tenant, retention.RETENTION_YEARS, form.retention_years.data)
         db.session.commit()
         flash(_("Die Einstellungen sind gespeichert."))
         return redirect(url_for("informieren.settings"))

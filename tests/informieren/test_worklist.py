@@ -12,7 +12,7 @@ from sqlalchemy import event
 from core import provisioning
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import worklist
+from plugins.informieren import retention, worklist
 from plugins.informieren.models import Interview, Person, WelcomeLetter
 from tests.conftest import login_as
 from tests.informieren.test_interviews import TODAY, csrf_token, make_person, setup_world
@@ -161,7 +161,7 @@ def test_where_the_module_is_off_the_worklist_answers_404(client, world):
 def _save_settings(client, **values):
     page = client.get("/grenchen/informieren/einstellungen")
     data = {"csrf_token": csrf_token(page.text), "letter_deadline_days": "21", "interview_deadline_days": "60",
-            "digest": "y", **values}
+            "digest": "y", "retention_years": "5", **values}
     return client.post("/grenchen/informieren/einstellungen", data={k: v for k, v in data.items() if v is not None})
 
 
@@ -169,12 +169,13 @@ def test_deadlines_and_the_digest_are_set_on_the_settings_page(client, world):
     a, _b, _off = world
     login_as(client, (a, "tenant_admin"))
     page = client.get("/grenchen/informieren/einstellungen")
-    assert 'value="14"' in page.text and 'value="90"' in page.text
-    response = _save_settings(client, digest=None)
+    assert 'value="14"' in page.text and 'value="90"' in page.text and 'value="5"' in page.text
+    response = _save_settings(client, digest=None, retention_years="8")
     assert response.status_code == 302
     assert provisioning.get_setting(a, worklist.LETTER_DAYS) == 21
     assert provisioning.get_setting(a, worklist.INTERVIEW_DAYS) == 60
     assert provisioning.get_setting(a, worklist.DIGEST) is False
+    assert provisioning.get_setting(a, retention.RETENTION_YEARS) == 8
     assert 'value="21"' in client.get("/grenchen/informieren/einstellungen").text
 
 
@@ -187,6 +188,16 @@ def test_bad_deadlines_are_refused_in_german(client, world, value):
     assert "Bitte eine ganze Zahl von 1 bis 365 eingeben." in response.text
     assert provisioning.get_setting(a, worklist.INTERVIEW_DAYS) == 90
     assert provisioning.get_setting(a, worklist.LETTER_DAYS) == 14  # nothing saved half
+
+
+@pytest.mark.parametrize("value", ["0", "31", "zehn", ""])
+def test_a_bad_retention_period_is_refused_in_german(client, world, value):
+    a, _b, _off = world
+    login_as(client, (a, "tenant_admin"))
+    response = _save_settings(client, retention_years=value)
+    assert response.status_code == 200 and "Bitte eine ganze Zahl von 1 bis 30 eingeben." in response.text
+    assert provisioning.get_setting(a, retention.RETENTION_YEARS) == 5
+    assert provisioning.get_setting(a, worklist.LETTER_DAYS) == 14
 
 
 def test_the_settings_page_is_for_administrators_and_officers(app, world):
