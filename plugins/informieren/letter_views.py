@@ -54,10 +54,10 @@ class TemplateForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
 
     def validate_subject(self, field):
-        _placeholders_valid(field)
+        _printable_with_known_placeholders(field)
 
     def validate_body(self, field):
-        _placeholders_valid(field)
+        _printable_with_known_placeholders(field)
 
 
 class NewTemplateForm(TemplateForm):
@@ -77,11 +77,15 @@ class ContactForm(FlaskForm):
                             description=_l("Name, Adresse, Telefon, E-Mail: erscheint im Absender und im Text "
                                            "({contact})."))
 
+    def validate_contact(self, field):
+        if error := letters.unprintable_error(field.data or ""):
+            raise ValidationError(error)
 
-def _placeholders_valid(field) -> None:
-    errors = letters.placeholder_errors(field.data or "")
-    if errors:
-        raise ValidationError(" ".join(errors))
+
+def _printable_with_known_placeholders(field) -> None:
+    errors = [*letters.placeholder_errors(field.data or ""), letters.unprintable_error(field.data or "")]
+    if any(errors):
+        raise ValidationError(" ".join(filter(None, errors)))
 
 
 def _ui_language() -> str:

@@ -87,6 +87,19 @@ def placeholder_errors(text: str) -> list[str]:
               placeholders=", ".join(dict.fromkeys(unknown)), allowed=", ".join(f"{{{key}}}" for key in PLACEHOLDERS))]
 
 
+def unprintable_error(text: str) -> str | None:
+    """A German message naming the characters of ``text`` no font of the letters has, or None.
+
+    They would print as empty boxes (Tamil, Chinese, Thai, Devanagari and Tibetan, say, for now).
+    """
+    missing = list(dict.fromkeys(char for char in text if not char.isspace() and not letter_pdf.covered(char)))
+    if not missing:
+        return None
+    shown = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8]) + (" …" if len(missing) > 8 else "")
+    return _("Diese Zeichen kann das Begrüssungsschreiben nicht drucken, es fehlt eine Schrift dafür: %(chars)s.",
+             chars=shown)
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     """Replace the placeholders of a validated text; never ``str.format`` (no attribute access)."""
     parts = []

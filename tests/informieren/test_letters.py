@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from core import audit, clock, jobs, modules
+from core import audit, clock, jobs, modules, provisioning
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren import letters
@@ -193,6 +193,24 @@ def test_adding_and_deleting_languages(world):
                        data={"csrf_token": csrf}).status_code == 404
     with tenant_scope(grenchen):
         assert "ar" not in letters.templates() and "de" in letters.templates()
+
+
+def test_text_the_letters_cannot_print_is_refused_with_its_characters(world):
+    app, grenchen, _b = world
+    client = app.test_client()
+    login_as(client, (grenchen, "tenant_admin"))
+    csrf = token(client, "/grenchen/informieren/schreiben/vorlagen")
+    tamil = client.post("/grenchen/informieren/schreiben/vorlagen", data={
+        "csrf_token": csrf, "new-language": "ta", "new-subject": "வணக்கம்", "new-body": "வணக்கம் {household_names}"})
+    assert tamil.status_code == 400 and "es fehlt eine Schrift dafür: வ (U+0BB5), ண (U+0BA3)" in tamil.text
+    chinese = client.post("/grenchen/informieren/schreiben/vorlagen/kontakt", data={
+        "csrf_token": csrf, "contact-contact": "Fachstelle Integration 欢迎"})
+    assert chinese.status_code == 400 and "欢 (U+6B22)" in chinese.text
+    with tenant_scope(grenchen):
+        assert "ta" not in letters.templates()
+        assert provisioning.get_setting(grenchen, "informieren.letter_contact") == ""
+    for printable in ("Grüezi Ана", "እንቋዕ ብደሓን መጻእኩም", "خوش آمدید", "Բարի գալուստ", "שלום"):
+        assert letters.unprintable_error(printable) is None, printable
 
 
 def test_the_contact_goes_into_sender_and_text(world):
