@@ -16,10 +16,10 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from plugins.informieren import register
 from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord, vn_digits
 
 MAX_PREVIEW_ROWS = 10
@@ -216,33 +216,19 @@ def _record(values: dict[str, str]) -> tuple[PersonRecord, list[str]]:
     return record, problems
 
 
-DATE_PATTERNS = (
-    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), lambda m: date(int(m[3]), int(m[2]), int(m[1]))),
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), lambda m: date(int(m[1]), int(m[2]), int(m[3]))),
-)
+def _naming_the_value(check):
+    """The register's check of a field, its message naming the value: a row's reasons show what was wrong."""
+    def parse(text: str):
+        try:
+            return check(text)
+        except register.Invalid as error:
+            raise ValueError(f"«{text}»: {error}") from None
+    return parse
 
 
-def parse_date(text: str) -> date:
-    for pattern, build in DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return build(match)
-            except ValueError:
-                break
-    raise ValueError(str(_l("«%(text)s» ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", text=text)))
-
-
-def parse_partial_date(text: str) -> str:
-    """A date of birth, possibly year-only or month and year: stored as partial ISO."""
-    if re.fullmatch(r"\d{4}", text):
-        return text
-    match = re.fullmatch(r"(\d{1,2})\.(\d{4})", text) or re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if match:
-        year, month = (match[2], match[1]) if "." in text else (match[1], match[2])
-        if 1 <= int(month) <= 12:
-            return f"{year}-{int(month):02d}"
-    return parse_date(text).isoformat()
+# The same dates as the register's form: TT.MM.JJJJ or JJJJ-MM-TT; a date of birth may be partial.
+parse_date = _naming_the_value(register.parse_date)
+parse_partial_date = _naming_the_value(register.parse_partial_date)
 
 
 def parse_sex(text: str) -> str:
