@@ -420,6 +420,9 @@ def _check_together(values: dict, errors: dict, tenant: Tenant, person: Person |
         mate = db.session.get(Person, (tenant.id, ref))
         if mate is None or ref == person_id:
             errors["moves_with"] = [_("Diese Person gibt es nicht.")]
+        elif mate.anonymised_on:
+            errors["moves_with"] = [_("Dieser Eintrag ist anonymisiert; seinem Haushalt kann niemand mehr "
+                                      "zugeordnet werden.")]
         else:
             values["moves_with"] = mate
 

@@ -140,7 +140,8 @@ def _form_values(person: Person) -> dict:
 
 def _mate() -> Person | None:
     mate_id = register.as_uuid(request.args.get("mit"))
-    return db.session.get(Person, (g.tenant.id, mate_id)) if mate_id else None
+    mate = db.session.get(Person, (g.tenant.id, mate_id)) if mate_id else None
+    return None if mate is None or mate.anonymised_on else mate  # an anonymised household takes nobody
 
 
 # -- pages ------------------------------------------------------------------------------------

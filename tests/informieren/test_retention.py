@@ -137,6 +137,13 @@ def test_an_anonymised_record_gets_no_letter_no_deadline_and_cannot_change(app, 
     assert reload(a, person).official_name == ""
 
     headers = token(a, "informieren:read", "informieren:write")
+    joined = client.post("/api/v1/grenchen/informieren/newcomers", headers=headers, json={
+        "official_name": "Neu", "first_name": "Nina", "arrival_date": "2022-06-01", "municipality_bfs": 2546,
+        "vn": None, "local_person_id": "SO:9", "moves_with": str(person.id)})
+    assert joined.status_code == 422 and "anonymisiert" in joined.get_json()["fields"]["moves_with"][0]
+    new_member = client.get(f"/grenchen/informieren/personen/neu?mit={person.id}")
+    assert new_member.status_code == 200 and f'value="{person.id}"' not in new_member.text
+    assert reload(a, person).household_key is None
     url = f"/api/v1/grenchen/informieren/newcomers/{person.id}"
     assert client.get(url, headers=headers).get_json()["anonymised_on"] == LATER.isoformat()
     refused = client.patch(url, json={"official_name": "Neu"}, headers=headers)
