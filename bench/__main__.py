@@ -1,4 +1,6 @@
-"""``python -m bench [tenancy|reports|informieren|letters]``: run the benchmarks (default: all) and print their figures.
+"""``python -m bench [tenancy|reports|informieren|letters|retention]``: run the benchmarks (default: all).
+
+Each prints its figures.
 
 It always exits 0: it measures, it does not judge the build.
 """
@@ -8,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import informieren, informieren_letters, reports, tenancy
+from bench import informieren, informieren_letters, informieren_retention, reports, tenancy
 
 BENCHMARKS = {"tenancy": tenancy.main, "reports": reports.main, "informieren": informieren.main,
-              "letters": informieren_letters.main}
+              "letters": informieren_letters.main, "retention": informieren_retention.main}
 
 
 def _counts(text: str) -> list[int]:
