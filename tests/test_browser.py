@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,7 +173,7 @@ def test_sign_in_switch_language_and_sign_out_in_a_real_browser(site, tmp_path):
     assert not problems, "\n".join(problems)
 
 
-def _registry_zip(path: Path) -> Path:
+def _registry_zip(path: Path, arrival: date) -> Path:
     """A household of two arriving from abroad, and a move from Olten (skipped), as the registry sends them."""
     import zipfile
     from dataclasses import replace
@@ -181,7 +181,7 @@ def _registry_zip(path: Path) -> Path:
     from tests.informieren import ech_messages as ech
 
     base = ech.PersonSpec(municipality=ech.GRENCHEN, town="Grenchen", postal_code="2540", household_id="HH-7",
-                          arrival_date="2026-11-20", language="ti", nationalities=((8207, "ER", "Eritrea"),))
+                          arrival_date=arrival.isoformat(), language="ti", nationalities=((8207, "ER", "Eritrea"),))
     people = [replace(base, local_id="71", vn=ech.vn_with_check_digit(71), official_name="Tesfamariam",
                       first_name="Selam"),
               replace(base, local_id="72", vn=ech.vn_with_check_digit(72), official_name="Tesfamariam",
@@ -194,10 +194,10 @@ def _registry_zip(path: Path) -> Path:
     return path
 
 
-def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_interview(site, tmp_path, monkeypatch):
+def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_interview(site, tmp_path):
     from core import clock
 
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 25))
+    today = clock.today()  # the tenant serves its commune from the day it was created
     _app, base, provider = site
     problems: list[str] = []
     with sync_playwright() as playwright:
@@ -212,7 +212,8 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
             expect(page).to_have_url(f"{base}/grenchen/informieren/importe")
 
             # The registry's delivery, uploaded: the job page links to the import's result.
-            page.set_input_files("input[type=file]", str(_registry_zip(tmp_path / "lieferung.zip")))
+            delivery = _registry_zip(tmp_path / "lieferung.zip", today - timedelta(days=5))
+            page.set_input_files("input[type=file]", str(delivery))
             page.get_by_role("button", name="Importieren").click()
             expect(page.locator("main")).to_contain_text("fertig")
             page.locator("main a[href*='/informieren/importe/']").first.click()
@@ -238,11 +239,11 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
             page.locator("main a", has_text="Erstinformationsgespräche").first.click()
             page.get_by_role("link", name="Zum Gespräch einladen").click()
             page.locator("input[name=invitation][value=letter]").check()
-            page.fill("input[name=invited_on]", "2026-11-23")
+            page.fill("input[name=invited_on]", (today - timedelta(days=2)).isoformat())
             page.get_by_role("button", name="Speichern").click()
             page.get_by_role("link", name="Ergebnis festhalten").click()
             page.locator("input[name=outcome][value=held]").check()
-            page.fill("input[name=held_on]", "2026-11-24")
+            page.fill("input[name=held_on]", (today - timedelta(days=1)).isoformat())
             page.locator("input[name=topics]").first.check()
             page.fill("textarea[name=notes]", "Sprachkurs gewünscht.")
             page.get_by_role("button", name="Speichern").click()
