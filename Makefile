@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test bench translations messages clean
+.PHONY: install run test system-packages bench translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ run: install
 	$(BIN)/flask demo load
 	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
 
-test: install
+# Node.js, Chromium and the letter fonts, installed with apt when missing (see the script).
+system-packages:
+	.ci/system-packages
+
+test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
