@@ -28,7 +28,6 @@ RETENTION_YEARS = "informieren.retention_years"
 DEFAULT_YEARS = 5
 MIN_YEARS, MAX_YEARS = 1, 30
 IMPORT_DETAIL_DAYS = 90
-BATCH = 500
 ERASED = {"official_name": "", "first_name": "", "date_of_birth": None, "street": None, "house_number": None,
           "postal_code": None, "town": None, "local_person_id": None, "vn": None, "household_key": None}
 LABEL = _l("Aufbewahrungsfrist: Personendaten anonymisieren (Jahre ab Zuzug)")
@@ -46,27 +45,30 @@ def apply(tenant: Tenant, today: date | None = None) -> dict[str, int]:
     """Anonymise the tenant's newcomers past the period and clear old import details (in the tenant's scope)."""
     today = today or clock.today()
     before = cutoff(provisioning.get_setting(tenant, RETENTION_YEARS), today)
-    due = db.session.scalars(sa.select(Person.id).where(Person.arrival_date < before,
-                                                         Person.anonymised_on.is_(None))).all()
-    for start in range(0, len(due), BATCH):
-        _anonymise(due[start:start + BATCH], today)
+    persons = _anonymise(sa.and_(Person.arrival_date < before, Person.anonymised_on.is_(None)), today)
     details = _clear_import_details()
-    if due or details:
+    if persons or details:
         audit.record("informieren.retention", object_type="tenant", object_id=tenant.slug,
-                     detail={"arrived_before": before.isoformat(), "persons": len(due), "import_details": details})
-    return {"persons": len(due), "import_details": details}
+                     detail={"arrived_before": before.isoformat(), "persons": persons, "import_details": details})
+    return {"persons": persons, "import_details": details}
 
 
-def _anonymise(person_ids: list, today: date) -> None:
+def _anonymise(due, today: date) -> int:
+    """Anonymise the persons matching ``due`` and their interviews; return how many persons."""
     # Interviews are Sensitive: changed through the ORM, so that each change is audited.
-    for interview in db.session.scalars(sa.select(Interview).where(Interview.person_id.in_(person_ids))):
+    for interview in db.session.scalars(sa.select(Interview).where(Interview.person_id.in_(
+            sa.select(Person.id).where(due)))):
         interview.notes, interview.place, interview.handed_over = "", None, None
-    db.session.execute(sa.update(Person).where(Person.id.in_(person_ids))
-                       .values(**ERASED, anonymised_on=today, updated_at=utcnow()))
+    db.session.flush()
+    # One statement, not one per batch of ids: no person is loaded, so there is nothing to synchronise.
+    person_ids = db.session.scalars(
+        sa.update(Person).where(due).values(**ERASED, anonymised_on=today, updated_at=utcnow())
+        .returning(Person.id).execution_options(synchronize_session=False)).all()
     actor = audit.current_actor()
     db.session.add_all(PersonChange(person_id=person_id, actor=actor, kind="anonymised", source="retention",
                                     fields=sorted(ERASED)) for person_id in person_ids)
     db.session.flush()
+    return len(person_ids)
 
 
 def _clear_import_details() -> int:
