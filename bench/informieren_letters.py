@@ -15,23 +15,18 @@ the server of ``BENCH_DATABASE_URL`` / ``DATABASE_URL``, or the local default (a
 from __future__ import annotations
 
 import io
-import json
 import random
-import tempfile
 import time
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.tenancy import _environment, _quiet, postgres_scratch, postgres_url
+from bench.tenancy import _environment, _quiet, sqlite_then_postgres
 
 PERSONS = 1000
 HOUSEHOLDS = 700
 SEED = 20170314
-SCRATCH_DATABASE = "si_bench_letters"
-RESULTS = Path(__file__).parent / "results" / "letters.json"
 LANGUAGES = ("de", "fr", "it", "en", "pt", "es", "tr", "ar", "ti", "uk", "sq")
 NAMES = {
     "latin": (["Ana", "Luís", "Marie", "Giulia", "Emre", "Arben", "John", "Sofía", "Zeynep", "Dragan"],
@@ -135,14 +130,6 @@ def main(args=None) -> None:
     households = getattr(args, "letter_households", None) or HOUSEHOLDS
     print(f"Welcome letters: {persons} persons in {households} households through the informieren.letters job",
           flush=True)
-    results = []
-    with tempfile.TemporaryDirectory() as instance:
-        results.append(run_case("SQLite", f"sqlite:///{instance}/letters.db", instance, persons, households))
-        with postgres_scratch(postgres_url(), SCRATCH_DATABASE) as (url, problem):
-            if url is None:
-                print(f"PostgreSQL skipped: {problem}")
-            else:
-                results.append(run_case("PostgreSQL", url, instance, persons, households))
+    results = sqlite_then_postgres("letters", lambda label, url, instance: run_case(
+        label, url, instance, persons, households))
     print(table(results))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))

@@ -12,20 +12,15 @@ database next to the server of ``BENCH_DATABASE_URL`` / ``DATABASE_URL`` (as the
 
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.tenancy import _environment, _quiet, postgres_scratch, postgres_url
+from bench.tenancy import _environment, _quiet, sqlite_then_postgres
 
 PERSONS = 30_000
 INTERVIEWS = 10_000
-SCRATCH_DATABASE = "si_bench_retention"
-RESULTS = Path(__file__).parent / "results" / "retention.json"
 TODAY = date(2027, 6, 15)
 
 
@@ -107,14 +102,6 @@ def table(results: list[dict]) -> str:
 
 def main(args=None) -> None:
     print(f"Retention: the first run anonymises {PERSONS:,} newcomers ({INTERVIEWS:,} with interviews)", flush=True)
-    results = []
-    with tempfile.TemporaryDirectory() as instance:
-        results.append(run_case("SQLite", f"sqlite:///{instance}/retention.db", instance, PERSONS, INTERVIEWS))
-        with postgres_scratch(postgres_url(), SCRATCH_DATABASE) as (url, problem):
-            if url is None:
-                print(f"PostgreSQL skipped: {problem}")
-            else:
-                results.append(run_case("PostgreSQL", url, instance, PERSONS, INTERVIEWS))
+    results = sqlite_then_postgres("retention", lambda label, url, instance: run_case(
+        label, url, instance, PERSONS, INTERVIEWS))
     print(table(results))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))

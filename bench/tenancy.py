@@ -476,6 +476,22 @@ def postgres_scratch(url: str, name: str = SCRATCH_DATABASE):
         admin.dispose()
 
 
+def sqlite_then_postgres(name: str, run_case) -> list[dict]:
+    """``run_case(label, url, instance_path)`` on SQLite, then on a scratch PostgreSQL; saves the results."""
+    results = []
+    with tempfile.TemporaryDirectory() as instance:
+        results.append(run_case("SQLite", f"sqlite:///{instance}/{name}.db", instance))
+        with postgres_scratch(postgres_url(), f"si_bench_{name}") as (url, problem):
+            if url is None:
+                print(f"PostgreSQL skipped: {problem}")
+            else:
+                results.append(run_case("PostgreSQL", url, instance))
+    results_file = Path(__file__).parent / "results" / f"{name}.json"
+    results_file.parent.mkdir(exist_ok=True)
+    results_file.write_text(json.dumps(results, indent=2))
+    return results
+
+
 def _close(site: Site) -> None:
     for app in {site.app, site.bare}:
         with app.app_context():
