@@ -63,8 +63,12 @@ def activity_counts(tenant, period):
 
 
 @hookspec
-def first_information_handover(tenant, handover):
-    """Take a core.people.Handover from a first-information interview (a need or an offer suggested)."""
+def handle_event(tenant, event):
+    """Take a core.events.Event of a type the plugin subscribes to (Manifest.subscribes), in the tenant's scope.
+
+    Called by core.events.emit for the subscribers active in the tenant; every answer that is not None
+    (a short text of what was recorded) is returned to the emitter.
+    """
 
 
 @hookspec

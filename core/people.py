@@ -1,14 +1,14 @@
-"""What modules share about a newcomer without importing each other: timeline entries, hand-overs, activities.
+"""What modules share about a newcomer without importing each other: timeline entries, activities.
 
 Informieren owns the newcomer register; other modules refer to a person by
-its id (a UUID in the same tenant) and speak to each other through the hooks
-``person_timeline``, ``first_information_handover`` and ``activity_counts``.
+its id (a UUID in the same tenant), add to the person's timeline through the hook
+``person_timeline`` and hand things over through events (:mod:`core.events`).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,19 +34,6 @@ class TimelineEntry:
     def on(cls, day: date, module: str, title: Any, detail: str = "", url: str | None = None, order: int = 0):
         """An event of a calendar day, at its start (``order`` seconds later keeps a day's events in order)."""
         return cls(start_of(day) + timedelta(seconds=order), module, title, detail, url, all_day=True)
-
-
-@dataclass(frozen=True)
-class Handover:
-    """What a first-information interview hands over to Fördern: needs noticed, offers suggested."""
-
-    person_id: uuid.UUID
-    interview_id: uuid.UUID
-    needs: tuple[str, ...] = ()
-    offers: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    note: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def timeline(hooks, tenant, person_id: uuid.UUID) -> list[TimelineEntry]:

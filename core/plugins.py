@@ -39,6 +39,19 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class EventType:
+    """An event a module emits (``core.events.emit``): ``id`` is ``<module id>.<name>``.
+
+    ``fields`` are the payload's keys: the whole contract with the modules that subscribe.
+    """
+
+    id: str
+    label: Any  # a lazy translatable text
+    fields: tuple[str, ...] = ()
+    description: Any = ""
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     label: Any
     endpoint: str
@@ -77,6 +90,8 @@ class Manifest:
     upgrade_steps: tuple[UpgradeStep, ...] = ()
     always_on: bool = False  # core features: active in every tenant, never activated
     position: int = 100  # where the module stands in menus and tables
+    events: tuple[EventType, ...] = ()  # the events it emits (core.events.emit)
+    subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
         start = parse_version(installed_version or "0")
@@ -98,6 +113,9 @@ class PluginRegistry:
         self.pm.add_hookspecs(hookspecs)
         self.manifests: dict[str, Manifest] = {}
         self._subset_cache: dict[frozenset[str], TenantHooks] = {}
+        self._exact_cache: dict[frozenset[str], TenantHooks] = {}
+        self.event_types: dict[str, EventType] = {}
+        self.subscriptions: dict[str, list[str]] = {}  # event id -> ids of the plugins taking it
         for plugin in plugins:
             self._register(plugin)
         self._validate()
@@ -131,6 +149,19 @@ class PluginRegistry:
             if missing:
                 raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
         self.dependency_order()  # raises on a cycle
+        self._collect_events()
+
+    def _collect_events(self) -> None:
+        for manifest in self.manifests.values():
+            for event_type in manifest.events:
+                if not event_type.id.startswith(f"{manifest.id}."):
+                    raise PluginError(f"event {event_type.id!r} of {manifest.id!r} must start with '{manifest.id}.'")
+                if event_type.id in self.event_types:
+                    raise PluginError(f"event {event_type.id!r} is declared twice")
+                self.event_types[event_type.id] = event_type
+            for event_id in manifest.subscribes:
+                self.subscriptions.setdefault(event_id, []).append(manifest.id)
+        # A subscription to an event no installed module declares is allowed: its emitter is optional.
 
     @property
     def hook(self):
@@ -164,6 +195,19 @@ class PluginRegistry:
         for module_id in self.manifests:
             visit(module_id)
         return order
+
+    def is_core(self, plugin_id: str) -> bool:
+        manifest = self.manifests.get(plugin_id)
+        return manifest is not None and manifest.always_on
+
+    def hook_for(self, plugin_ids) -> TenantHooks:
+        """Hooks that reach exactly the plugins ``plugin_ids`` (the subscribers of an event)."""
+        wanted = frozenset(plugin_ids)
+        hooks = self._exact_cache.get(wanted)
+        if hooks is None:
+            removed = [self.pm.get_plugin(m) for m in self.manifests if m not in wanted]
+            hooks = self._exact_cache[wanted] = TenantHooks(self.pm, removed)
+        return hooks
 
     def for_modules(self, active: frozenset[str]) -> TenantHooks:
         """Hooks that reach only the always-on plugins and the ``active`` modules."""

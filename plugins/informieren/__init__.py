@@ -68,6 +68,7 @@ manifest = Manifest(
     api_blueprint=api,
     api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
+    events=(interviews.NEEDS_HANDED_OVER,),
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
