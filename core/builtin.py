@@ -11,11 +11,12 @@ from core.access import Role
 from core.db import db
 from core.hookspecs import hookimpl
 from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
-from core.plugins import Manifest, MenuEntry, Permission, Setting
+from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting
 from core.reports import Period
 from core.tenancy import served_municipalities
 
 ALL = tuple(Role)
+ACTIVE_MODULES = Figure("core.active_modules", _l("Aktive Module"))
 ADMINS = (Role.CANTON_ADMIN, Role.TENANT_ADMIN)
 
 manifest = Manifest(
@@ -55,6 +56,7 @@ manifest = Manifest(
         Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen")),
     ),
     api_scopes=("core:read",),
+    figures=(ACTIVE_MODULES,),
     menu=(
         # The tenant's home first, the modules (by their position) next, then the tools.
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
@@ -159,4 +161,4 @@ def report_sections(tenant, period):
 @hookimpl
 def report_figures(tenant, period):
     active = [row for row in modules.activations(tenant).values() if row.is_active_on(period.end)]
-    return {str(_l("Aktive Module")): len(active)}
+    return {ACTIVE_MODULES.key: len(active)}

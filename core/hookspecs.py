@@ -49,7 +49,10 @@ def report_sections(tenant, period):
 
 @hookspec
 def report_figures(tenant, period):
-    """Return a dict of label -> number: the tenant's key figures for the period, one row of the canton report."""
+    """Return a dict of figure key -> number: the tenant's key figures for the period (one row of the canton report).
+
+    The keys are declared in the plugin's Manifest.figures, with their labels.
+    """
 
 
 @hookspec
@@ -59,7 +62,11 @@ def person_timeline(tenant, person_id):
 
 @hookspec
 def activity_counts(tenant, period):
-    """Return a dict of core.people activity key -> count: the tenant's programme activity in the period."""
+    """Return {activity key: {BFS number: count}}: the tenant's programme activity in the period, per commune.
+
+    The keys are declared in the plugin's Manifest.activity_keys.  Called (by core.activity) for
+    every module that was active in the tenant at some time in the period, in the tenant's scope.
+    """
 
 
 @hookspec

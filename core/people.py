@@ -14,10 +14,6 @@ from typing import Any
 
 from core.clock import start_of
 
-# Keys of the activity_counts hook (the subsidy module counts these per tenant and period).
-LETTERS_SENT = "informieren.letters_sent"
-INTERVIEWS_HELD = "informieren.interviews_held"
-
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -40,12 +36,3 @@ def timeline(hooks, tenant, person_id: uuid.UUID) -> list[TimelineEntry]:
     """Every active module's entries for the person, newest first."""
     entries = [entry for result in hooks.person_timeline(tenant=tenant, person_id=person_id) for entry in result]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
-
-
-def activities(hooks, tenant, period) -> dict[str, int]:
-    """The activity counts of every active module for the period, summed by key."""
-    totals: dict[str, int] = {}
-    for counts in hooks.activity_counts(tenant=tenant, period=period):
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-    return totals

@@ -52,6 +52,18 @@ class EventType:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A number a module declares: a key figure of its reports, or an activity the subsidies count.
+
+    ``key`` is ``<module id>.<name>``: stable across releases and languages, what files and
+    other modules use; ``label`` is what people read.
+    """
+
+    key: str
+    label: Any  # a lazy translatable text
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     label: Any
     endpoint: str
@@ -91,6 +103,8 @@ class Manifest:
     always_on: bool = False  # core features: active in every tenant, never activated
     position: int = 100  # where the module stands in menus and tables
     events: tuple[EventType, ...] = ()  # the events it emits (core.events.emit)
+    figures: tuple[Figure, ...] = ()  # the key figures its report_figures hook gives
+    activity_keys: tuple[Figure, ...] = ()  # what its activity_counts hook counts per commune
     subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
@@ -115,6 +129,7 @@ class PluginRegistry:
         self._subset_cache: dict[frozenset[str], TenantHooks] = {}
         self._exact_cache: dict[frozenset[str], TenantHooks] = {}
         self.event_types: dict[str, EventType] = {}
+        self.figures: dict[str, Figure] = {}  # report figures and activity keys of every plugin, by key
         self.subscriptions: dict[str, list[str]] = {}  # event id -> ids of the plugins taking it
         for plugin in plugins:
             self._register(plugin)
@@ -150,6 +165,16 @@ class PluginRegistry:
                 raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
         self.dependency_order()  # raises on a cycle
         self._collect_events()
+        self._collect_figures()
+
+    def _collect_figures(self) -> None:
+        for manifest in self.manifests.values():
+            for figure in (*manifest.figures, *manifest.activity_keys):
+                if not figure.key.startswith(f"{manifest.id}."):
+                    raise PluginError(f"figure {figure.key!r} of {manifest.id!r} must start with '{manifest.id}.'")
+                known = self.figures.setdefault(figure.key, figure)
+                if known is not figure and known != figure:
+                    raise PluginError(f"figure {figure.key!r} is declared twice with different labels")
 
     def _collect_events(self) -> None:
         for manifest in self.manifests.values():

@@ -69,6 +69,8 @@ manifest = Manifest(
     api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
     events=(interviews.NEEDS_HANDED_OVER,),
+    figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
+    activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
