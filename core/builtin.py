@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core import jobs, modules, reports
+from core import jobs, modules, reports, worklist
 from core.access import Role
 from core.db import db
 from core.hookspecs import hookimpl
@@ -54,6 +54,7 @@ manifest = Manifest(
         Setting("core.oidc_client_id", "", _l("Client-ID beim eigenen Identitätsanbieter")),
         Setting("core.oidc_client_secret", "", _l("Client-Secret beim eigenen Identitätsanbieter")),
         Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen")),
+        Setting(worklist.DIGEST_SETTING, True, _l("Tägliche Übersicht der fälligen Aufgaben per E-Mail")),
     ),
     api_scopes=("core:read",),
     figures=(ACTIVE_MODULES,),
@@ -130,6 +131,7 @@ def periodic_jobs():
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
         PeriodicJob("feedback.remind", "0 8 * * *", lambda: jobs.each_tenant(_remind_feedback)),
+        PeriodicJob("worklist.digest", "0 7 * * *", lambda: jobs.each_tenant(worklist.send_digest)),
     ]
 
 

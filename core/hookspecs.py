@@ -33,6 +33,14 @@ def tenant_home_items(tenant):
 
 
 @hookspec
+def worklist_items(tenant, day):
+    """Return a list of core.worklist.WorkItem: what is due and overdue in the tenant on ``day``, with counts.
+
+    Called for the modules active in the tenant, in its scope: for the start page and the daily digest.
+    """
+
+
+@hookspec
 def job_kinds():
     """Return a list of core.jobs.JobKind: the background jobs this plugin runs."""
 
