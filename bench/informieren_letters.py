@@ -64,7 +64,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
     from core.db import db
     from core.tenancy import tenant_scope
     from plugins.informieren import letters
-    from plugins.informieren.models import LetterTemplate, Person, WelcomeLetter
+    from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter
 
     with _environment(INSTANCE_PATH=instance_path, DATABASE_URL=url, REDIS_URL=None, TENANT_HOSTS=None):
         app = create_app(config={"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
@@ -84,7 +84,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
             db.session.add(LetterTemplate(language="ar", subject="مرحبا بكم في {commune}", body=body))
             for row in _persons(rng, persons, households):
                 row.pop("member")
-                db.session.add(Person(municipality_bfs=2546, nationalities=[], **row))
+                db.session.add(Newcomer(municipality_bfs=2546, nationalities=[], **row))
         db.session.commit()
 
         started = time.perf_counter()

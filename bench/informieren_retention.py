@@ -27,11 +27,11 @@ TODAY = date(2027, 6, 15)
 def _seed(tenant, persons: int, interviews: int) -> None:
     from core.db import db
     from core.tenancy import tenant_scope
-    from plugins.informieren.models import Interview, Person
+    from plugins.informieren.models import Interview, Newcomer
 
     with tenant_scope(tenant):
         for number in range(persons):
-            person = Person(official_name=f"Muster{number}", first_name="Ana", date_of_birth="1990-04",
+            person = Newcomer(official_name=f"Muster{number}", first_name="Ana", date_of_birth="1990-04",
                             nationalities=["PT"], languages=["pt"], municipality_bfs=2546,
                             arrival_date=date(2017, 1, 1) + timedelta(days=number % 1826),
                             street="Bielstrasse", house_number=str(number % 90), postal_code="2540",
@@ -54,7 +54,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, interviews:
     from core import clock, create_app, jobs, modules, provisioning
     from core.db import db
     from core.tenancy import tenant_scope
-    from plugins.informieren.models import Person
+    from plugins.informieren.models import Newcomer
 
     with _environment(INSTANCE_PATH=instance_path, DATABASE_URL=url, REDIS_URL=None, TENANT_HOSTS=None):
         app = create_app(config={"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
@@ -80,8 +80,8 @@ def run_case(label: str, url: str, instance_path: str, persons: int, interviews:
             second = jobs.run_periodic("informieren.retention")["grenchen"]
             second_seconds = time.perf_counter() - started
             with tenant_scope(tenant):
-                left = db.session.scalar(sa.select(sa.func.count()).select_from(Person)
-                                         .where(Person.anonymised_on.is_(None)))
+                left = db.session.scalar(sa.select(sa.func.count()).select_from(Newcomer)
+                                         .where(Newcomer.anonymised_on.is_(None)))
             db.session.remove()
     finally:
         clock.today = original_today

@@ -11,6 +11,7 @@ from core.access import Role
 from core.db import db
 from core.hookspecs import hookimpl
 from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
+from core.people import retention as people_retention
 from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting
 from core.reports import Period
 from core.tenancy import served_municipalities
@@ -30,6 +31,11 @@ manifest = Manifest(
         Permission("core.members.manage", _l("Mitglieder und Rollen verwalten"), ADMINS),
         Permission("core.audit.read", _l("Protokoll einsehen"), (*ADMINS, Role.CANTON_OFFICE)),
         Permission("core.tokens.manage", _l("API-Tokens verwalten"), ADMINS),
+        Permission("core.persons.read", _l("Personen suchen und ihre Seite sehen"),
+                   (Role.TENANT_ADMIN, Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER, Role.READ_ONLY),
+                   commune_only=True),
+        Permission("core.persons.export", _l("Auskunft: alle Daten zu einer Person herunterladen"),
+                   (Role.TENANT_ADMIN,), commune_only=True),
         Permission("core.reports.read", _l("Berichte erstellen und herunterladen"),
                    (*ADMINS, Role.CANTON_OFFICE, Role.INTEGRATION_OFFICER, Role.READ_ONLY)),
         Permission("core.tenants.manage", _l("Mandanten einrichten und archivieren"), (Role.CANTON_ADMIN,), True),
@@ -61,6 +67,7 @@ manifest = Manifest(
     menu=(
         # The tenant's home first, the modules (by their position) next, then the tools.
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
+        MenuEntry(_l("Personen"), "people.search", "core.persons.read", 5),
         MenuEntry(_l("Rollout"), "console.rollout", "core.canton.read", 800),
         MenuEntry(_l("Einführungskurse"), "console.course_admin", "core.courses.manage", 810),
         MenuEntry(_l("Einführungskurse"), "console.courses", "core.courses.attend", 810),
@@ -132,6 +139,9 @@ def periodic_jobs():
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
         PeriodicJob("feedback.remind", "0 8 * * *", lambda: jobs.each_tenant(_remind_feedback)),
         PeriodicJob("worklist.digest", "0 7 * * *", lambda: jobs.each_tenant(worklist.send_digest)),
+        # After the modules' own nightly work; archived tenants too: their data is kept, so are the periods.
+        PeriodicJob("people.retention", "30 3 * * *",
+                    lambda: jobs.each_tenant(people_retention.apply, archived=True)),
     ]
 
 
@@ -164,3 +174,11 @@ def report_sections(tenant, period):
 def report_figures(tenant, period):
     active = [row for row in modules.activations(tenant).values() if row.is_active_on(period.end)]
     return {ACTIVE_MODULES.key: len(active)}
+
+
+# -- people ----------------------------------------------------------------------------------------
+
+
+@hookimpl
+def retention_holds(tenant, today):
+    return people_retention.core_holds(today)

@@ -65,7 +65,41 @@ def report_figures(tenant, period):
 
 @hookspec
 def person_timeline(tenant, person_id):
-    """Return a list of core.people.TimelineEntry: what this module did with or for the newcomer."""
+    """Return a list of core.people.TimelineEntry: what this module did with or for the person."""
+
+
+@hookspec
+def person_panels(tenant, person):
+    """Return a list of core.people.Panel: what this module shows on core's page of the person (a core.people.Person).
+
+    Called for the modules active in the tenant, in its scope, during the request; show only what
+    the current user may see (core.access.can).
+    """
+
+
+@hookspec
+def person_export(tenant, person):
+    """Return {section title: JSON-able data}: everything this module holds about the person (the right of access).
+
+    Called for every installed module, active or not (a suspended module still holds data), in the tenant's scope.
+    """
+
+
+@hookspec
+def retention_holds(tenant, today):
+    """Return a SQL selectable of one column, the ids of the persons whose data this module must still keep.
+
+    Called for every installed module, active or not, in the tenant's scope.  Core anonymises a person no module
+    holds any more (core.people.retention).
+    """
+
+
+@hookspec
+def retention_erase(tenant, person_ids, today):
+    """Erase this module's personal data about the persons ``person_ids`` (being anonymised); keep what figures need.
+
+    Called for every installed module in the tenant's scope, in the transaction that anonymises the persons.
+    """
 
 
 @hookspec

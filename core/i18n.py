@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 babel = Babel()
 
@@ -33,3 +35,59 @@ def init_app(app, extra_dirs) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = language
+
+
+# -- names of countries and languages, in the user's language (Babel's CLDR data) ---------------------
+
+# Babel's territories include groupings and pseudo-regions that are no one's nationality.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+def current_locale() -> Locale:
+    return get_locale() or Locale.parse(REGION["de"])
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes of the countries."""
+    return frozenset(code for code in Locale.parse(REGION["de"]).territories
+                     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
+
+
+@functools.cache
+def language_codes() -> frozenset[str]:
+    """ISO 639-1 codes of the languages Babel knows."""
+    return frozenset(code for code in Locale.parse(REGION["de"]).languages if len(code) == 2 and code.isalpha())
+
+
+@functools.cache
+def _sorted_names(locale: str, kind: str) -> dict[str, str]:
+    names = getattr(Locale.parse(locale), kind)
+    codes = country_codes() if kind == "territories" else language_codes()
+    return dict(sorted(((code, names[code]) for code in codes if code in names), key=lambda i: i[1].casefold()))
+
+
+def countries() -> dict[str, str]:
+    """Country code -> name in the user's language, sorted by name."""
+    return _sorted_names(str(current_locale()), "territories")
+
+
+def languages() -> dict[str, str]:
+    """Language code -> name in the user's language, sorted by name."""
+    return _sorted_names(str(current_locale()), "languages")
+
+
+def country_name(code: str | None) -> str:
+    return current_locale().territories.get(code, code) if code else ""
+
+
+def language_name(code: str | None, in_language: str | None = None) -> str:
+    """The language's name in the user's language, or in ``in_language`` (a letter's)."""
+    if not code:
+        return ""
+    if in_language is None:
+        return current_locale().languages.get(code, code)
+    try:
+        return Locale.parse(code).get_display_name(in_language) or code
+    except (UnknownLocaleError, ValueError):
+        return code

@@ -52,3 +52,12 @@ def protect(op, table: str) -> None:
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY {POLICY} ON {table} USING ({_RULE}) WITH CHECK ({_RULE})")
+
+
+def data_migration(op) -> None:
+    """Let a data migration read and write every tenant's rows (the policy binds the owner too: FORCE).
+
+    Transaction-local: it ends with the migration's transaction.
+    """
+    if _is_postgres(op):
+        op.execute("SELECT set_config('app.all_tenants', 'on', true)")

@@ -18,6 +18,7 @@ from core.console.feedback import FeedbackRequest, FeedbackRound
 from core.db import current_scope, db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation
+from core.people import Person
 from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.tenancy import TenantMunicipality
@@ -27,7 +28,7 @@ from plugins.informieren.models import (
     ImportRun,
     Interview,
     LetterTemplate,
-    Person,
+    Newcomer,
     PersonChange,
     ReceivedMessage,
     WelcomeLetter,
@@ -48,8 +49,8 @@ def _job() -> JobRecord:
     return record
 
 
-def _person() -> Person:
-    person = Person(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1), municipality_bfs=2601,
+def _person() -> Newcomer:
+    person = Newcomer(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1), municipality_bfs=2601,
                     nationalities=["PT"], languages=["pt"])
     db.session.add(person)
     db.session.flush()
@@ -82,7 +83,8 @@ SAMPLES = {
     ModuleActivation: lambda: ModuleActivation(module_id="sample", state="entitled", changed_by="test"),
     TenantMunicipality: lambda: TenantMunicipality(bfs_number=2601, valid_from=date(2030, 1, 1)),
     TenantSetting: lambda: TenantSetting(key="sample.key", value={"a": 1}),
-    Person: lambda: Person(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1),
+    Person: lambda: Person(official_name="Muster", first_name="Ana", municipality_bfs=2601),
+    Newcomer: lambda: Newcomer(official_name="Muster", first_name="Ana", arrival_date=date(2017, 3, 1),
                            municipality_bfs=2601),
     PersonChange: lambda: PersonChange(person_id=_person().id, actor="test", kind="created", source="manual"),
     ImportRun: lambda: ImportRun(source="ech0020", requested_by="test"),

@@ -23,5 +23,9 @@ def test_every_branch_is_at_its_head(app, ctx):
     with owner.connect() as connection:  # the application's role may not read alembic_version
         current = set(MigrationContext.configure(connection).get_current_heads())
     owner.dispose()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
-    assert heads and current == heads
+    script = ScriptDirectory.from_config(config)
+    heads = set(script.get_heads())
+    # A head another branch depends on (core's persons, for Informieren's move) is not listed
+    # in alembic_version once that branch is past it: it counts as applied through the dependant.
+    applied = {revision.revision for revision in script.revision_map.iterate_revisions(current, "base")}
+    assert heads and heads <= applied and current <= heads

@@ -121,6 +121,16 @@ def activity_counts(tenant, period):
 
 
 @hookimpl
+def retention_holds(tenant, today):
+    return retention.holds(tenant, today)
+
+
+@hookimpl
+def retention_erase(tenant, person_ids, today):
+    retention.erase(person_ids, today)
+
+
+@hookimpl
 def demo_data(tenant):
     return demo.load(tenant)
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.access import can
 from core.db import db
-from plugins.informieren.models import Person
+from plugins.informieren.models import Newcomer
 
 blueprint = Blueprint("informieren", __name__, template_folder="templates")
 api = Blueprint("informieren_api", __name__)
@@ -23,14 +23,14 @@ def link_if(endpoint: str, permission: str, **values) -> str | None:
     return url_for(endpoint, **values) if can(permission) else None
 
 
-def person_or_404(person_id: uuid.UUID) -> Person:
-    person = db.session.get(Person, (g.tenant.id, person_id))
+def person_or_404(person_id: uuid.UUID) -> Newcomer:
+    person = db.session.get(Newcomer, (g.tenant.id, person_id))
     if person is None:
         abort(404)
     return person
 
 
-def refuse_if_anonymised(person: Person):
+def refuse_if_anonymised(person: Newcomer):
     """Back to the person's page with a message if the record is anonymised (it can no longer change)."""
     if person.anonymised_on is None:
         return None

@@ -20,7 +20,7 @@ from core.db import db
 from core.plugins import Figure
 from core.reports import Chart, Section, Table
 from core.tenancy import tenant_scope
-from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
+from plugins.informieren.models import Interview, Newcomer, Outcome, WelcomeLetter
 
 NEWCOMERS = Figure("informieren.newcomers", _l("Neuzuzügerinnen und Neuzuzüger"))
 LETTERS_SENT = Figure("informieren.letters_sent", _l("Begrüssungsschreiben versandt"))
@@ -39,7 +39,7 @@ def _count(statement) -> int:
 
 
 def newcomers(period) -> int:
-    return _count(sa.select(sa.func.count()).select_from(Person).where(_in(Person.arrival_date, period)))
+    return _count(sa.select(sa.func.count()).select_from(Newcomer).where(_in(Newcomer.arrival_date, period)))
 
 
 def letters_sent(period) -> int:
@@ -70,16 +70,16 @@ def activity_counts(tenant, period) -> dict:
     """Letters sent and interviews held in the period, per commune of the person."""
     with tenant_scope(tenant):
         letters = db.session.execute(
-            sa.select(Person.municipality_bfs, sa.func.count())
-            .join(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,
-                                         WelcomeLetter.person_id == Person.id))
-            .where(_in(WelcomeLetter.sent_on, period)).group_by(Person.municipality_bfs)
+            sa.select(Newcomer.municipality_bfs, sa.func.count())
+            .join(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Newcomer.tenant_id,
+                                         WelcomeLetter.person_id == Newcomer.id))
+            .where(_in(WelcomeLetter.sent_on, period)).group_by(Newcomer.municipality_bfs)
         ).all()
         held = db.session.execute(
-            sa.select(Person.municipality_bfs, sa.func.count())
-            .join(Interview, sa.and_(Interview.tenant_id == Person.tenant_id, Interview.person_id == Person.id))
+            sa.select(Newcomer.municipality_bfs, sa.func.count())
+            .join(Interview, sa.and_(Interview.tenant_id == Newcomer.tenant_id, Interview.person_id == Newcomer.id))
             .where(Interview.outcome == Outcome.HELD, _in(Interview.held_on, period))
-            .group_by(Person.municipality_bfs)
+            .group_by(Newcomer.municipality_bfs)
         ).all()
     return {LETTERS_SENT.key: dict(letters), INTERVIEWS_HELD.key: dict(held)}
 
@@ -110,9 +110,9 @@ def _months(period) -> list[tuple[int, int]]:
 
 
 def arrivals_by_month(period) -> list[tuple[str, int]]:
-    year, month = sa.extract("year", Person.arrival_date), sa.extract("month", Person.arrival_date)
+    year, month = sa.extract("year", Newcomer.arrival_date), sa.extract("month", Newcomer.arrival_date)
     found = db.session.execute(
-        sa.select(year, month, sa.func.count()).where(_in(Person.arrival_date, period)).group_by(year, month)
+        sa.select(year, month, sa.func.count()).where(_in(Newcomer.arrival_date, period)).group_by(year, month)
     ).all()
     counts = {(int(y), int(m)): n for y, m, n in found}
     return [(f"{y}-{m:02d}", counts.get((y, m), 0)) for y, m in _months(period)]
@@ -138,13 +138,13 @@ def _ranked(counter: Counter, name) -> list[list]:
 
 def _newcomer_section(period) -> Section:
     persons = db.session.execute(
-        sa.select(Person.nationalities, Person.languages).where(_in(Person.arrival_date, period))
+        sa.select(Newcomer.nationalities, Newcomer.languages).where(_in(Newcomer.arrival_date, period))
     ).all()
     nationalities = Counter(code for codes, _langs in persons for code in (codes or [""]))
     languages = Counter((langs or [""])[0] for _codes, langs in persons)
     permits = db.session.execute(
-        sa.select(Person.permit_category, sa.func.count()).where(_in(Person.arrival_date, period))
-        .group_by(Person.permit_category)
+        sa.select(Newcomer.permit_category, sa.func.count()).where(_in(Newcomer.arrival_date, period))
+        .group_by(Newcomer.permit_category)
     ).all()
     permit_counts = Counter({permit or "": count for permit, count in permits})
     months = arrivals_by_month(period)
@@ -173,11 +173,11 @@ def days_to_first_information(period) -> tuple[list[int], int]:
         .where(Interview.outcome == Outcome.HELD).group_by(Interview.tenant_id, Interview.person_id).subquery()
     )
     found = db.session.execute(
-        sa.select(Person.arrival_date, WelcomeLetter.sent_on, held.c.first_held)
-        .outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,
-                                          WelcomeLetter.person_id == Person.id))
-        .outerjoin(held, sa.and_(held.c.tenant_id == Person.tenant_id, held.c.person_id == Person.id))
-        .where(_in(Person.arrival_date, period))
+        sa.select(Newcomer.arrival_date, WelcomeLetter.sent_on, held.c.first_held)
+        .outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Newcomer.tenant_id,
+                                          WelcomeLetter.person_id == Newcomer.id))
+        .outerjoin(held, sa.and_(held.c.tenant_id == Newcomer.tenant_id, held.c.person_id == Newcomer.id))
+        .where(_in(Newcomer.arrival_date, period))
     ).all()
     days, waiting = [], 0
     for arrival, sent_on, first_held in found:

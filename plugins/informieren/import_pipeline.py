@@ -29,9 +29,10 @@ from flask_babel import gettext as _
 from core import audit, clock
 from core.clock import utcnow
 from core.db import current_scope, db
+from core.people import Person, search_name
 from core.tenancy import Tenant, TenantMunicipality, tenant_scope
 from plugins.informieren.countries import eu_efta
-from plugins.informieren.models import ImportItem, ImportRun, Person, PersonChange, ReceivedMessage, Source
+from plugins.informieren.models import ImportItem, ImportRun, Newcomer, PersonChange, ReceivedMessage, Source
 
 COUNT_KEYS = (
     "created", "updated", "unchanged", "skipped_swiss", "skipped_before_since", "review", "rejected", "refused",
@@ -48,6 +49,9 @@ IMPORTED_FIELDS = (
     "municipality_bfs", "permit_category", "eu_efta", "street", "house_number", "postal_code", "town",
     "household_key", "local_person_id", "vn",
 )
+PERSON_COLUMNS = ("tenant_id", "id", *(c for c in IMPORTED_FIELDS if c in Person.__table__.c))
+NEWCOMER_COLUMNS = tuple(c.key for c in Newcomer.__table__.c)
+NEWCOMER_KIND = Newcomer.__mapper_args__["polymorphic_identity"]
 REQUIRED_FIELDS = ("official_name", "first_name", "arrival_date", "municipality_bfs")
 # A correction names what it corrects; some names stand for several columns.
 CORRECTED_COLUMNS = {
@@ -123,7 +127,7 @@ class _Slot:
     id: uuid.UUID
     values: dict
     new: bool
-    row: Person | None = None
+    row: Newcomer | None = None
     changed: set = field(default_factory=set)
 
 
@@ -136,7 +140,7 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
 def _limit(column: str, value):
     """Cut a text to its column's length (a registry may send longer texts than the register keeps)."""
     if isinstance(value, str):
-        length = Person.__table__.c[column].type.length
+        length = Newcomer.__mapper__.columns[column].type.length
         return value[:length] if length else value
     return value
 
@@ -206,7 +210,8 @@ class Importer:
         self.by_local: dict[tuple[int, str], uuid.UUID] = {}
         self.by_vn: dict[str, uuid.UUID] = {}
         self.by_local_id: dict[str, set[uuid.UUID]] = {}  # the local id alone (corrections name no commune)
-        rows = db.session.execute(sa.select(Person.id, Person.municipality_bfs, Person.local_person_id, Person.vn))
+        rows = db.session.execute(
+            sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn))
         for person_id, bfs, local_id, vn in rows:
             if local_id:
                 self.by_local[(bfs, local_id)] = person_id
@@ -361,7 +366,7 @@ class Importer:
                     ids.add(found)
         slots = {}
         for part in _batched(ids, ROW_LOOKUP_BATCH):
-            for row in db.session.scalars(sa.select(Person).where(Person.id.in_(part))):
+            for row in db.session.scalars(sa.select(Newcomer).where(Newcomer.id.in_(part))):
                 slots[row.id] = _Slot(row.id, {f: getattr(row, f) for f in IMPORTED_FIELDS}, new=False, row=row)
         return slots
 
@@ -369,7 +374,7 @@ class Importer:
     def _slot(person_id: uuid.UUID, slots: dict) -> _Slot:
         """The slot of a matched person; one the chunk's first lookup did not foresee is loaded now."""
         if person_id not in slots:
-            row = db.session.get(Person, (db_tenant_id(), person_id))
+            row = db.session.get(Newcomer, (db_tenant_id(), person_id))
             slots[person_id] = _Slot(row.id, {f: getattr(row, f) for f in IMPORTED_FIELDS}, new=False, row=row)
         return slots[person_id]
 
@@ -549,18 +554,22 @@ class Importer:
         """Bulk inserts on the tables (one statement per table: the ORM would group rows by their
         None columns), ORM updates for the persons already there."""
         now = utcnow()
-        persons = [{**{c: None for c in IMPORTED_FIELDS}, **slot.values, "tenant_id": self.tenant.id, "id": slot.id,
-                    "source": self.source, "stage": "new", "created_at": now, "updated_at": now}
-                   for slot in self._new_persons]
+        rows = [{**{c: None for c in IMPORTED_FIELDS}, **slot.values, "tenant_id": self.tenant.id, "id": slot.id,
+                 "source": self.source, "stage": "new"} for slot in self._new_persons]
+        # A newcomer is two rows: core's person (the identity) and Informieren's own (joined inheritance).
+        persons = [{**{c: row[c] for c in PERSON_COLUMNS}, "kind": NEWCOMER_KIND, "created_at": now, "updated_at": now,
+                    "search_name": search_name(row["first_name"], row["official_name"])} for row in rows]
+        newcomers = [{c: row[c] for c in NEWCOMER_COLUMNS} for row in rows]
         for slot in slots.values():
             if not slot.new and slot.changed:
                 for column in slot.changed:
                     setattr(slot.row, column, slot.values[column])
         db.session.flush()
-        for model, rows in ((Person, persons), (PersonChange, self._changes), (ImportItem, self._items),
-                            (ReceivedMessage, received)):
-            if rows:
-                db.session.execute(sa.insert(model.__table__), rows)
+        for table, values in ((Person.__table__, persons), (Newcomer.__table__, newcomers),
+                              (PersonChange.__table__, self._changes), (ImportItem.__table__, self._items),
+                              (ReceivedMessage.__table__, received)):
+            if values:
+                db.session.execute(sa.insert(table), values)
         self._items = []
 
     # -- progress and the end ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from core.errors import UserError
 from core.people import TimelineEntry
 from core.plugins import EventType
 from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
-from plugins.informieren.models import Interview, Outcome, Person, refresh_stage
+from plugins.informieren.models import Interview, Newcomer, Outcome, refresh_stage
 
 # The shipped checklist (keys; labels are translated in the code); a tenant edits its own copy.
 DEFAULT_TOPICS = ("living", "offers", "rights_duties", "language", "work", "school_childcare", "health", "housing")
@@ -272,7 +272,7 @@ def handover_available() -> bool:
 # -- changes ----------------------------------------------------------------------------------------
 
 
-def invite(person: Person, form: InvitationForm, interview: Interview | None = None) -> Interview:
+def invite(person: Newcomer, form: InvitationForm, interview: Interview | None = None) -> Interview:
     """Create (or change) an invitation from a validated form."""
     if interview is None:
         interview = Interview(id=uuid.uuid4(), person_id=person.id, created_by=audit.current_actor())
@@ -290,7 +290,7 @@ def invite(person: Person, form: InvitationForm, interview: Interview | None = N
     return interview
 
 
-def record_outcome(person: Person, interview: Interview, form: OutcomeForm, recorded_topics: dict[str, str]) -> None:
+def record_outcome(person: Newcomer, interview: Interview, form: OutcomeForm, recorded_topics: dict[str, str]) -> None:
     """Store a validated outcome; a held interview may hand over to Fördern (once)."""
     outcome = form.outcome.data
     held = outcome == Outcome.HELD
@@ -313,7 +313,7 @@ def _default_outcome_day(interview: Interview) -> date:
     return clock.today()
 
 
-def hand_over(person: Person, interview: Interview, needs: list[str], offers: list[str]) -> list:
+def hand_over(person: Newcomer, interview: Interview, needs: list[str], offers: list[str]) -> list:
     results = events.emit(
         g.tenant, NEEDS_HANDED_OVER.id, person_id=str(person.id), interview_id=str(interview.id),
         needs=needs, offers=offers, languages=list(person.languages or ()),
@@ -340,7 +340,7 @@ def person_url(person_id) -> str:
     return url_for("informieren.person", person_id=person_id)
 
 
-def _page_context(person: Person) -> dict:
+def _page_context(person: Newcomer) -> dict:
     return {
         "person": person, "person_url": person_url(person.id), "outcome_labels": OUTCOME_LABELS,
         "invitation_labels": INVITATION_LABELS, "language_name": language_name, "topic_label": topic_label,
@@ -370,7 +370,7 @@ def interview_invitation(interview_id):
     return _invitation_page(person_or_404(interview.person_id), interview)
 
 
-def _invitation_page(person: Person, interview: Interview | None):
+def _invitation_page(person: Newcomer, interview: Interview | None):
     if refusal := refuse_if_anonymised(person):
         return refusal
     form = InvitationForm(obj=None if interview is None else _invitation_values(interview))
@@ -463,9 +463,9 @@ def interviews():
 
 def _interview_rows(condition, order, page: int):
     return db.session.execute(
-        sa.select(Interview, Person.first_name, Person.official_name)
-        .join(Person, sa.and_(Person.tenant_id == Interview.tenant_id, Person.id == Interview.person_id))
-        .where(condition).order_by(*order, Person.official_name)
+        sa.select(Interview, Newcomer.first_name, Newcomer.official_name)
+        .join(Newcomer, sa.and_(Newcomer.tenant_id == Interview.tenant_id, Newcomer.id == Interview.person_id))
+        .where(condition).order_by(*order, Newcomer.official_name)
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
 

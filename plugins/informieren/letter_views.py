@@ -21,7 +21,7 @@ from core.tenancy import served_municipalities
 from plugins.informieren import letter_pdf, letters
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.letter_texts import DEFAULTS, PLACEHOLDERS
-from plugins.informieren.models import Person, WelcomeLetter
+from plugins.informieren.models import Newcomer, WelcomeLetter
 
 MANAGE = "informieren.letters.manage"
 SETTINGS = "informieren.settings.manage"
@@ -145,7 +145,7 @@ def letters_start():
 
 def _batch_rows(job_id: uuid.UUID):
     rows = db.session.execute(
-        sa.select(WelcomeLetter, Person).join(Person, Person.id == WelcomeLetter.person_id)
+        sa.select(WelcomeLetter, Newcomer).join(Newcomer, Newcomer.id == WelcomeLetter.person_id)
         .where(WelcomeLetter.job_id == job_id)
     ).all()
     if not rows:
@@ -333,7 +333,7 @@ def letter_template_preview(language):
     row = _template_or_404(language)
     communes = served_municipalities(g.tenant, clock.today())
     commune = communes[0] if communes else None
-    sample = [Person(id=uuid.uuid4(), official_name="Muster", first_name=first, date_of_birth=born,
+    sample = [Newcomer(id=uuid.uuid4(), official_name="Muster", first_name=first, date_of_birth=born,
                      arrival_date=clock.today(), municipality_bfs=commune.bfs_number if commune else 0,
                      street="Musterstrasse", house_number="1", postal_code="4500", town=commune and commune.name,
                      languages=[language]) for first, born in (("Ana", "1985"), ("Luís", "1983"))]

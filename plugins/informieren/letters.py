@@ -37,7 +37,7 @@ from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant
 from plugins.informieren import letter_pdf
 from plugins.informieren.letter_texts import DEFAULT_LANGUAGES, DEFAULTS, PLACEHOLDERS
-from plugins.informieren.models import LetterTemplate, Person, WelcomeLetter, refresh_stage
+from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter, refresh_stage
 
 JOB_KIND = "informieren.letters"
 FALLBACK_LANGUAGE = "de"
@@ -173,26 +173,26 @@ def _tenant_id() -> int:
 @dataclass
 class Household:
     key: str  # "<bfs>:<registry household id>" or "<bfs>:person-<uuid>"
-    members: list[Person]
+    members: list[Newcomer]
 
     @property
-    def first(self) -> Person:
+    def first(self) -> Newcomer:
         return self.members[0]
 
 
-def household_key(person: Person) -> str:
+def household_key(person: Newcomer) -> str:
     own = person.household_key or f"person-{person.id}"
     return f"{person.municipality_bfs}:{own}"[:100]
 
 
-def _member_order(person: Person):
+def _member_order(person: Newcomer):
     # The oldest first: the household's reference person (an unknown birth date last).
     return (person.date_of_birth or "9999", person.official_name, person.first_name, str(person.id))
 
 
-def households(persons: list[Person]) -> list[Household]:
+def households(persons: list[Newcomer]) -> list[Household]:
     """Persons grouped by household (members moving together), in the order of the first person's name."""
-    grouped: dict[str, list[Person]] = defaultdict(list)
+    grouped: dict[str, list[Newcomer]] = defaultdict(list)
     for person in persons:
         grouped[household_key(person)].append(person)
     result = [Household(key, sorted(members, key=_member_order)) for key, members in grouped.items()]
@@ -208,7 +208,7 @@ def choose_language(household: Household, available) -> str:
     return FALLBACK_LANGUAGE
 
 
-def _names(members: list[Person], language: str, first_only: bool = False) -> str:
+def _names(members: list[Newcomer], language: str, first_only: bool = False) -> str:
     """«Amina und Omar Yusuf, Sara Ali»: first names grouped by family name, in the letter's language."""
     by_family: dict[str, list[str]] = defaultdict(list)
     for person in members:
@@ -259,7 +259,7 @@ def compose(household: Household, template: LetterTemplate, tenant_name: str, co
     )
 
 
-def _families(members: list[Person]) -> list[tuple[str, list[str]]]:
+def _families(members: list[Newcomer]) -> list[tuple[str, list[str]]]:
     by_family: dict[str, list[str]] = defaultdict(list)
     for person in members:
         by_family[person.official_name].append(person.first_name)
@@ -293,18 +293,18 @@ def waiting_query(params: dict):
     """The persons a batch takes: those without a letter (filtered), or the ones to regenerate.
 
     Never an anonymised person: there is nobody to write to any more."""
-    query = sa.select(Person).where(Person.anonymised_on.is_(None))
+    query = sa.select(Newcomer).where(Newcomer.anonymised_on.is_(None))
     if params.get("regenerate"):
-        return query.where(Person.id.in_([uuid.UUID(value) for value in params["regenerate"]]))
-    query = query.outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,
-                                                   WelcomeLetter.person_id == Person.id))
+        return query.where(Newcomer.id.in_([uuid.UUID(value) for value in params["regenerate"]]))
+    query = query.outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Newcomer.tenant_id,
+                                                   WelcomeLetter.person_id == Newcomer.id))
     query = query.where(WelcomeLetter.person_id.is_(None))
     if params.get("arrival_from"):
-        query = query.where(Person.arrival_date >= date.fromisoformat(params["arrival_from"]))
+        query = query.where(Newcomer.arrival_date >= date.fromisoformat(params["arrival_from"]))
     if params.get("arrival_to"):
-        query = query.where(Person.arrival_date <= date.fromisoformat(params["arrival_to"]))
+        query = query.where(Newcomer.arrival_date <= date.fromisoformat(params["arrival_to"]))
     if params.get("commune"):
-        query = query.where(Person.municipality_bfs == int(params["commune"]))
+        query = query.where(Newcomer.municipality_bfs == int(params["commune"]))
     return query
 
 
@@ -401,7 +401,7 @@ def mark_sent(job_id: uuid.UUID, sent_on: date, household_keys: list[str] | None
     for row in rows:
         row.state, row.sent_on = SENT, sent_on
     db.session.flush()
-    for person in db.session.scalars(sa.select(Person).where(Person.id.in_([row.person_id for row in rows]))):
+    for person in db.session.scalars(sa.select(Newcomer).where(Newcomer.id.in_([row.person_id for row in rows]))):
         refresh_stage(person)
     audit.record("informieren.letters.sent", object_type="job", object_id=job_id,
                  detail={"sent_on": sent_on.isoformat(), "persons": len(rows),

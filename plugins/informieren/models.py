@@ -11,12 +11,12 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Sensitive
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.people import Person
 
 
 class Source(StrEnum):
@@ -47,57 +47,36 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Person(TenantScoped, db.Model):
-    """A newcomer from abroad (Neuzuzüger/in) living in one of the tenant's communes."""
+class Newcomer(Person):
+    """A newcomer from abroad (Neuzuzüger/in): a person of the platform, with what Informieren keeps about them.
 
-    __tablename__ = "informieren_persons"
+    Joined-table inheritance: the identity (names, birth date, address, commune, ids) is core's
+    ``persons`` row; this table holds the arrival and the welcome's progress under the same
+    key ``(tenant_id, id)``, which references the person.
+    """
+
+    __tablename__ = "informieren_newcomers"
     __table_args__ = (
-        # Matching is on the registry's ids, never on names; each id at most once per tenant.
-        sa.Index("uq_informieren_persons_local_id", "tenant_id", "municipality_bfs", "local_person_id",
-                 unique=True, sqlite_where=sa.text("local_person_id IS NOT NULL"),
-                 postgresql_where=sa.text("local_person_id IS NOT NULL")),
-        sa.Index("uq_informieren_persons_vn", "tenant_id", "vn", unique=True,
-                 sqlite_where=sa.text("vn IS NOT NULL"), postgresql_where=sa.text("vn IS NOT NULL")),
-        sa.Index("ix_informieren_persons_arrival", "tenant_id", "arrival_date"),
-        sa.Index("ix_informieren_persons_household", "tenant_id", "household_key"),
+        tenant_fk(["id"], "persons", ondelete="CASCADE"),
+        sa.Index("ix_informieren_newcomers_arrival", "tenant_id", "arrival_date"),
+        sa.Index("ix_informieren_newcomers_stage", "tenant_id", "stage"),
     )
+    __mapper_args__ = {"polymorphic_identity": "informieren.newcomer"}
 
-    id: Mapped[uuid.UUID] = uuid_pk()
-    official_name: Mapped[str] = mapped_column(sa.String(100))
-    first_name: Mapped[str] = mapped_column(sa.String(100))
-    sex: Mapped[str | None] = mapped_column(sa.String(1))  # "m", "f" or unknown
-    date_of_birth: Mapped[str | None] = mapped_column(sa.String(10))  # partial ISO: "1985", "1985-03", "1985-03-14"
-    nationalities: Mapped[list] = mapped_column(sa.JSON, default=list)  # country codes: ISO 3166 alpha-2 or "BFS-8xxx"
-    languages: Mapped[list] = mapped_column(sa.JSON, default=list)  # ISO 639-1, the one read best first
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     arrival_date: Mapped[date]
-    municipality_bfs: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.bfs_number"))
     permit_category: Mapped[str | None] = mapped_column(sa.String(10))  # B, C, L, F, N, G, S, Ci, ...
     eu_efta: Mapped[bool | None]  # EU/EFTA national (free movement) or third-state; None when unknown
-    street: Mapped[str | None] = mapped_column(sa.String(150))
-    house_number: Mapped[str | None] = mapped_column(sa.String(30))
-    postal_code: Mapped[str | None] = mapped_column(sa.String(15))
-    town: Mapped[str | None] = mapped_column(sa.String(100))
-    household_key: Mapped[str | None] = mapped_column(sa.String(100))  # members moving together share it
-    local_person_id: Mapped[str | None] = mapped_column(sa.String(80))  # "<category>:<id>" of the registry
-    vn: Mapped[str | None] = mapped_column(sa.String(13))  # AHV number (13 digits)
     source: Mapped[str] = mapped_column(sa.String(20), default=Source.MANUAL)
-    stage: Mapped[str] = mapped_column(sa.String(20), default=Stage.NEW, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    anonymised_on: Mapped[date | None]  # past the retention period: what identified the person is gone
-
-    @property
-    def full_name(self) -> str:
-        if self.anonymised_on:
-            return gettext("(anonymisiert)")
-        return f"{self.first_name} {self.official_name}".strip()
+    stage: Mapped[str] = mapped_column(sa.String(20), default=Stage.NEW)
 
 
 class PersonChange(TenantScoped, db.Model):
     """What happened to a person's record: created, corrected by the registry, edited by hand."""
 
     __tablename__ = "informieren_person_changes"
-    __table_args__ = (tenant_fk(["person_id"], "informieren_persons", ondelete="CASCADE"),)
+    __table_args__ = (tenant_fk(["person_id"], "informieren_newcomers", ondelete="CASCADE"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     person_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -167,7 +146,7 @@ class WelcomeLetter(TenantScoped, db.Model):
     """The one welcome letter a person receives (one row per person; a household shares a letter)."""
 
     __tablename__ = "informieren_letters"
-    __table_args__ = (tenant_fk(["person_id"], "informieren_persons", ondelete="CASCADE"),)
+    __table_args__ = (tenant_fk(["person_id"], "informieren_newcomers", ondelete="CASCADE"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     household_key: Mapped[str] = mapped_column(sa.String(100))
@@ -182,7 +161,7 @@ class Interview(Sensitive, TenantScoped, db.Model):
     """A first-information interview (Erstinformationsgespräch): invitation, outcome, topics, notes."""
 
     __tablename__ = "informieren_interviews"
-    __table_args__ = (tenant_fk(["person_id"], "informieren_persons", ondelete="CASCADE"),)
+    __table_args__ = (tenant_fk(["person_id"], "informieren_newcomers", ondelete="CASCADE"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     person_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -203,7 +182,7 @@ class Interview(Sensitive, TenantScoped, db.Model):
 _INTERVIEW_STAGES = {Outcome.HELD: Stage.HELD, Outcome.DECLINED: Stage.DECLINED, Outcome.NO_SHOW: Stage.NO_SHOW}
 
 
-def refresh_stage(person: Person) -> str:
+def refresh_stage(person: Newcomer) -> str:
     """Derive the person's stage from their letter and latest interview; call after changing either."""
     not_cancelled = Interview.outcome.is_distinct_from(Outcome.CANCELLED)
     latest = db.session.scalars(

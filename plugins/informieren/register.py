@@ -26,7 +26,7 @@ from core.errors import UserError
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.informieren.countries import eu_efta
-from plugins.informieren.models import Person, PersonChange, Source, Stage
+from plugins.informieren.models import Newcomer, PersonChange, Source, Stage
 
 MODULE = "informieren"
 
@@ -338,7 +338,7 @@ PARSERS = {
 EMPTY = {"nationalities": [], "languages": []}
 
 
-def check_person(data: Mapping, tenant: Tenant, person: Person | None = None, *, partial: bool = False) -> dict:
+def check_person(data: Mapping, tenant: Tenant, person: Newcomer | None = None, *, partial: bool = False) -> dict:
     """The values to store for ``data`` (a new person, or changes to ``person``), or PersonInvalid.
 
     The one check behind the form and the API. With ``partial`` only the fields present are
@@ -389,7 +389,7 @@ def _same(raw, stored) -> bool:
     return raw == stored
 
 
-def _check_together(values: dict, errors: dict, tenant: Tenant, person: Person | None) -> None:
+def _check_together(values: dict, errors: dict, tenant: Tenant, person: Newcomer | None) -> None:
     """The checks that need the database or several fields: commune, unique ids, the household."""
 
     def current(name):
@@ -404,19 +404,19 @@ def _check_together(values: dict, errors: dict, tenant: Tenant, person: Person |
     person_id = person.id if person is not None else None
     vn = values.get("vn")
     if vn and "vn" not in errors:
-        other = _holder(Person.vn == vn, person_id)
+        other = _holder(Newcomer.vn == vn, person_id)
         if other is not None:
             errors["vn"] = [_("Diese AHV-Nummer ist bereits erfasst (%(name)s).", name=other.full_name)]
     local_id = current("local_person_id")
     if local_id and ({"local_person_id", "municipality_bfs"} & set(values)) and not (
             {"local_person_id", "municipality_bfs"} & set(errors)):
-        other = _holder(sa.and_(Person.local_person_id == local_id, Person.municipality_bfs == bfs), person_id)
+        other = _holder(sa.and_(Newcomer.local_person_id == local_id, Newcomer.municipality_bfs == bfs), person_id)
         if other is not None:
             errors["local_person_id"] = [_("Diese Personen-ID des Registers ist in dieser Gemeinde bereits "
                                            "vergeben (%(name)s).", name=other.full_name)]
     ref = values.get("moves_with")
     if isinstance(ref, uuid.UUID):
-        mate = db.session.get(Person, (tenant.id, ref))
+        mate = db.session.get(Newcomer, (tenant.id, ref))
         if mate is None or ref == person_id:
             errors["moves_with"] = [_("Diese Person gibt es nicht.")]
         elif mate.anonymised_on:
@@ -426,14 +426,14 @@ def _check_together(values: dict, errors: dict, tenant: Tenant, person: Person |
             values["moves_with"] = mate
 
 
-def _holder(condition, person_id) -> Person | None:
-    query = sa.select(Person).where(condition)
+def _holder(condition, person_id) -> Newcomer | None:
+    query = sa.select(Newcomer).where(condition)
     if person_id is not None:
-        query = query.where(Person.id != person_id)
+        query = query.where(Newcomer.id != person_id)
     return db.session.scalars(query.limit(1)).first()
 
 
-def _derive(values: dict, person: Person | None) -> None:
+def _derive(values: dict, person: Newcomer | None) -> None:
     """eu_efta follows the nationalities (a former member's nationals: the arrival date)."""
     if "nationalities" in values or "arrival_date" in values:
         nationalities = values.get("nationalities", person.nationalities if person else [])
@@ -443,10 +443,10 @@ def _derive(values: dict, person: Person | None) -> None:
             values["eu_efta"] = eu_efta_value
 
 
-def _household(values: dict, person: Person | None, source: str) -> None:
+def _household(values: dict, person: Newcomer | None, source: str) -> None:
     """"Moves with" someone: the same household key (given to them first if they have none); "new": a new one."""
     mate = values.pop("moves_with", None)
-    if isinstance(mate, Person):
+    if isinstance(mate, Newcomer):
         if mate.household_key is None:
             mate.household_key = f"manual:{mate.id}"
             _record(mate, "edited", source, ["household_key"])
@@ -461,14 +461,14 @@ def _household(values: dict, person: Person | None, source: str) -> None:
 
 
 def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
-                  person_id: uuid.UUID | None = None) -> tuple[Person, bool]:
+                  person_id: uuid.UUID | None = None) -> tuple[Newcomer, bool]:
     """Create a newcomer from ``data`` (checked); returns (person, created).
 
     ``person_id`` is the form's (or API client's) key of this entry: when a person with that id
     exists already, the entry was submitted twice and the existing person is returned.
     """
     person_id = person_id or uuid.uuid4()
-    existing = db.session.get(Person, (tenant.id, person_id))
+    existing = db.session.get(Newcomer, (tenant.id, person_id))
     if existing is not None:
         return existing, False
     try:
@@ -476,20 +476,20 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
     except PersonInvalid:
         # The same entry, sent twice at once, may have been saved since we looked: its AHV number
         # is then "taken" by this very entry.
-        existing = db.session.get(Person, (tenant.id, person_id))
+        existing = db.session.get(Newcomer, (tenant.id, person_id))
         if existing is not None:
             return existing, False
         raise
     _household(values, None, source)
     values.setdefault("household_key", f"manual:{person_id}")
-    person = Person(id=person_id, source=source, stage=Stage.NEW, **values)
+    person = Newcomer(id=person_id, source=source, stage=Stage.NEW, **values)
     try:
         with db.session.begin_nested():
             db.session.add(person)
             db.session.flush()
     except sa.exc.IntegrityError:
         # Another request took the key or an id between our check and our insert.
-        existing = db.session.get(Person, (tenant.id, person_id))
+        existing = db.session.get(Newcomer, (tenant.id, person_id))
         if existing is not None:
             return existing, False
         check_person(data, tenant)  # now names the duplicate field
@@ -499,7 +499,7 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
     return person, True
 
 
-def update_person(person: Person, data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
+def update_person(person: Newcomer, data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
                   partial: bool = False) -> list[str]:
     """Apply the checked changes in ``data``; returns the names of the changed fields."""
     values = check_person(data, tenant, person, partial=partial)
@@ -519,7 +519,7 @@ def update_person(person: Person, data: Mapping, tenant: Tenant, *, source: str 
     return fields
 
 
-def _record(person: Person, kind: str, source: str, fields: list[str]) -> None:
+def _record(person: Newcomer, kind: str, source: str, fields: list[str]) -> None:
     db.session.add(PersonChange(person_id=person.id, actor=audit.current_actor(), kind=kind, source=source,
                                 fields=fields))
     action = "informieren.person.create" if kind == "created" else "informieren.person.update"
@@ -528,12 +528,12 @@ def _record(person: Person, kind: str, source: str, fields: list[str]) -> None:
                  detail={"source": source, "fields": fields})
 
 
-def household_members(person: Person) -> list[Person]:
+def household_members(person: Newcomer) -> list[Newcomer]:
     if not person.household_key:
         return []
     return db.session.scalars(
-        sa.select(Person).where(Person.household_key == person.household_key, Person.id != person.id)
-        .order_by(Person.date_of_birth, Person.first_name)
+        sa.select(Newcomer).where(Newcomer.household_key == person.household_key, Newcomer.id != person.id)
+        .order_by(Newcomer.date_of_birth, Newcomer.first_name)
     ).all()
 
 
@@ -551,7 +551,7 @@ _CHANGE_TITLES = {
 def timeline(person_id) -> list[TimelineEntry]:
     """Informieren's register entries for a person (in the current tenant scope): the arrival and
     every change of the record (created, imported, corrected by the registry, edited)."""
-    person = db.session.scalars(sa.select(Person).where(Person.id == person_id)).first()
+    person = db.session.scalars(sa.select(Newcomer).where(Newcomer.id == person_id)).first()
     if person is None:
         return []
     changes = db.session.scalars(

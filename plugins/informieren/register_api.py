@@ -17,7 +17,7 @@ from core.db import db
 from plugins.informieren import register
 from plugins.informieren import register_query as query
 from plugins.informieren.blueprints import ANONYMISED, api, person_or_404
-from plugins.informieren.models import Person, Source
+from plugins.informieren.models import Newcomer, Source
 
 READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at", "anonymised_on"}
 MAX_PER_PAGE = 200
@@ -71,7 +71,7 @@ PAGE = {
 }
 
 
-def as_json(person: Person) -> dict:
+def as_json(person: Newcomer) -> dict:
     return {
         "id": str(person.id),
         **{name: getattr(person, name) for name in (*register.EDITABLE, "eu_efta", "household_key", "source",

@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 
 from core.db import db
 from plugins.informieren import register
-from plugins.informieren.models import Person, Stage
+from plugins.informieren.models import Newcomer, Stage
 
 PAGE_SIZE = 50
-ORDER = (Person.arrival_date.desc(), Person.official_name, Person.first_name, Person.id)
+ORDER = (Newcomer.arrival_date.desc(), Newcomer.official_name, Newcomer.first_name, Newcomer.id)
 
 
 @dataclass
@@ -115,19 +115,19 @@ def _json_contains(column, code: str):
 def conditions(filters: Filters) -> list:
     found = []
     if filters.arrival_from:
-        found.append(Person.arrival_date >= filters.arrival_from)
+        found.append(Newcomer.arrival_date >= filters.arrival_from)
     if filters.arrival_to:
-        found.append(Person.arrival_date <= filters.arrival_to)
+        found.append(Newcomer.arrival_date <= filters.arrival_to)
     if filters.commune:
-        found.append(Person.municipality_bfs == filters.commune)
+        found.append(Newcomer.municipality_bfs == filters.commune)
     if filters.nationality:
-        found.append(_json_contains(Person.nationalities, filters.nationality))
+        found.append(_json_contains(Newcomer.nationalities, filters.nationality))
     if filters.language:
-        found.append(_json_contains(Person.languages, filters.language))
+        found.append(_json_contains(Newcomer.languages, filters.language))
     if filters.stage:
-        found.append(Person.stage == filters.stage)
+        found.append(Newcomer.stage == filters.stage)
     if filters.changed_since:
-        found.append(Person.updated_at >= filters.changed_since)
+        found.append(Newcomer.updated_at >= filters.changed_since)
     if filters.search:
         found.extend(_search_condition(word) for word in filters.search.split())
     return found
@@ -135,30 +135,30 @@ def conditions(filters: Filters) -> list:
 
 def _search_condition(word: str):
     """Every word must match a name, the registry's id or (as digits) the AHV number."""
-    options = [Person.official_name.icontains(word, autoescape=True),
-               Person.first_name.icontains(word, autoescape=True),
-               Person.local_person_id.icontains(word, autoescape=True)]
+    options = [Newcomer.official_name.icontains(word, autoescape=True),
+               Newcomer.first_name.icontains(word, autoescape=True),
+               Newcomer.local_person_id.icontains(word, autoescape=True)]
     digits = word.replace(".", "")
     if digits.isdigit() and len(digits) >= 3:
-        options.append(Person.vn.contains(digits, autoescape=True))
+        options.append(Newcomer.vn.contains(digits, autoescape=True))
     return sa.or_(*options)
 
 
 def select_persons(filters: Filters):
-    return sa.select(Person).where(*conditions(filters)).order_by(*ORDER)
+    return sa.select(Newcomer).where(*conditions(filters)).order_by(*ORDER)
 
 
 def count(filters: Filters) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Person).where(*conditions(filters)))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Newcomer).where(*conditions(filters)))
 
 
 def stage_counts(filters: Filters) -> dict[str, int]:
     """How many of the persons these filters find (whatever their stage) are at each stage."""
     without_stage = Filters(**{**filters.__dict__, "stage": None})
-    rows = db.session.execute(sa.select(Person.stage, sa.func.count()).where(*conditions(without_stage))
-                              .group_by(Person.stage)).all()
+    rows = db.session.execute(sa.select(Newcomer.stage, sa.func.count()).where(*conditions(without_stage))
+                              .group_by(Newcomer.stage)).all()
     return dict(rows)
 
 
-def page_of(filters: Filters, page: int, size: int = PAGE_SIZE) -> list[Person]:
+def page_of(filters: Filters, page: int, size: int = PAGE_SIZE) -> list[Newcomer]:
     return db.session.scalars(select_persons(filters).limit(size).offset((page - 1) * size)).all()

@@ -27,7 +27,7 @@ from core.tenancy import served_municipalities
 from plugins.informieren import register
 from plugins.informieren import register_query as query
 from plugins.informieren.blueprints import blueprint, link_if, person_or_404, refuse_if_anonymised
-from plugins.informieren.models import Person, Source
+from plugins.informieren.models import Newcomer, Source
 
 LABELS = register.FIELD_LABELS
 NEAR = timedelta(days=60)  # household members who moved in together arrived about the same time
@@ -68,7 +68,7 @@ class PersonForm(FlaskForm):
                 field.errors = [*field.errors, *messages]
 
 
-def _prepare(form: PersonForm, person: Person | None, mate: Person | None) -> None:
+def _prepare(form: PersonForm, person: Newcomer | None, mate: Newcomer | None) -> None:
     """Choices: the tenant's communes, the countries, the permits, the household options."""
     day = clock.today()
     communes = {m.bfs_number: m.name for m in served_municipalities(g.tenant, day)}
@@ -91,7 +91,7 @@ def _prepare(form: PersonForm, person: Person | None, mate: Person | None) -> No
     form.moves_with.choices = _household_choices(person, mate)
 
 
-def _household_choices(person: Person | None, mate: Person | None) -> list[SelectChoice]:
+def _household_choices(person: Newcomer | None, mate: Newcomer | None) -> list[SelectChoice]:
     if person is None:
         choices = [SelectChoice("", _("eigener Haushalt"))]
     else:
@@ -112,21 +112,21 @@ def _household_choices(person: Person | None, mate: Person | None) -> list[Selec
     return choices
 
 
-def _neighbours(person: Person) -> list[Person]:
+def _neighbours(person: Newcomer) -> list[Newcomer]:
     """Who may have moved in with ``person``: the same address, arrived within 60 days, another household."""
     if not (person.street and person.postal_code):
         return []
     return db.session.scalars(
-        sa.select(Person).where(
-            Person.id != person.id, Person.street == person.street, Person.house_number == person.house_number,
-            Person.postal_code == person.postal_code,
-            Person.household_key.is_distinct_from(person.household_key),
-            Person.arrival_date.between(person.arrival_date - NEAR, person.arrival_date + NEAR),
-        ).order_by(Person.official_name, Person.first_name).limit(20)
+        sa.select(Newcomer).where(
+            Newcomer.id != person.id, Newcomer.street == person.street, Newcomer.house_number == person.house_number,
+            Newcomer.postal_code == person.postal_code,
+            Newcomer.household_key.is_distinct_from(person.household_key),
+            Newcomer.arrival_date.between(person.arrival_date - NEAR, person.arrival_date + NEAR),
+        ).order_by(Newcomer.official_name, Newcomer.first_name).limit(20)
     ).all()
 
 
-def _form_values(person: Person) -> dict:
+def _form_values(person: Newcomer) -> dict:
     """A person's stored values as the form shows them."""
     values = {name: getattr(person, name) for name in register.EDITABLE}
     values.update(
@@ -138,9 +138,9 @@ def _form_values(person: Person) -> dict:
     return {name: "" if value is None else value for name, value in values.items()}
 
 
-def _mate() -> Person | None:
+def _mate() -> Newcomer | None:
     mate_id = register.as_uuid(request.args.get("mit"))
-    mate = db.session.get(Person, (g.tenant.id, mate_id)) if mate_id else None
+    mate = db.session.get(Newcomer, (g.tenant.id, mate_id)) if mate_id else None
     return None if mate is None or mate.anonymised_on else mate  # an anonymised household takes nobody
 
 
@@ -201,7 +201,7 @@ def person_new():
     return render_template("informieren/register_form.html", form=form, person=None, mate=mate)
 
 
-def _prefill_from_mate(form: PersonForm, mate: Person) -> None:
+def _prefill_from_mate(form: PersonForm, mate: Newcomer) -> None:
     """A household member: same arrival, commune and address as the person they move with."""
     form.moves_with.data = str(mate.id)
     form.arrival_date.data = mate.arrival_date.isoformat()

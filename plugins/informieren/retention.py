@@ -1,12 +1,15 @@
-"""Retention: what identifies a newcomer is erased once the tenant's retention period has passed.
+"""Retention: Informieren keeps a newcomer for the tenant's period after their arrival; then core anonymises.
 
-The record itself stays (nationality, languages, arrival, commune, permit, letters and interview
-outcomes), because the reports and the subsidy's activity counts are built from it. What goes is
-what identifies the person: names, date of birth, address, the registry's ids and household key,
-and in their interviews the place, the notes and what was handed over to Fördern. Import reports
-keep the names of the records they listed for ``IMPORT_DETAIL_DAYS``, long enough to fix a delivery.
+Core anonymises a person once no module holds them (``core.people.retention``). Informieren holds
+its newcomers who arrived within the tenant's period (``informieren.retention_years``, default 5)
+and, when core anonymises one, erases its own sensitive fields: in their interviews the place,
+the notes and what was handed over to Fördern, and the arrival day (the month stays, as the
+figures need it). The record itself stays (nationality, languages, arrival month, commune,
+permit, letters and interview outcomes), because the reports and the subsidy's activity counts
+are built from it. Import reports keep the names of the records they listed for
+``IMPORT_DETAIL_DAYS``, long enough to fix a delivery; a daily job clears them after that.
 
-A daily job applies it in every tenant, archived ones and ones where the module is switched off
+Core's job runs in every tenant, archived ones and ones where the module is switched off
 included: their data is kept, so the period applies to it.
 """
 
@@ -21,15 +24,14 @@ from core import audit, clock, provisioning
 from core.clock import utcnow
 from core.db import db
 from core.jobs import PeriodicJob, each_tenant
+from core.people.retention import ERASED
 from core.tenancy import Tenant
-from plugins.informieren.models import ImportItem, ImportRun, Interview, Person, PersonChange
+from plugins.informieren.models import ImportItem, ImportRun, Interview, Newcomer, PersonChange
 
 RETENTION_YEARS = "informieren.retention_years"
 DEFAULT_YEARS = 5
 MIN_YEARS, MAX_YEARS = 1, 30
 IMPORT_DETAIL_DAYS = 90
-ERASED = {"official_name": "", "first_name": "", "date_of_birth": None, "street": None, "house_number": None,
-          "postal_code": None, "town": None, "local_person_id": None, "vn": None, "household_key": None}
 LABEL = _l("Aufbewahrungsfrist: Personendaten anonymisieren (Jahre ab Zuzug)")
 
 
@@ -41,43 +43,40 @@ def cutoff(years: int, today: date) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def apply(tenant: Tenant, today: date | None = None) -> dict[str, int]:
-    """Anonymise the tenant's newcomers past the period and clear old import details (in the tenant's scope)."""
-    today = today or clock.today()
+def holds(tenant: Tenant, today: date):
+    """SQL: the newcomers who arrived within the tenant's period (core must keep them)."""
     before = cutoff(provisioning.get_setting(tenant, RETENTION_YEARS), today)
-    persons = _anonymise(sa.and_(Person.arrival_date < before, Person.anonymised_on.is_(None)), today)
-    details = _clear_import_details()
-    if persons or details:
-        audit.record("informieren.retention", object_type="tenant", object_id=tenant.slug,
-                     detail={"arrived_before": before.isoformat(), "persons": persons, "import_details": details})
-    return {"persons": persons, "import_details": details}
+    return sa.select(Newcomer.id).where(Newcomer.arrival_date >= before)
 
 
-def _anonymise(due, today: date) -> int:
-    """Anonymise the persons matching ``due`` and their interviews; return how many persons."""
+def erase(person_ids: list, today: date) -> int:
+    """Erase what Informieren keeps about these persons (being anonymised by core); returns the newcomers among them."""
     # Interviews are Sensitive: changed through the ORM, so that each change is audited.
-    for interview in db.session.scalars(sa.select(Interview).where(Interview.person_id.in_(
-            sa.select(Person.id).where(due)))):
+    for interview in db.session.scalars(sa.select(Interview).where(Interview.person_id.in_(person_ids))):
         interview.notes, interview.place, interview.handed_over = "", None, None
-    db.session.flush()
-    # One statement, not one per batch of ids: no person is loaded, so there is nothing to synchronise.
-    person_ids = db.session.scalars(
-        sa.update(Person).where(due).values(**ERASED, anonymised_on=today, updated_at=utcnow())
-        .returning(Person.id).execution_options(synchronize_session=False)).all()
+    newcomers = db.session.scalars(sa.select(Newcomer).where(Newcomer.id.in_(person_ids))).all()
     actor = audit.current_actor()
-    db.session.add_all(PersonChange(person_id=person_id, actor=actor, kind="anonymised", source="retention",
-                                    fields=sorted(ERASED)) for person_id in person_ids)
+    for newcomer in newcomers:
+        newcomer.arrival_date = newcomer.arrival_date.replace(day=1)  # the month is what the figures need
+        db.session.add(PersonChange(person_id=newcomer.id, actor=actor, kind="anonymised", source="retention",
+                                    fields=sorted({*ERASED, "arrival_date"} - {"search_name"})))
     db.session.flush()
-    return len(person_ids)
+    return len(newcomers)
 
 
-def _clear_import_details() -> int:
+def clear_import_details(tenant: Tenant) -> int:
+    """Import reports past ``IMPORT_DETAIL_DAYS`` keep their reasons, not the persons' details."""
     old = sa.select(ImportRun.id).where(ImportRun.started_at < utcnow() - timedelta(days=IMPORT_DETAIL_DAYS))
-    return db.session.execute(
+    cleared = db.session.execute(
         sa.update(ImportItem).where(ImportItem.import_id.in_(old), sa.cast(ImportItem.detail, sa.Text) != "{}")
         .values(detail={})
     ).rowcount
+    if cleared:
+        audit.record("informieren.import_details_cleared", object_type="tenant", object_id=tenant.slug,
+                     detail={"import_details": cleared, "on": clock.today().isoformat()})
+    return cleared
 
 
 def periodic_jobs() -> list:
-    return [PeriodicJob("informieren.retention", "23 2 * * *", lambda: each_tenant(apply, archived=True))]
+    return [PeriodicJob("informieren.import_details", "23 2 * * *",
+                        lambda: each_tenant(clear_import_details, archived=True))]

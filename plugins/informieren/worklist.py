@@ -26,7 +26,7 @@ from core.tenancy import tenant_scope
 from core.worklist import WorkItem
 from plugins.informieren import interviews, retention
 from plugins.informieren.blueprints import blueprint, link_if
-from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
+from plugins.informieren.models import Interview, Newcomer, Outcome, WelcomeLetter
 
 LETTER_DAYS, INTERVIEW_DAYS = "informieren.letter_deadline_days", "informieren.interview_deadline_days"
 PREVIEW, PAGE_SIZE = 10, 100
@@ -62,10 +62,10 @@ def _open(task: str):
     """SQL: the person still waits for the task (no letter yet; no interview held or declined yet)."""
     if task == "letter":
         done = sa.select(WelcomeLetter.person_id).where(
-            WelcomeLetter.tenant_id == Person.tenant_id, WelcomeLetter.person_id == Person.id)
+            WelcomeLetter.tenant_id == Newcomer.tenant_id, WelcomeLetter.person_id == Newcomer.id)
     else:
         done = sa.select(Interview.id).where(
-            Interview.tenant_id == Person.tenant_id, Interview.person_id == Person.id,
+            Interview.tenant_id == Newcomer.tenant_id, Interview.person_id == Newcomer.id,
             Interview.outcome.in_([Outcome.HELD, Outcome.DECLINED]))
     return ~done.exists()
 
@@ -73,8 +73,8 @@ def _open(task: str):
 def condition(item: WorkList, days: int, today: date):
     """SQL: the person is on the list (the deadline is the arrival plus ``days``)."""
     cutoff = today - timedelta(days=days)  # arrived before it: the deadline has passed
-    arrived = Person.arrival_date < cutoff if item.overdue else Person.arrival_date >= cutoff
-    return sa.and_(_open(item.task), arrived, Person.anonymised_on.is_(None))
+    arrived = Newcomer.arrival_date < cutoff if item.overdue else Newcomer.arrival_date >= cutoff
+    return sa.and_(_open(item.task), arrived, Newcomer.anonymised_on.is_(None))
 
 
 def counts(tenant, today: date | None = None, days: dict[str, int] | None = None) -> dict[str, int]:
@@ -82,7 +82,7 @@ def counts(tenant, today: date | None = None, days: dict[str, int] | None = None
     days = days or deadlines(tenant)
     return {
         item.kind: db.session.scalar(
-            sa.select(sa.func.count()).select_from(Person).where(condition(item, days[item.task], today)))
+            sa.select(sa.func.count()).select_from(Newcomer).where(condition(item, days[item.task], today)))
         for item in LISTS
     }
 
@@ -93,9 +93,9 @@ def rows(tenant, item: WorkList, limit: int, offset: int = 0, today: date | None
     today = today or clock.today()
     days = (days or deadlines(tenant))[item.task]
     found = db.session.execute(
-        sa.select(Person.id, Person.first_name, Person.official_name, Person.arrival_date, Person.stage)
+        sa.select(Newcomer.id, Newcomer.first_name, Newcomer.official_name, Newcomer.arrival_date, Newcomer.stage)
         .where(condition(item, days, today))
-        .order_by(Person.arrival_date, Person.official_name, Person.id)
+        .order_by(Newcomer.arrival_date, Newcomer.official_name, Newcomer.id)
         .limit(limit).offset(offset)
     ).all()
     return [{"id": r.id, "name": f"{r.first_name} {r.official_name}".strip(), "arrival": r.arrival_date,
@@ -109,7 +109,7 @@ def worklist_items(tenant, day: date) -> list[WorkItem]:
     with tenant_scope(tenant):
         for item in LISTS:
             count, first_arrival = db.session.execute(
-                sa.select(sa.func.count(), sa.func.min(Person.arrival_date))
+                sa.select(sa.func.count(), sa.func.min(Newcomer.arrival_date))
                 .where(condition(item, days[item.task], day))
             ).one()
             earliest = first_arrival + timedelta(days=days[item.task]) if first_arrival else None

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren.models import ImportItem, ImportRun, Person, PersonChange
+from plugins.informieren.models import ImportItem, ImportRun, Newcomer, PersonChange
 
 
 def vn(serial: int) -> str:
@@ -19,9 +19,9 @@ def vn(serial: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def persons(tenant) -> list[Person]:
+def persons(tenant) -> list[Newcomer]:
     with tenant_scope(tenant):
-        return db.session.scalars(sa.select(Person).order_by(Person.local_person_id)).all()
+        return db.session.scalars(sa.select(Newcomer).order_by(Newcomer.local_person_id)).all()
 
 
 def changes(tenant) -> list[PersonChange]:

@@ -12,7 +12,7 @@ from stdnum import ean
 from core import api, modules
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren.models import Person
+from plugins.informieren.models import Newcomer
 from tests.conftest import make_tenant
 
 VN = "756.9217.0769.85"  # the AHV number of the specimen card (check digit 5)
@@ -63,14 +63,14 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def add_person(tenant, **fields) -> Person:
+def add_person(tenant, **fields) -> Newcomer:
     """A person straight into the table (lists and paging need many, quickly)."""
     values = {"official_name": "Muster", "first_name": "Ana", "arrival_date": date(2017, 3, 1),
               "municipality_bfs": 2546, "nationalities": ["PT"], "languages": ["pt"], "source": "manual",
               "stage": "new"}
     values.update(fields)
     with tenant_scope(tenant):
-        person = Person(id=uuid.uuid4(), **values)
+        person = Newcomer(id=uuid.uuid4(), **values)
         db.session.add(person)
         db.session.commit()
     return person

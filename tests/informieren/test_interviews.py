@@ -15,7 +15,7 @@ from core.db import db
 from core.people import timeline as people_timeline
 from core.tenancy import tenant_scope
 from plugins.informieren import interviews
-from plugins.informieren.models import Interview, Person, Stage
+from plugins.informieren.models import Interview, Newcomer, Stage
 from tests.conftest import login_as, make_tenant
 
 TODAY = date(2017, 6, 15)
@@ -44,12 +44,13 @@ def setup_world(monkeypatch):
     return a, b, off
 
 
-def make_person(tenant, arrival=date(2017, 5, 1), **values) -> Person:
+def make_person(tenant, arrival=date(2017, 5, 1), **values) -> Newcomer:
     bfs = {"grenchen": 2546, "balsthal": 2422, "dornach": 2473}.get(tenant.slug, 2546)
     with tenant_scope(tenant):
-        person = Person(official_name=values.pop("official_name", "Muster"), first_name=values.pop("first_name", "Ana"),
-                        arrival_date=arrival, municipality_bfs=bfs, nationalities=values.pop("nationalities", ["PT"]),
-                        languages=values.pop("languages", ["pt"]), **values)
+        person = Newcomer(official_name=values.pop("official_name", "Muster"),
+                          first_name=values.pop("first_name", "Ana"), arrival_date=arrival, municipality_bfs=bfs,
+                          nationalities=values.pop("nationalities", ["PT"]), languages=values.pop("languages", ["pt"]),
+                          **values)
         db.session.add(person)
         db.session.flush()
     db.session.commit()

@@ -16,7 +16,7 @@ from core import audit, clock, jobs, modules, provisioning
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren import letters
-from plugins.informieren.models import LetterTemplate, Person, Stage, WelcomeLetter
+from plugins.informieren.models import LetterTemplate, Newcomer, Stage, WelcomeLetter
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 
 ARABIC_NAME = ("محمد", "العلي")
@@ -47,9 +47,9 @@ def world(letters_app):
 
 
 def add_person(tenant, first, family, languages=("de",), household=None, born="1980-01-01", arrival=None,
-               bfs=None, street="Bielstrasse", number="12", postal="2540", town="Grenchen") -> Person:
+               bfs=None, street="Bielstrasse", number="12", postal="2540", town="Grenchen") -> Newcomer:
     with tenant_scope(tenant):
-        person = Person(first_name=first, official_name=family, languages=list(languages), household_key=household,
+        person = Newcomer(first_name=first, official_name=family, languages=list(languages), household_key=household,
                         date_of_birth=born, arrival_date=arrival or date(2017, 3, 1),
                         municipality_bfs=bfs or (2546 if tenant.slug == "grenchen" else 2422),
                         street=street, house_number=number, postal_code=postal, town=town, nationalities=[])
@@ -83,7 +83,7 @@ def letter_rows(tenant) -> list[WelcomeLetter]:
 
 def stage_of(tenant, person) -> str:
     with tenant_scope(tenant):
-        return db.session.get(Person, (tenant.id, person.id), populate_existing=True).stage
+        return db.session.get(Newcomer, (tenant.id, person.id), populate_existing=True).stage
 
 
 def token(client, path) -> str:

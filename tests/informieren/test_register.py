@@ -20,7 +20,7 @@ from core.people import TimelineEntry
 from core.plugins import Manifest
 from core.tenancy import tenant_scope
 from plugins.informieren import countries, register
-from plugins.informieren.models import Person, PersonChange
+from plugins.informieren.models import Newcomer, PersonChange
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 from tests.informieren.register_support import (
     VN_DIGITS,
@@ -46,10 +46,10 @@ def officer(client, grenchen):
     return client
 
 
-def persons(tenant) -> list[Person]:
+def persons(tenant) -> list[Newcomer]:
     """The tenant's persons as the database has them now (requests run in sessions of their own)."""
     with tenant_scope(tenant):
-        return db.session.scalars(sa.select(Person).execution_options(populate_existing=True)).all()
+        return db.session.scalars(sa.select(Newcomer).execution_options(populate_existing=True)).all()
 
 
 def changes(tenant, person_id=None) -> list[PersonChange]:
@@ -291,7 +291,7 @@ def test_an_edit_can_join_a_neighbour_or_leave_the_household(officer, grenchen):
 # -- editing ------------------------------------------------------------------------------------------------
 
 
-def _as_form(person: Person, **changes) -> dict:
+def _as_form(person: Newcomer, **changes) -> dict:
     data = {
         "official_name": person.official_name, "first_name": person.first_name, "sex": person.sex or "",
         "date_of_birth": register.format_partial_date(person.date_of_birth),

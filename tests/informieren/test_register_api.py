@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core import clock, modules
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren.models import Person, PersonChange
+from plugins.informieren.models import Newcomer, PersonChange
 from tests.conftest import make_tenant
 from tests.informieren.register_support import VN, VN_DIGITS, active_tenant, add_person, token
 
@@ -34,9 +34,9 @@ def writer(grenchen):
     return token(grenchen, "informieren:read", "informieren:write")
 
 
-def stored(tenant) -> list[Person]:
+def stored(tenant) -> list[Newcomer]:
     with tenant_scope(tenant):
-        return db.session.scalars(sa.select(Person).execution_options(populate_existing=True)).all()
+        return db.session.scalars(sa.select(Newcomer).execution_options(populate_existing=True)).all()
 
 
 def test_create_read_update_and_list(client, grenchen, writer):

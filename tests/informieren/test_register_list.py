@@ -9,7 +9,7 @@ import pytest
 
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren.models import Person
+from plugins.informieren.models import Newcomer
 from plugins.informieren.register_query import Filters, count, page_of
 from tests.conftest import login_as
 from tests.informieren.register_support import VN_DIGITS, active_tenant, add_person, text
@@ -110,7 +110,7 @@ def test_a_good_filter_applies_beside_a_bad_one(reader, sample):
 def _many(tenant, how_many: int) -> None:
     with tenant_scope(tenant):
         db.session.add_all(
-            Person(official_name=f"Person{i:03d}", first_name="X",
+            Newcomer(official_name=f"Person{i:03d}", first_name="X",
                    arrival_date=date(2017, 1, 1) + timedelta(days=i // 3), municipality_bfs=2465,
                    nationalities=["PT"], languages=["pt"], source="manual", stage="new")
             for i in range(how_many)

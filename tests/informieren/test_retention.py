@@ -1,4 +1,4 @@
-"""Retention: newcomers past the tenant's period are anonymised by a daily job; the figures stay."""
+"""Retention: newcomers past the tenant's period are anonymised by core's daily job; the figures stay."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from core import clock, jobs, provisioning
 from core.audit import AuditEvent
 from core.clock import utcnow
 from core.db import db
+from core.people import retention as people_retention
 from core.reports import Period
 from core.tenancy import TenantState, tenant_scope
 from plugins.informieren import figures, letters, register, retention, worklist
-from plugins.informieren.models import ImportItem, ImportRun, Interview, Person, PersonChange
+from plugins.informieren.models import ImportItem, ImportRun, Interview, Newcomer, PersonChange
 from tests.conftest import login_as, make_tenant
 from tests.informieren.register_support import token, valid_form
 from tests.informieren.test_interviews import csrf_token, make_person, reload, setup_world
@@ -31,7 +32,7 @@ def world(ctx, monkeypatch):
     return tenants
 
 
-def old_newcomer(tenant, arrival=date(2017, 5, 1), **values) -> Person:
+def old_newcomer(tenant, arrival=date(2017, 5, 12), **values) -> Newcomer:
     """A newcomer with everything that identifies a person, a letter sent and an interview held."""
     person = make_person(tenant, arrival=arrival, official_name="Tesfaye", first_name="Selam",
                          date_of_birth="1990-04", street="Bettlachstrasse", house_number="8", postal_code="2540",
@@ -58,13 +59,13 @@ def test_a_record_past_the_period_loses_what_identifies_the_person_and_the_figur
     on_the_day = make_person(a, arrival=date(2017, 6, 15), first_name="Bleibt")  # exactly five years: not yet
     before = (figures.activity_counts(a, YEAR_2017), figures.report_figures(a, YEAR_2017))
 
-    jobs.run_periodic("informieren.retention")
+    jobs.run_periodic("people.retention")
 
     gone = reload(a, person)
     assert gone.anonymised_on == LATER and gone.full_name == "(anonymisiert)"
-    assert all(getattr(gone, name) in ("", None) for name in retention.ERASED)
+    assert all(getattr(gone, name) in ("", None) for name in people_retention.ERASED)
     assert (gone.nationalities, gone.languages, gone.arrival_date, gone.municipality_bfs, gone.permit_category,
-            gone.stage) == (["PT"], ["pt"], date(2017, 5, 1), 2546, "B", "held")
+            gone.stage) == (["PT"], ["pt"], date(2017, 5, 1), 2546, "B", "held")  # the month stays, the day goes
     with tenant_scope(a):
         interview = db.session.scalars(sa.select(Interview).where(Interview.person_id == person.id)).one()
         assert (interview.notes, interview.place, interview.handed_over) == ("", None, None)
@@ -76,14 +77,14 @@ def test_a_record_past_the_period_loses_what_identifies_the_person_and_the_figur
     assert reload(a, on_the_day).anonymised_on is None and reload(a, on_the_day).first_name == "Bleibt"
     assert (figures.activity_counts(a, YEAR_2017), figures.report_figures(a, YEAR_2017)) == before
 
-    [event] = audit_events(a, "informieren.retention")
-    assert event.detail == {"arrived_before": "2017-06-15", "persons": 1, "import_details": 0}
+    [event] = audit_events(a, "people.anonymised")
+    assert event.detail == {"persons": 1}
     assert "Selam" not in str(event.detail)
     notes_changed = [e for e in audit_events(a, "sensitive.update") if e.object_type == "informieren_interviews"]
     assert notes_changed and set(notes_changed[0].detail["fields"]) == {"handed_over", "notes", "place"}
 
-    jobs.run_periodic("informieren.retention")  # the next day: nothing more to do, nothing recorded
-    assert len(audit_events(a, "informieren.retention")) == 1
+    jobs.run_periodic("people.retention")  # the next day: nothing more to do, nothing recorded
+    assert len(audit_events(a, "people.anonymised")) == 1
 
 
 def test_each_tenant_has_its_own_period_and_archived_or_switched_off_tenants_are_included(world):
@@ -94,14 +95,14 @@ def test_each_tenant_has_its_own_period_and_archived_or_switched_off_tenants_are
     db.session.commit()
     people = {tenant.slug: make_person(tenant) for tenant in (a, b, off, closed)}
 
-    results = jobs.run_periodic("informieren.retention")
+    results = jobs.run_periodic("people.retention")
 
-    assert results["grenchen"]["persons"] == 1 and results["balsthal"]["persons"] == 0
+    assert results["grenchen"] == 1 and results["balsthal"] == 0
     assert reload(a, people["grenchen"]).anonymised_on == LATER
     assert reload(b, people["balsthal"]).anonymised_on is None  # ten years in Balsthal
     assert reload(off, people["dornach"]).anonymised_on == LATER  # the module is off there, the data is not
     assert reload(closed, people["buchegg"]).anonymised_on == LATER
-    assert audit_events(b, "informieren.retention") == []
+    assert audit_events(b, "people.anonymised") == []
 
 
 def test_the_period_ends_on_the_28th_after_a_29_february():
@@ -114,7 +115,7 @@ def test_an_anonymised_record_gets_no_letter_no_deadline_and_cannot_change(app, 
     person = make_person(a)  # never written to: overdue until the period ends
     with tenant_scope(a):
         assert worklist.counts(a, LATER)["letter_overdue"] == 1
-        retention.apply(a)
+    people_retention.apply(a)
     db.session.commit()
     with tenant_scope(a):
         assert worklist.counts(a, LATER)["letter_overdue"] == 0
@@ -166,7 +167,7 @@ def test_import_reports_keep_the_names_of_their_records_for_90_days(world):
 
     old, recent, other = run_with_item(a, 91), run_with_item(a, 89), run_with_item(b, 91)
     with tenant_scope(a):
-        assert retention.apply(a) == {"persons": 0, "import_details": 1}
+        assert retention.clear_import_details(a) == 1
     db.session.commit()
 
     def details(tenant, run):

@@ -14,7 +14,7 @@ from core import provisioning
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren import retention, worklist
-from plugins.informieren.models import Interview, Person, WelcomeLetter
+from plugins.informieren.models import Interview, Newcomer, WelcomeLetter
 from tests.conftest import login_as
 from tests.informieren.test_interviews import TODAY, csrf_token, make_person, setup_world
 
@@ -235,7 +235,7 @@ def _bulk_persons(tenant, count: int, start: date) -> None:
              "arrival_date": start + timedelta(days=n % 400), "municipality_bfs": 2546, "nationalities": ["DE"],
              "languages": ["de"], "source": "manual", "stage": "new"} for n in range(count)]
     with tenant_scope(tenant):
-        db.session.execute(sa.insert(Person), rows)
+        db.session.execute(sa.insert(Newcomer), rows)
     db.session.commit()
 
 

@@ -1,9 +1,4 @@
-"""What modules share about a newcomer without importing each other: timeline entries, activities.
-
-Informieren owns the newcomer register; other modules refer to a person by
-its id (a UUID in the same tenant), add to the person's timeline through the hook
-``person_timeline`` and hand things over through events (:mod:`core.events`).
-"""
+"""A person's timeline: what every active module did with or for them (the ``person_timeline`` hook)."""
 
 from __future__ import annotations
 

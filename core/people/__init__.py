@@ -1,0 +1,17 @@
+"""The person belongs to the platform: identity in core, each module's own data in its tables.
+
+``Person`` holds who someone is (names, partial date of birth, sex, nationalities,
+languages, address, commune, AHV number, the registry's id, household) for every module:
+Informieren welcomes them, Fördern refers them, Fordern opens cases about them.  A module
+keeps what is its own in rows that reference the person by the composite key
+``(tenant_id, person_id)``, adds panels and timeline entries to core's person page through
+hooks (``person_panels``, ``person_timeline``), contributes to the export of everything held
+about a person (``person_export``), and agrees when the person may be anonymised
+(``retention_holds``, ``retention_erase``; see :mod:`core.people.retention`).
+"""
+
+from core.people.models import Person, search_name
+from core.people.search import Panel, duplicates, matching
+from core.people.timeline import TimelineEntry, timeline
+
+__all__ = ["Panel", "Person", "TimelineEntry", "duplicates", "matching", "search_name", "timeline"]
