@@ -122,6 +122,10 @@ def test_an_upload_is_stored_and_downloaded_through_the_permission_check(world):
     upload_event = _events(grenchen)[0]
     assert upload_event.object_id == str(row.id) and upload_event.detail["owner"] == "notes.note:n1"
 
+    again = _upload(client, PDF, "nochmals.pdf")  # the form sent twice: no copy
+    assert again.status_code == 201 and again.json["id"] == str(row.id) and len(_rows(grenchen)) == 1
+    assert _upload(client, PDF, "Ausweis Müller.pdf", note="n2").status_code == 201 and len(_rows(grenchen)) == 2
+
     page = client.get("/grenchen/notizen/n1/beilagen")  # the list macro links to the download
     assert f'href="/grenchen/anhang/{row.id}"' in page.text and "Ausweis Müller.pdf" in page.text
     assert "Erlaubt: PDF, PNG, JPEG; höchstens 20 MB." in page.text and 'accept=".pdf,.png,.jpg,.jpeg"' in page.text

@@ -35,9 +35,9 @@ class ScanUnavailable(RuntimeError):
 
 def scan(tenant, filename: str, data: bytes) -> list[Verdict]:
     """Ask every scanner of the tenant's plugins; their verdicts (an empty list: nobody scans)."""
-    from core import modules
+    from core.attachments.service import tenant_hooks
 
-    results = modules.tenant_hooks(tenant).scan_attachment(tenant=tenant, filename=filename, data=data)
+    results = tenant_hooks(tenant).scan_attachment(tenant=tenant, filename=filename, data=data)
     return [verdict for verdict in results if verdict is not None]
 
 

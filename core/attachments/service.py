@@ -100,7 +100,16 @@ def _scan(tenant, upload: Upload) -> None:
 
 
 def add(owner: Owner, upload: Upload) -> Attachment:
-    """Attach a prepared upload to ``owner`` in the current tenant (stored as configured); audited."""
+    """Attach a prepared upload to ``owner`` in the current tenant (stored as configured); audited.
+
+    The same content sent again for the same owner (a form submitted twice) returns the attachment
+    already there instead of a copy.
+    """
+    existing = db.session.scalar(sa.select(Attachment).where(
+        Attachment.owner_type == owner.type, Attachment.owner_id == owner.id, Attachment.sha256 == upload.sha256,
+        Attachment.deleted_at.is_(None)).limit(1))
+    if existing is not None:
+        return existing
     attachment = Attachment(
         id=uuid.uuid4(), owner_type=owner.type, owner_id=owner.id, filename=upload.filename,
         content_type=upload.file_type.mime, size=len(upload.data), sha256=upload.sha256,
@@ -129,10 +138,18 @@ def get(attachment_id: uuid.UUID) -> Attachment | None:
 
 def may(tenant, attachment: Attachment, user, action: str = READ) -> bool | None:
     """Whether the owning module lets ``user`` ``action`` ("read", "delete") the file; None: no module answers."""
+    return tenant_hooks(tenant).attachment_permission(tenant=tenant, attachment=attachment, user=user, action=action)
+
+
+def tenant_hooks(tenant):
+    """The hooks of the modules active in ``tenant``: the request's own when it is the request's tenant."""
+    from flask import g, has_request_context
+
     from core import modules
 
-    return modules.tenant_hooks(tenant).attachment_permission(
-        tenant=tenant, attachment=attachment, user=user, action=action)
+    if has_request_context() and g.get("hooks") is not None and getattr(g.get("tenant"), "id", None) == tenant.id:
+        return g.hooks
+    return modules.tenant_hooks(tenant)
 
 
 def read(attachment: Attachment) -> bytes:
