@@ -33,9 +33,9 @@ class AttachmentField(FileField):
     def __init__(self, label=None, validators=None, *, allowed=DOCUMENTS, required: bool = False, **kwargs):
         self.allowed, self.required = tuple(allowed), required
         render_kw = {"accept": ",".join(f".{ext}" for t in self.allowed for ext in t.extensions),
-                     **kwargs.pop("render_kw", {})}
+                     **({"required": True} if required else {}), **kwargs.pop("render_kw", {})}
         description = kwargs.pop("description", None) or _l("Erlaubt: %(types)s; höchstens %(max)s MB.",
-                                                             types=labels(self.allowed), max=_max_mb())
+                                                             types=labels(self.allowed), max=_MaxMegabytes())
         super().__init__(label, validators, render_kw=render_kw, description=description, **kwargs)
         self.upload: service.Upload | None = None
 
@@ -59,7 +59,3 @@ class _MaxMegabytes:
 
     def __str__(self) -> str:
         return service.megabytes(service.max_bytes())
-
-
-def _max_mb():
-    return _MaxMegabytes()
