@@ -22,6 +22,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(config or {})
 
     from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, web
+    from core.attachments import views as attachment_views
     from core.console import console
     from core.people.views import people
 
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.register_blueprint(admin.admin)
     app.register_blueprint(console)
     app.register_blueprint(people)
+    app.register_blueprint(attachment_views.attachments)
     job_pages.init_app(app)
     access.init_app(app)
     app.after_request(audit.commit_sensitive_reads)

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
-from core.db import Scope, TenantScoped, UTCDateTime, db, scoped_to, uuid_pk
+from core.db import Scope, TenantScoped, UTCDateTime, db, enter_scope, leave_scope, scoped_to, uuid_pk
 
 
 class AuditEvent(TenantScoped, db.Model):
@@ -57,6 +57,24 @@ def record(
     )
     db.session.add(event_)
     return event_
+
+
+def record_at_once(action: str, *, tenant_id: int, object_type: str | None = None, object_id: object = None,
+                   detail: dict | None = None) -> None:
+    """Record an event in a transaction of its own, committed now.
+
+    For a refusal that must stay on record although the caller's transaction is
+    rolled back (an infected upload).  Call it before the caller's transaction
+    writes: on SQLite a second writer waits for the first.
+    """
+    token = enter_scope(Scope(tenant_id=tenant_id))  # no flush of the caller's pending changes
+    try:
+        with Session(db.engine) as session:
+            session.add(AuditEvent(tenant_id=tenant_id, actor=current_actor(), action=action, object_type=object_type,
+                                   object_id=None if object_id is None else str(object_id), detail=detail or {}))
+            session.commit()
+    finally:
+        leave_scope(token)
 
 
 @contextlib.contextmanager

@@ -110,6 +110,14 @@ def tenant_home_items(tenant):
     return feedback.home_items(tenant)
 
 
+@hookimpl
+def scan_attachment(tenant, filename, data):
+    """clamd, when ``CLAMD_SOCKET`` or ``CLAMD_HOST`` is configured."""
+    from core.attachments import scanning
+
+    return scanning.clamd_verdict(data)
+
+
 # -- jobs and periodic work -----------------------------------------------------------------
 
 

@@ -6,7 +6,16 @@ A plugin is a module (or object) with a ``manifest`` attribute (see
 Hooks called for a tenant reach only the plugins active in that tenant.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from core.attachments import Attachment, Verdict
+    from core.auth import User
+    from core.tenancy import Tenant
 
 hookspec = pluggy.HookspecMarker("start_integration")
 hookimpl = pluggy.HookimplMarker("start_integration")
@@ -123,3 +132,21 @@ def handle_event(tenant, event):
 @hookspec
 def demo_data(tenant):
     """Add the module's demonstration records to a tenant where it is active (``flask demo load``); idempotent."""
+
+
+@hookspec
+def scan_attachment(tenant: Tenant, filename: str, data: bytes) -> Verdict | None:
+    """Scan an uploaded file before it is stored; return a core.attachments.Verdict, or None when not scanning.
+
+    Every plugin is asked (not first-result): one infected verdict refuses the file.  Raise
+    core.attachments.ScanUnavailable when a configured scanner cannot decide: the file is refused too.
+    """
+
+
+@hookspec(firstresult=True)
+def attachment_permission(tenant: Tenant, attachment: Attachment, user: User, action: str) -> bool | None:
+    """May ``user`` do ``action`` ("read", "delete") with a file attached to an object of this module?
+
+    The module owning ``attachment.owner_type`` answers True or False, every other returns None;
+    the first non-None answer wins.  No answer at all: the file is not found (404).
+    """

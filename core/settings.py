@@ -71,6 +71,14 @@ def from_environment(instance_path: str) -> dict:
         # No request body beyond this (Werkzeug answers 413, streamed bodies too); the largest import
         # (a registry's full delivery, ~150 MB for 50,000 persons) fits well below.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB") or 320) * 2**20,
+        # Attachments (core.attachments): in the database unless a directory outside the web root is named.
+        "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or None,
+        "ATTACHMENT_MAX_BYTES": int(float(env.get("ATTACHMENT_MAX_MB") or 20) * 2**20),
+        # The virus scanner clamd, when one is configured: a Unix socket, or host and port.
+        "CLAMD_SOCKET": env.get("CLAMD_SOCKET") or None,
+        "CLAMD_HOST": env.get("CLAMD_HOST") or None,
+        "CLAMD_PORT": int(env.get("CLAMD_PORT") or 3310),
+        "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT") or 30),
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from core.access import Membership, RoleGrant
 from core.api import ApiToken
+from core.attachments import Attachment, AttachmentContent
 from core.audit import AuditEvent
 from core.auth import User
 from core.clock import utcnow
@@ -62,6 +63,19 @@ def _import() -> ImportRun:
     db.session.add(run)
     db.session.flush()
     return run
+def _attachment() -> Attachment:
+    attachment = _sample_attachment()
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def _sample_attachment() -> Attachment:
+    return Attachment(owner_type="informieren.person", owner_id=str(uuid.uuid4()), filename="pass.pdf",
+                      content_type="application/pdf", size=1, sha256="0" * 64, storage="database",
+                      uploaded_by="test")
+
+
 def _course() -> Course:
     course = Course(title="Einführung", place="Solothurn", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=3),
                     capacity=10, created_by="test")
@@ -104,4 +118,6 @@ SAMPLES = {
                                                    registrant_tenant_id=current_scope().tenant_id),
     FeedbackRound: lambda: FeedbackRound(year=2017, deadline=date(2018, 3, 31), created_by="test"),
     FeedbackRequest: lambda: FeedbackRequest(year=2017, deadline=date(2018, 3, 31)),
+    Attachment: _sample_attachment,
+    AttachmentContent: lambda: AttachmentContent(attachment_id=_attachment().id, content=b"%PDF-"),
 }

@@ -16,9 +16,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from core import clock, jobs, provisioning
 from core.access import can, requires
 from core.db import db
+from core.documents.letter import render as render_letters
 from core.errors import UserError
 from core.tenancy import served_municipalities
-from plugins.informieren import letter_pdf, letters
+from plugins.informieren import letters
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.letter_texts import DEFAULTS, PLACEHOLDERS
 from plugins.informieren.models import Newcomer, WelcomeLetter
@@ -340,5 +341,5 @@ def letter_template_preview(language):
     letter = letters.compose(letters.Household("preview", sample), row, g.tenant.name,
                              commune.name if commune else g.tenant.name,
                              provisioning.get_setting(g.tenant, letters.CONTACT_SETTING) or "", clock.today())
-    return Response(letter_pdf.render([letter]), mimetype="application/pdf",
+    return Response(render_letters([letter]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="vorschau-{language}.pdf"'})

@@ -3,9 +3,9 @@
 A person receives one welcome letter (one ``WelcomeLetter`` row, shared by the
 household's letter); a batch job takes everybody who has none yet, so a second
 run produces nothing new.  An explicit *regenerate* for chosen persons replaces
-their rows.  The pages are in :mod:`plugins.informieren.letter_views`, the PDF
-layout in :mod:`plugins.informieren.letter_pdf`, the shipped texts in
-:mod:`plugins.informieren.letter_texts`.
+their rows.  The pages are in :mod:`plugins.informieren.letter_views`, the shipped
+texts in :mod:`plugins.informieren.letter_texts`; the PDF layout and fonts are
+core's (:mod:`core.documents`).
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ from flask_babel import lazy_gettext as _l
 from core import audit, clock, provisioning
 from core.access import can
 from core.db import db
+from core.documents import fonts as document_fonts
+from core.documents.letter import Letter, render_each
+from core.documents.text import is_rtl_language
 from core.errors import UserError
 from core.jobs import JobContext, JobKind, ResultFile
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant
-from plugins.informieren import letter_pdf
 from plugins.informieren.letter_texts import DEFAULT_LANGUAGES, DEFAULTS, PLACEHOLDERS
 from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter, refresh_stage
 
@@ -88,16 +90,12 @@ def placeholder_errors(text: str) -> list[str]:
 
 
 def unprintable_error(text: str) -> str | None:
-    """A German message naming the characters of ``text`` no font of the letters has, or None.
-
-    They would print as empty boxes (Tamil, Chinese, Thai, Devanagari and Tibetan, say, for now).
-    """
-    missing = list(dict.fromkeys(char for char in text if not char.isspace() and not letter_pdf.covered(char)))
+    """A German message naming the characters of ``text`` no font of the letters has, or None."""
+    missing = document_fonts.unprintable(text)
     if not missing:
         return None
-    shown = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8]) + (" …" if len(missing) > 8 else "")
     return _("Diese Zeichen kann das Begrüssungsschreiben nicht drucken, es fehlt eine Schrift dafür: %(chars)s.",
-             chars=shown)
+             chars=document_fonts.describe(missing))
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -131,10 +129,7 @@ def check_language(code: str) -> str:
 
 
 def is_rtl(language: str) -> bool:
-    try:
-        return Locale.parse(language).character_order == "right-to-left"
-    except (UnknownLocaleError, ValueError):
-        return False
+    return is_rtl_language(language)
 
 
 def save_template(language: str, subject: str, body: str, *, new: bool = False) -> LetterTemplate:
@@ -234,7 +229,7 @@ def _format_date(day: date, language: str) -> str:
 
 
 def compose(household: Household, template: LetterTemplate, tenant_name: str, commune: str, contact: str,
-            letter_date: date) -> letter_pdf.Letter:
+            letter_date: date) -> Letter:
     """The letter of a household: placeholders filled, address and date in the template's language."""
     language, first = template.language, household.first
     values = {
@@ -252,7 +247,7 @@ def compose(household: Household, template: LetterTemplate, tenant_name: str, co
     town = " ".join(part for part in (first.postal_code, first.town or commune) if part)
     recipient = [f"{' '.join(firsts)} {family}".strip() for family, firsts in _families(household.members)]
     sender = (tenant_name, *[line for line in contact.strip().splitlines() if line.strip()])
-    return letter_pdf.Letter(
+    return Letter(
         language=language, rtl=is_rtl(language), sender=sender, recipient=(*recipient, street, town)
         if street else (*recipient, town), place_date=f"{commune}, {values['date']}",
         subject=fill(template.subject, values), body=fill(template.body, values),
@@ -331,7 +326,7 @@ def run_batch(context: JobContext) -> list[ResultFile]:
         if done % 50 == 0 or done == len(letters):
             context.progress(done, len(letters), _("Schreiben werden erstellt"))
 
-    combined, singles = letter_pdf.render_each(letters, progress)
+    combined, singles = render_each(letters, progress)
     _mark_generated(groups, letters, context.record.id)
     stem = f"begruessungsschreiben-{letter_date.isoformat()}"
     return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
@@ -350,7 +345,7 @@ def _commune_names(numbers: set[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
-def _mark_generated(groups: list[Household], letters: list[letter_pdf.Letter], job_id: uuid.UUID) -> None:
+def _mark_generated(groups: list[Household], letters: list[Letter], job_id: uuid.UUID) -> None:
     existing = {row.person_id: row for row in db.session.scalars(sa.select(WelcomeLetter).where(
         WelcomeLetter.person_id.in_([p.id for h in groups for p in h.members])))}
     now = clock.utcnow()
@@ -370,7 +365,7 @@ def _mark_generated(groups: list[Household], letters: list[letter_pdf.Letter], j
                  detail={"households": len(groups), "persons": sum(len(h.members) for h in groups)})
 
 
-def _zip(groups: list[Household], letters: list[letter_pdf.Letter], singles: list[bytes]) -> bytes:
+def _zip(groups: list[Household], letters: list[Letter], singles: list[bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, (household, letter, pdf) in enumerate(zip(groups, letters, singles, strict=True), 1):

@@ -461,11 +461,11 @@ def test_the_batch_runs_on_a_real_worker(app, database_url):
 
 def test_a_missing_font_fails_the_job_with_a_clear_message(world, monkeypatch):
     _app, grenchen, _b = world
-    from plugins.informieren import letter_pdf
+    from core.documents import fonts
 
     add_person(grenchen, "Ana", "Silva")
-    monkeypatch.setattr(letter_pdf, "FONT_DIRS", ["/nonexistent"])
-    letter_pdf.fonts.cache_clear()
+    monkeypatch.setattr(fonts, "FONT_DIRS", ["/nonexistent"])
+    fonts.fonts.cache_clear()
     try:
         record = jobs.enqueue(letters.JOB_KIND, grenchen, letters.batch_params())
         with tenant_scope(grenchen):
@@ -474,4 +474,4 @@ def test_a_missing_font_fails_the_job_with_a_clear_message(world, monkeypatch):
         assert letter_rows(grenchen) == []  # nothing marked without its files
     finally:
         monkeypatch.undo()
-        letter_pdf.fonts.cache_clear()
+        fonts.fonts.cache_clear()
