@@ -71,6 +71,8 @@ def from_environment(instance_path: str) -> dict:
         # No request body beyond this (Werkzeug answers 413, streamed bodies too); the largest import
         # (a registry's full delivery, ~150 MB for 50,000 persons) fits well below.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB") or 320) * 2**20,
+        # How long browsers and shared caches may keep a public page (core.public).
+        "PUBLIC_CACHE_SECONDS": int(env.get("PUBLIC_CACHE_SECONDS") or 300),
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),
