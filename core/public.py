@@ -152,6 +152,18 @@ def lang_attrs(code: str) -> Markup:
     return attrs
 
 
+def ui_attrs() -> Markup:
+    """``lang``/``dir`` for the page's own words (a heading) where they are not in its content language.
+
+    Such an element keeps the page's alignment (``data-ui``, see public.css): a German heading in an
+    Arabic page stands on the right, read left to right.
+    """
+    from core.i18n import language
+
+    attrs = lang_attrs(language())
+    return attrs + Markup(" data-ui") if attrs else attrs
+
+
 def translated(translations: dict | None) -> Picked:
     """The text of ``translations`` for this page's language (German, marked, where it is missing)."""
     return content_languages.pick(translations, _page_code())
@@ -189,5 +201,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_cache_headers)
     app.context_processor(_context)
     app.jinja_env.globals.update(
-        lang_attrs=lang_attrs, translated=translated, public_url=public_url, content_language=content_languages.language
+        lang_attrs=lang_attrs, ui_attrs=ui_attrs, translated=translated, public_url=public_url,
+        content_language=content_languages.language,
     )

@@ -39,10 +39,12 @@ PUBLIC_PAGE = """{% extends "public_base.html" %}
 {% from "public/_macros.html" import text %}
 {% block title %}{{ _("Integrationsangebote") }}{% endblock %}
 {% block content %}
-<h1>{{ _("Integrationsangebote") }}</h1>
+<h1{{ ui_attrs() }}>{{ _("Integrationsangebote") }}</h1>
 <ul class="items">
 {% for item in items %}
-  <li>{{ text(item.title, tag="h2") }}{{ text(item.text, class="text", mark=false) }}</li>
+  {# One note per offer: on the title where it is German, else on the text where that is. #}
+  <li>{{ text(item.title, tag="h2") }}
+    {{- text(item.text, class="text", mark=not translated(item.title).is_fallback) }}</li>
 {% endfor %}
 </ul>
 {% endblock %}"""

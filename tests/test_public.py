@@ -132,7 +132,8 @@ def test_arabic_is_right_to_left_and_german_blocks_keep_their_direction(site):
     assert '<p class="text">الاثنين، الساعة 6 مساءً</p>' in page.text
     # The second offer is German only: shown in German, left to right, and marked.
     assert '<h2 lang="de" dir="ltr">Elterntreff</h2>' in page.text
-    assert "Deutsch – noch nicht übersetzt" in page.text
+    assert page.text.count("Deutsch – noch nicht übersetzt") == 1
+    assert '<h1 lang="de" dir="ltr" data-ui>Integrationsangebote</h1>' in page.text  # the page's own words are German
     assert '<a href="/grenchen/angebote-test/?lang=ti" hreflang="ti" lang="ti" dir="ltr">ትግርኛ</a>' in page.text
     assert 'aria-current="true">العربية</a>' in page.text
 
@@ -142,7 +143,10 @@ def test_a_missing_translation_shows_german_marked_as_such(site):
     assert html_tag(page) == '<html lang="ti" dir="ltr">'
     assert "<h2>ትምህርቲ ጀርመንኛ</h2>" in page.text
     assert '<h2 lang="de">Elterntreff</h2>' in page.text  # same direction: lang only
-    assert page.text.count("noch nicht übersetzt") == 1  # the title is marked, not every block of the offer
+    # One note per offer: on the German title, or on the German text under a translated title.
+    assert page.text.count("noch nicht übersetzt") == 2
+    assert re.search(r'<p class="text" lang="de">Montag, 18 Uhr</p>\s*<p class="untranslated" lang="de">', page.text)
+    assert re.search(r'Jeden Freitag im Gemeindehaus</p>\s*</li>', page.text)
     english = site.client.get(PAGE + "?lang=en")
     assert "Deutsch – not yet translated" in english.text
 
