@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import api, audit
+from core import content_languages as languages
 from core.access import (
     ROLE_LABELS,
     Membership,
@@ -30,6 +31,7 @@ from core.auth import User
 from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
+from core.i18n import language as current_language
 from core.tenancy import Tenant, canton_scope, get_tenant, tenant_scope
 
 admin = Blueprint("admin", __name__, url_prefix="/<tenant>")
@@ -250,3 +252,28 @@ def revoke(token_id):
     flash(_("Das Token wurde widerrufen."))
     return redirect(url_for("admin.tokens"))
 
+
+
+# -- content languages -----------------------------------------------------------------------------------
+
+
+class ContentLanguagesForm(FlaskForm):
+    languages = MultiCheckboxField(_l("Inhaltssprachen"))
+
+
+@admin.route("/inhaltssprachen", methods=["GET", "POST"])
+@requires("core.content_languages.manage")
+def content_languages():
+    """The languages the tenant's public pages offer content in (German always)."""
+    tenant = _target_tenant()
+    form = ContentLanguagesForm()
+    form.languages.choices = [SelectChoice(code) for code in languages.CODES if code != languages.GERMAN]
+    if form.validate_on_submit():
+        if languages.set_offered(tenant, form.languages.data):
+            db.session.commit()
+        flash(_("Die Inhaltssprachen sind gespeichert."))
+        return redirect(request.full_path.rstrip("?"))
+    chosen = set(form.languages.data or ()) if form.is_submitted() else set(languages.offered(tenant))
+    rows = [(languages.language(code), languages.name_in(code, current_language()), code in chosen)
+            for code in languages.CODES]
+    return render_template("admin/content_languages.html", target=tenant, form=form, rows=rows)

@@ -28,6 +28,7 @@ from core.access import Membership, authenticated, public, roles_for
 from core.clock import utcnow
 from core.db import UTCDateTime, db
 from core.errors import NotFound
+from core.public import is_public_page
 from core.tenancy import Tenant, TenantState, canton_tenant, get_tenant, tenant_scope
 
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -106,6 +107,8 @@ def start_session(user: User, *, provider: str, id_token: str | None = None) -> 
 
 
 def _load_user() -> None:
+    if is_public_page():
+        return  # a public page is the same for everybody and leaves the session alone
     user_id = session.get("user_id")
     if user_id is None:
         return

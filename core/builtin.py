@@ -53,6 +53,7 @@ manifest = Manifest(
                    (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
         Permission("core.feedback.answer", _l("Die Rückmeldung an den Kanton geben"), (Role.TENANT_ADMIN,),
                    commune_only=True),
+        Permission("core.content_languages.manage", _l("Inhaltssprachen der öffentlichen Seiten wählen"), ADMINS),
     ),
     settings=(
         # A commune with its own directory may bring its own OpenID Connect provider.
@@ -61,6 +62,8 @@ manifest = Manifest(
         Setting("core.oidc_client_secret", "", _l("Client-Secret beim eigenen Identitätsanbieter")),
         Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen")),
         Setting(worklist.DIGEST_SETTING, True, _l("Tägliche Übersicht der fälligen Aufgaben per E-Mail")),
+        # The languages the tenant's public content is held in (core.content_languages); German always.
+        Setting("core.content_languages", ["de"], _l("Inhaltssprachen")),
     ),
     api_scopes=("core:read",),
     figures=(ACTIVE_MODULES,),
@@ -78,6 +81,7 @@ manifest = Manifest(
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
+        MenuEntry(_l("Inhaltssprachen"), "admin.content_languages", "core.content_languages.manage", 945),
         MenuEntry(_l("Module"), "console.own_modules", "core.modules.activate", 915),
         # The canton's console (canton-only permissions: shown in the canton's tenant only).
         MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 950),

@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 babel = Babel()
@@ -16,10 +16,13 @@ CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def language() -> str:
-    """The user's language: their choice, else their browser's, else German."""
+    """The user's UI language: their choice, else their browser's, else German (public pages: core.public)."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return languages[0]
+    public_page = g.get("public_language")
+    if public_page is not None:
+        return public_page.ui  # a public page's words follow its URL and the browser, never the session
     chosen = session.get("language")
     if chosen in languages:
         return chosen

@@ -93,6 +93,7 @@ class Manifest:
     settings: tuple[Setting, ...] = ()
     blueprint: Blueprint | None = None
     url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>
+    public_blueprint: Blueprint | None = None  # pages without login (core.public.public_page), same prefix
     api_blueprint: Blueprint | None = None  # JSON endpoints, declared with core.api.api_endpoint
     api_scopes: tuple[str, ...] = ()  # the scopes API tokens may carry for this module
     menu: tuple[MenuEntry, ...] = ()

@@ -79,6 +79,8 @@ def from_environment(instance_path: str) -> dict:
         "CLAMD_HOST": env.get("CLAMD_HOST") or None,
         "CLAMD_PORT": int(env.get("CLAMD_PORT") or 3310),
         "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT") or 30),
+        # How long browsers and shared caches may keep a public page (core.public).
+        "PUBLIC_CACHE_SECONDS": int(env.get("PUBLIC_CACHE_SECONDS") or 300),
         "BABEL_DEFAULT_LOCALE": "de_CH",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Zurich",
         "LANGUAGES": ("de", "fr", "it", "en"),

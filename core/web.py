@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from werkzeug.exceptions import HTTPException
 
 from core import clock, modules, money, worklist
+from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
@@ -126,14 +127,18 @@ def init_app(app, registry_: PluginRegistry) -> None:
     app.register_blueprint(shell)
     module_blueprints = {}
     for manifest in registry_.manifests.values():
-        if manifest.blueprint is not None:
-            prefix = manifest.url_prefix or f"/{manifest.id}"
-            app.register_blueprint(manifest.blueprint, url_prefix=f"/<tenant>{prefix}")
+        prefix = manifest.url_prefix or f"/{manifest.id}"
+        # A module's public pages are mounted like its own, and closed like them where it is not active.
+        for blueprint in filter(None, (manifest.blueprint, manifest.public_blueprint)):
+            app.register_blueprint(blueprint, url_prefix=f"/<tenant>{prefix}")
             if not manifest.always_on:
-                module_blueprints[manifest.blueprint.name] = manifest.id
+                module_blueprints[blueprint.name] = manifest.id
     app.extensions["module_blueprints"] = module_blueprints
+    public_pages.check_routes(app, {m.public_blueprint.name for m in registry_.manifests.values()
+                                    if m.public_blueprint})
     app.before_request(_load_tenant_modules)
     app.before_request(_gate_module)
+    public_pages.init_app(app)  # after the gate, before the user is loaded
     app.context_processor(_navigation)
     app.add_template_filter(money.chf, "chf")
     app.register_error_handler(HTTPException, _error_page)
