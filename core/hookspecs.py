@@ -6,7 +6,13 @@ A plugin is a module (or object) with a ``manifest`` attribute (see
 Hooks called for a tenant reach only the plugins active in that tenant.
 """
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from core.submissions import Submission, SubmissionEvent
+    from core.tenancy import Tenant
 
 hookspec = pluggy.HookspecMarker("start_integration")
 hookimpl = pluggy.HookimplMarker("start_integration")
@@ -70,3 +76,12 @@ def first_information_handover(tenant, handover):
 @hookspec
 def demo_data(tenant):
     """Add the module's demonstration records to a tenant where it is active (``flask demo load``); idempotent."""
+
+
+@hookspec
+def submission_changed(tenant: "Tenant", submission: "Submission", event: "SubmissionEvent") -> None:
+    """A submission of one of this module's kinds changed state: update the module's own object.
+
+    Called only for the module that declared the kind, where it is active, in the submitting
+    tenant's scope and transaction; results are ignored.
+    """
