@@ -29,10 +29,12 @@ Design, and why:
   in both tenants.
 - **Numbers** (``FO-2027-0042``) form one series per kind prefix and calendar year across
   all communes, so the counter row belongs to the canton's tenant; :func:`next_number`
-  is the only code that touches it, incrementing it with one
-  ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` in the submitting transaction.  The row
-  lock serialises concurrent submissions of a series until their commit, and a rolled
-  back submission rolls its number back too: numbers are unique and gap-free.
+  and :func:`lock_series` are the only code that touches it: an
+  ``INSERT … ON CONFLICT DO UPDATE`` creates and locks the row, an ``UPDATE … RETURNING``
+  takes the number, both in the submitting transaction.  The row lock serialises
+  concurrent submissions of a series until their commit, the number is taken only after
+  every check passed, and a rolled back submission rolls its number back too: numbers are
+  unique and gap-free.
 - **States**: submitted → in review → accepted or returned; a commune may withdraw while
   the canton has not started (submitted).  Accepting and returning need the review to
   have started, so the commune sees when the canton took it up and cannot withdraw under
@@ -40,8 +42,9 @@ Design, and why:
   of the same object) adds a version under the same number.  Accepted and withdrawn are
   final: submitting the object again starts a new submission with a new number.
 - **One open submission per object** (submitted, in review or returned): submitting it
-  again while the canton has it is refused with a message naming its number (a unique
-  partial index keeps two concurrent first submissions from both succeeding).
+  again while the canton has it is refused with a message naming its number.  The check
+  runs under the series' lock, so two concurrent submissions of one object cannot both
+  pass it; a unique partial index says the same in the database.
 - **History** is append-only, like the audit log: every event says what changed, from
   which state, when, by whom, on which side (commune or canton), and why.
 """
@@ -240,23 +243,35 @@ def format_number(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:04d}"
 
 
+def lock_series(kind: SubmissionKind, year: int) -> None:
+    """Lock the series of ``kind`` in ``year`` until the transaction ends (its counter starts at 0).
+
+    Submitters of one series take turns from here on, so what they check next (is the
+    object with the canton already?) still holds when they commit.
+    """
+    canton = canton_tenant()
+    table = SubmissionCounter.__table__
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(tenant_id=canton.id, prefix=kind.prefix, year=year, last_number=0).on_conflict_do_update(
+        index_elements=[table.c.tenant_id, table.c.prefix, table.c.year], set_={"last_number": table.c.last_number})
+    with tenant_scope(canton):
+        db.session.execute(statement)
+
+
 def next_number(kind: SubmissionKind, year: int) -> str:
     """The next number of the kind's series in ``year``, counted in the canton's tenant.
 
     Runs in the caller's transaction: the counter row stays locked until it commits (so
     concurrent submissions of a series take turns), and a rollback gives the number back.
     """
-    canton = canton_tenant()
-    table = SubmissionCounter.__table__
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-    statement = (
-        insert.values(tenant_id=canton.id, prefix=kind.prefix, year=year, last_number=1)
-        .on_conflict_do_update(index_elements=[table.c.tenant_id, table.c.prefix, table.c.year],
-                               set_={"last_number": table.c.last_number + 1})
-        .returning(table.c.last_number)
-    )
-    with tenant_scope(canton):
-        number = db.session.execute(statement).scalar_one()
+    lock_series(kind, year)
+    with tenant_scope(canton_tenant()):
+        number = db.session.execute(
+            sa.update(SubmissionCounter)
+            .where(SubmissionCounter.prefix == kind.prefix, SubmissionCounter.year == year)
+            .values(last_number=SubmissionCounter.last_number + 1)
+            .returning(SubmissionCounter.last_number)
+        ).scalar_one()
     return format_number(kind.prefix, year, number)
 
 
@@ -305,14 +320,19 @@ def submit(tenant: Tenant, kind: str, object_id: str, title: str, payload: dict,
         raise UserError(_("Das Modul %(module)s ist in diesem Mandanten nicht eingeschaltet.", module=manifest.title))
     object_id = str(object_id)
     title, payload, attachments = _check_snapshot(title, payload, attachments)
-    now, actor = clock.utcnow(), audit.current_actor()
+    now, actor, year = clock.utcnow(), audit.current_actor(), clock.today().year
     with tenant_scope(tenant):
+        lock_series(kind_, year)  # until commit: no one else submits this object meanwhile
         submission = _open_submission(kind, object_id)
         if submission is not None and submission.state != State.RETURNED:
             raise UserError(_("Dieses Objekt liegt dem Kanton schon vor: Eingabe %(number)s (%(state)s).",
                               number=submission.number, state=submission.state_label))
         if submission is None:
-            submission, action, source = _create(tenant, kind_, object_id, title, now, actor), "submit", None
+            submission = Submission(id=uuid.uuid4(), kind=kind, number=next_number(kind_, year),
+                                    object_id=object_id, title=title, state=State.SUBMITTED, version=1,
+                                    submitted_at=now, submitted_by=actor, changed_at=now)
+            db.session.add(submission)
+            action, source = "submit", None
         else:
             action, source = "resubmit", State.RETURNED
             submission.version += 1
@@ -322,21 +342,6 @@ def submit(tenant: Tenant, kind: str, object_id: str, title: str, payload: dict,
         event = _add_event(submission, action, source, note, by_canton=False)
     _record(tenant, submission, event)
     _notify(tenant, submission, event)
-    return submission
-
-
-def _create(tenant: Tenant, kind: SubmissionKind, object_id: str, title: str, now, actor) -> Submission:
-    """A new submission with the next number; a concurrent first submission of the object is refused."""
-    try:
-        with db.session.begin_nested():  # the number goes back with it
-            number = next_number(kind, clock.today().year)
-            submission = Submission(kind=kind.id, number=number, object_id=object_id, title=title,
-                                    state=State.SUBMITTED, version=1, submitted_at=now, submitted_by=actor,
-                                    changed_at=now)
-            db.session.add(submission)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        raise UserError(_("Dieses Objekt wurde eben schon beim Kanton eingereicht.")) from None
     return submission
 
 
