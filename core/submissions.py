@@ -308,6 +308,7 @@ def submit(tenant: Tenant, kind: str, object_id: str, title: str, payload: dict,
 
     A new submission gets the next number of its series; a returned one of the same object
     gets a new version under its number.  Refused while the canton has the object already.
+    The caller (the module's view, job or command) has checked the user's permission.
     """
     declared = kinds().get(kind)
     if declared is None:
