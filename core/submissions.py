@@ -428,7 +428,7 @@ def _notify(owner: Tenant, submission: Submission, event: SubmissionEvent) -> No
     if not registry.manifests[module_id].always_on and module_id not in modules.active_modules(owner):
         return
     with tenant_scope(owner):
-        registry.of_plugin(module_id).submission_changed(tenant=owner, submission=submission, event=event)
+        registry.hook_for([module_id]).submission_changed(tenant=owner, submission=submission, event=event)
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import core.db
 from core import rls
 
 revision = 'core_0008_submissions'
-down_revision = 'core_0007'
+down_revision = 'core_0008_worklist'
 branch_labels = None
 depends_on = None
 
