@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, web
+    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, submission_pages, web
     from core.attachments import views as attachment_views
     from core.console import console
     from core.people.views import people
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.register_blueprint(people)
     app.register_blueprint(attachment_views.attachments)
     job_pages.init_app(app)
+    submission_pages.init_app(app)
     access.init_app(app)
     app.after_request(audit.commit_sensitive_reads)
     cli.init_app(app)

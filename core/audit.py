@@ -12,7 +12,18 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.clock import utcnow
-from core.db import Scope, TenantScoped, UTCDateTime, db, enter_scope, leave_scope, scoped_to, uuid_pk
+from core.db import (
+    CantonVisible,
+    Scope,
+    TenantScoped,
+    UTCDateTime,
+    current_scope,
+    db,
+    enter_scope,
+    leave_scope,
+    scoped_to,
+    uuid_pk,
+)
 
 
 class AuditEvent(TenantScoped, db.Model):
@@ -137,6 +148,33 @@ def _audit_sensitive_reads(session) -> None:
 
 def commit_sensitive_reads(response):
     """After a request that only read: its reads of sensitive records are recorded all the same."""
-    if db.session.info.get("sensitive_reads"):
+    if db.session.info.get("sensitive_reads") or db.session.info.get("canton_reads"):
         db.session.commit()
     return response
+
+
+# -- what the canton reads of a tenant's CantonVisible rows ---------------------------------------
+
+
+def _note_canton_read(target, context, *_attrs) -> None:
+    reader = current_scope().tenant_id
+    if reader is not None and reader != target.tenant_id:
+        reads = context.session.info.setdefault("canton_reads", set())
+        reads.add((reader, target.tenant_id, *target.audit_ref()))
+
+
+event.listen(CantonVisible, "load", _note_canton_read, propagate=True)
+event.listen(CantonVisible, "refresh", _note_canton_read, propagate=True)
+
+
+@event.listens_for(Session, "before_commit")
+def _audit_canton_reads(session) -> None:
+    """Each read of another tenant's CantonVisible row: one record in the reader's log, one in the owner's."""
+    reads = sorted(session.info.pop("canton_reads", ()))
+    if not reads:
+        return
+    with scoped_to(Scope(all_tenants=True)):
+        for reader, owner, object_type, object_id in reads:
+            for tenant_id, detail in ((reader, {"tenant_id": owner}), (owner, {"by_tenant_id": reader})):
+                session.add(AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="canton.read",
+                                       object_type=object_type, object_id=object_id, detail=detail))

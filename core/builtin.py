@@ -54,6 +54,15 @@ manifest = Manifest(
         Permission("core.feedback.answer", _l("Die Rückmeldung an den Kanton geben"), (Role.TENANT_ADMIN,),
                    commune_only=True),
         Permission("core.content_languages.manage", _l("Inhaltssprachen der öffentlichen Seiten wählen"), ADMINS),
+        # Submissions to the canton (core/submissions.py): in the canton, the inbox shows only the kinds
+        # whose review permission the user holds.
+        Permission("core.submissions.read", _l("Eingaben an den Kanton sehen (im Kanton: die Eingänge)"),
+                   (Role.TENANT_ADMIN, Role.INTEGRATION_OFFICER, Role.READ_ONLY, Role.CANTON_ADMIN,
+                    Role.CANTON_OFFICE)),
+        Permission("core.submissions.submit", _l("Eingaben an den Kanton einreichen und zurückziehen"),
+                   (Role.TENANT_ADMIN, Role.INTEGRATION_OFFICER), commune_only=True),
+        Permission("core.submissions.review", _l("Eingaben der Gemeinden prüfen, annehmen und zurückweisen"),
+                   (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
     ),
     settings=(
         # A commune with its own directory may bring its own OpenID Connect provider.
@@ -76,6 +85,7 @@ manifest = Manifest(
         MenuEntry(_l("Einführungskurse"), "console.courses", "core.courses.attend", 810),
         MenuEntry(_l("Rückmeldungen"), "console.feedback_rounds", "core.feedback.manage", 820),
         MenuEntry(_l("Rückmeldung"), "console.feedback", "core.feedback.answer", 820),
+        MenuEntry(_l("Eingaben"), "submissions.index", "core.submissions.read", 830),
         MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
         MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),

@@ -6,6 +6,11 @@ composite ``(tenant_id, ...)`` foreign keys (:func:`tenant_fk`), and every ORM
 statement is filtered to the tenant of the current :class:`Scope`.  Reading
 across tenants needs :func:`core.tenancy.canton_scope`.  On PostgreSQL the same
 rule is enforced a second time by row-level security (see :mod:`core.rls`).
+
+The one exception is structural too: a model that also derives from
+:class:`CantonVisible` (the submissions a commune hands to the canton, see
+:mod:`core.submissions`) can be *read* in the canton's own scope.  Writing it stays
+with its owner, as for every other table.
 """
 
 from __future__ import annotations
@@ -121,6 +126,32 @@ class TenantScoped:
         )
 
 
+# The canton's tenant, recognised by the database itself (a scope carries only a tenant id).
+_tenants = sa.table("tenants", sa.column("id"), sa.column("kind"))
+
+
+class CantonVisible:
+    """Mixin for the few tenant-owned models the canton's tenant may read too (never write).
+
+    Use it only beside :class:`TenantScoped`, for rows a tenant deliberately hands to the
+    canton (submissions).  In the canton's scope a SELECT sees every tenant's rows of such
+    a model and nothing more of theirs; changes still need the owner's scope.  Row-level
+    security admits the same reads (:func:`core.rls.admit_canton_reads`).
+    """
+
+    def audit_ref(self) -> tuple[str, str]:
+        """What the audit record of a canton's read names: (object type, object id)."""
+        return type(self).__tablename__, str(sa.inspect(self).identity[1:])
+
+    @classmethod
+    def _read_criterion(cls):
+        return sa.or_(
+            cls.tenant_id == sa.bindparam("scope_tenant_id"),
+            sa.exists().where(_tenants.c.id == sa.bindparam("scope_tenant_id"),
+                              _tenants.c.kind == sa.literal_column("'canton'")),
+        )
+
+
 def uuid_pk() -> Mapped[uuid.UUID]:
     """The row id of a tenant-owned table: a UUID, so SQLite and Citus need no sequence."""
     return mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -146,10 +177,19 @@ def _touches_tenant_tables(state) -> bool:
     return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
 
 
+def _read_criterion(cls):
+    """What a SELECT in a tenant's scope sees of ``cls``: its own rows (and, for CantonVisible, more)."""
+    if issubclass(cls, CantonVisible):
+        return cls._read_criterion()
+    return cls.tenant_id == sa.bindparam("scope_tenant_id")
+
+
 # One criterion for every statement, its tenant a parameter: built once, compiled once (see bench/).
+# Reads may reach CantonVisible rows of other tenants in the canton's scope; changes never do.
 _TENANT_CRITERIA = with_loader_criteria(
     TenantScoped, lambda cls: cls.tenant_id == sa.bindparam("scope_tenant_id"), include_aliases=True
 )
+_READ_CRITERIA = with_loader_criteria(TenantScoped, lambda cls: _read_criterion(cls), include_aliases=True)
 
 
 def _dialect(session: Session) -> str:
@@ -181,7 +221,7 @@ def _apply_tenant_scope(state) -> None:
         if _touches_tenant_tables(state):
             raise TenantScopeError("tenant-owned rows queried without a tenant scope")
         return
-    state.statement = state.statement.options(_TENANT_CRITERIA)
+    state.statement = state.statement.options(_READ_CRITERIA if state.is_select else _TENANT_CRITERIA)
     state.parameters = _with_tenant(state.parameters, scope.tenant_id)
 
 

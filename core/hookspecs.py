@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from core.attachments import Attachment, Verdict
     from core.auth import User
+    from core.submissions import Submission, SubmissionEvent
     from core.tenancy import Tenant
 
 hookspec = pluggy.HookspecMarker("start_integration")
@@ -149,4 +150,13 @@ def attachment_permission(tenant: Tenant, attachment: Attachment, user: User, ac
 
     The module owning ``attachment.owner_type`` answers True or False, every other returns None;
     the first non-None answer wins.  No answer at all: the file is not found (404).
+    """
+
+
+@hookspec
+def submission_changed(tenant: Tenant, submission: Submission, event: SubmissionEvent) -> None:
+    """A submission of one of this module's kinds changed state: update the module's own object.
+
+    Called only for the module that declared the kind, where it is active, in the submitting
+    tenant's scope and transaction; results are ignored.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -81,6 +82,26 @@ class UpgradeStep:
 
 
 @dataclass(frozen=True)
+class SubmissionKind:
+    """A kind of object a commune hands to the canton (see :mod:`core.submissions`).
+
+    ``id`` starts with the declaring module's id (``fordern.case``); ``prefix`` (2-4 capital
+    letters, unique across plugins) starts the numbers of its series (``FO-2027-0042``).
+    ``review_permission`` (canton-only) lets the canton's staff see and decide this kind;
+    ``submit_permission`` lets a commune's staff withdraw one on the submissions page.
+    """
+
+    id: str
+    prefix: str
+    label: Any  # a lazy translatable string
+    review_permission: str = "core.submissions.review"
+    submit_permission: str = "core.submissions.submit"
+
+
+PREFIX_PATTERN = re.compile(r"^[A-Z]{2,4}$")
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Everything core needs to know about a module, declared in one place."""
 
@@ -101,6 +122,7 @@ class Manifest:
     migrations: Path | None = None  # the folder of the branch's revisions
     translations: Path | None = None
     upgrade_steps: tuple[UpgradeStep, ...] = ()
+    submission_kinds: tuple[SubmissionKind, ...] = ()  # what the module hands to the canton
     always_on: bool = False  # core features: active in every tenant, never activated
     position: int = 100  # where the module stands in menus and tables
     events: tuple[EventType, ...] = ()  # the events it emits (core.events.emit)
@@ -164,6 +186,7 @@ class PluginRegistry:
             missing = [req for req in manifest.requires if req not in self.manifests]
             if missing:
                 raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
+        self._validate_submission_kinds()
         self.dependency_order()  # raises on a cycle
         self._collect_events()
         self._collect_figures()
@@ -188,6 +211,34 @@ class PluginRegistry:
             for event_id in manifest.subscribes:
                 self.subscriptions.setdefault(event_id, []).append(manifest.id)
         # A subscription to an event no installed module declares is allowed: its emitter is optional.
+
+    def _validate_submission_kinds(self) -> None:
+        permissions = {p.id: p for m in self.manifests.values() for p in m.permissions}
+        ids: dict[str, str] = {}
+        prefixes: dict[str, str] = {}
+        for manifest in self.manifests.values():
+            for kind in manifest.submission_kinds:
+                where = f"submission kind {kind.id!r} of plugin {manifest.id!r}"
+                if not kind.id.startswith(f"{manifest.id}."):
+                    raise PluginError(f"{where}: its id must start with {manifest.id + '.'!r}")
+                if not PREFIX_PATTERN.match(kind.prefix):
+                    raise PluginError(f"{where}: prefix {kind.prefix!r} is not 2-4 capital letters")
+                for seen, key in ((ids, kind.id), (prefixes, kind.prefix)):
+                    if key in seen:
+                        raise PluginError(f"{where}: {key!r} is declared by {seen[key]!r} too")
+                    seen[key] = manifest.id
+                review = permissions.get(kind.review_permission)
+                if review is None or not review.canton_only:
+                    raise PluginError(f"{where}: review permission {kind.review_permission!r} must be a declared "
+                                      "canton-only permission")
+                submit = permissions.get(kind.submit_permission)
+                if submit is None or submit.canton_only:
+                    raise PluginError(f"{where}: submit permission {kind.submit_permission!r} must be a declared "
+                                      "permission of communes")
+
+    def submission_kinds(self) -> dict[str, tuple[str, SubmissionKind]]:
+        """Every declared submission kind by id, with the id of the module that declared it."""
+        return {k.id: (m.id, k) for m in self.manifests.values() for k in m.submission_kinds}
 
     @property
     def hook(self):
@@ -244,6 +295,7 @@ class PluginRegistry:
             ]
             hooks = self._subset_cache[active] = TenantHooks(self.pm, removed)
         return hooks
+
 
 
 class TenantHooks:

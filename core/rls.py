@@ -5,12 +5,18 @@ application connects (or ``SET ROLE``s) as :data:`APP_ROLE`, which owns nothing
 and cannot bypass row-level security; the session tells PostgreSQL its scope in
 the transaction-local settings ``app.tenant_id`` and ``app.all_tenants``
 (:func:`core.db._apply_rls_settings`).  Elsewhere (SQLite) these are no-ops.
+
+A table of a :class:`core.db.CantonVisible` model gets a second, read-only policy
+(:func:`admit_canton_reads`): in the canton's scope SELECT sees every tenant's rows.
+PostgreSQL ORs permissive policies per command, so INSERT, UPDATE and DELETE still
+answer to the tenant policy alone.
 """
 
 from __future__ import annotations
 
 APP_ROLE = "start_integration_app"
 POLICY = "tenant_isolation"
+CANTON_READ_POLICY = "canton_read"
 
 # The settings are read in sub-selects: PostgreSQL evaluates them once per statement, not per row.
 _RULE = (
@@ -61,3 +67,14 @@ def data_migration(op) -> None:
     """
     if _is_postgres(op):
         op.execute("SELECT set_config('app.all_tenants', 'on', true)")
+# Whether the scope's tenant is the canton's: asked of the tenants table, not of a setting.
+_CANTON_RULE = (
+    "(SELECT kind FROM tenants"
+    " WHERE id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer)) = 'canton'"
+)
+
+
+def admit_canton_reads(op, table: str) -> None:
+    """Let the canton's scope read ``table`` (protected by :func:`protect`): CantonVisible models only."""
+    if _is_postgres(op):
+        op.execute(f"CREATE POLICY {CANTON_READ_POLICY} ON {table} FOR SELECT USING ({_CANTON_RULE})")

@@ -22,6 +22,7 @@ from core.modules import ModuleActivation
 from core.people import Person
 from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
+from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
 from plugins.informieren.import_runs import Upload
 from plugins.informieren.models import (
@@ -76,6 +77,16 @@ def _sample_attachment() -> Attachment:
                       uploaded_by="test")
 
 
+def _submission() -> Submission:
+    now = utcnow()
+    submission = Submission(kind="sample.kind", number=f"SA-2017-{uuid.uuid4().hex[:8]}", object_id=str(uuid.uuid4()),
+                            title="Sample", state="submitted", version=1, submitted_at=now, submitted_by="test",
+                            changed_at=now)
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
 def _course() -> Course:
     course = Course(title="Einführung", place="Solothurn", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=3),
                     capacity=10, created_by="test")
@@ -120,4 +131,13 @@ SAMPLES = {
     FeedbackRequest: lambda: FeedbackRequest(year=2017, deadline=date(2018, 3, 31)),
     Attachment: _sample_attachment,
     AttachmentContent: lambda: AttachmentContent(attachment_id=_attachment().id, content=b"%PDF-"),
+    Submission: lambda: Submission(kind="sample.kind", number=f"SA-2017-{uuid.uuid4().hex[:8]}", object_id="o1",
+                                   title="Sample", state="accepted", version=1, submitted_at=utcnow(),
+                                   submitted_by="test", changed_at=utcnow()),
+    SubmissionVersion: lambda: SubmissionVersion(submission_id=_submission().id, version=1, title="Sample",
+                                                 payload={"Person": "Ana Muster"}, attachments=[],
+                                                 created_at=utcnow(), created_by="test"),
+    SubmissionEvent: lambda: SubmissionEvent(submission_id=_submission().id, seq=1, occurred_at=utcnow(), actor="test",
+                                             by_canton=False, action="submit", to_state="submitted", version=1),
+    SubmissionCounter: lambda: SubmissionCounter(prefix="SA", year=2017, last_number=1),
 }
