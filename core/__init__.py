@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, web
+    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, settings_views, web
     from core.console import console
 
     registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.before_request(access.authorize)
     api.init_app(app, security.csrf)
     app.register_blueprint(admin.admin)
+    app.register_blueprint(settings_views.tenant_settings)
     app.register_blueprint(console)
     job_pages.init_app(app)
     access.init_app(app)
