@@ -28,8 +28,10 @@ run: install
 system-packages:
 	.ci/system-packages
 
+# ruff, then the architecture rules (lint-imports: core imports no plugin, no plugin another; setup.cfg).
 test: install system-packages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
@@ -41,4 +43,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i core/translations/messages.pot -d core/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache .hypothesis

@@ -45,7 +45,7 @@ from bench.tenancy import BenchError, _environment, _quiet, postgres_scratch, po
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.hookspecs import hookimpl
 from core.jobs import JobKind, ResultFile
-from core.plugins import Manifest
+from core.plugins import Figure, Manifest
 
 REPO = Path(__file__).parent.parent
 MODULE_ID = "bench_reports"
@@ -117,7 +117,7 @@ def newcomer_figures(period) -> dict[str, int]:
     ).one()
     if _Timer.seconds is not None:
         _Timer.seconds += time.perf_counter() - started
-    return dict(zip(LABELS.values(), row, strict=True))
+    return dict(zip((f"{MODULE_ID}.{key}" for key in LABELS), row, strict=True))
 
 
 def _touch(context) -> list[ResultFile]:
@@ -128,7 +128,8 @@ def _touch(context) -> list[ResultFile]:
 class ReportsBenchPlugin:
     """A module like any other: switched on per tenant (not always on), with report figures and a job kind."""
 
-    manifest = Manifest(id=MODULE_ID, title="Bench (reports)", version="1.0", position=998)
+    manifest = Manifest(id=MODULE_ID, title="Bench (reports)", version="1.0", position=998,
+                        figures=tuple(Figure(f"{MODULE_ID}.{key}", label) for key, label in LABELS.items()))
 
     @hookimpl
     def report_figures(self, tenant, period):

@@ -93,14 +93,6 @@ def provider_for(tenant: Tenant | None):
     return None
 
 
-def verified_claims(client, token: dict, nonce: str) -> dict:
-    """The ID token's claims once its signature, issuer, audience, expiry and nonce are checked."""
-    claims = client.parse_id_token(token, nonce=nonce, leeway=current_app.config["OIDC_LEEWAY_SECONDS"])
-    if not claims.get("sub"):
-        raise JoseError("the ID token names no subject")
-    return dict(claims)
-
-
 # -- sessions -------------------------------------------------------------------------
 
 

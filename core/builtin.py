@@ -7,16 +7,17 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import jobs, modules, reports
+from core import jobs, modules, reports, worklist
 from core.access import Role, known_roles
 from core.db import db
 from core.hookspecs import hookimpl
 from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
-from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
+from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting, SettingType
 from core.reports import Period
 from core.tenancy import served_municipalities
 
 ALL = tuple(Role)
+ACTIVE_MODULES = Figure("core.active_modules", _l("Aktive Module"))
 ADMINS = (Role.CANTON_ADMIN, Role.TENANT_ADMIN)
 
 manifest = Manifest(
@@ -59,8 +60,11 @@ manifest = Manifest(
         Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen"),
                 type=SettingType.MAPPING, validate=lambda value, tenant: _unknown_roles(value, tenant),
                 help=_l('Ein JSON-Objekt, Gruppe → Rolle, zum Beispiel {"Integration": "integration_officer"}.')),
+        Setting(worklist.DIGEST_SETTING, True, _l("Tägliche Übersicht der fälligen Aufgaben per E-Mail"),
+                type=SettingType.BOOLEAN),
     ),
     api_scopes=("core:read",),
+    figures=(ACTIVE_MODULES,),
     menu=(
         # The tenant's home first, the modules (by their position) next, then the tools.
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
@@ -143,6 +147,7 @@ def periodic_jobs():
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
         PeriodicJob("feedback.remind", "0 8 * * *", lambda: jobs.each_tenant(_remind_feedback)),
+        PeriodicJob("worklist.digest", "0 7 * * *", lambda: jobs.each_tenant(worklist.send_digest)),
     ]
 
 
@@ -174,4 +179,4 @@ def report_sections(tenant, period):
 @hookimpl
 def report_figures(tenant, period):
     active = [row for row in modules.activations(tenant).values() if row.is_active_on(period.end)]
-    return {str(_l("Aktive Module")): len(active)}
+    return {ACTIVE_MODULES.key: len(active)}

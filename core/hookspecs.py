@@ -33,6 +33,14 @@ def tenant_home_items(tenant):
 
 
 @hookspec
+def worklist_items(tenant, day):
+    """Return a list of core.worklist.WorkItem: what is due and overdue in the tenant on ``day``, with counts.
+
+    Called for the modules active in the tenant, in its scope: for the start page and the daily digest.
+    """
+
+
+@hookspec
 def job_kinds():
     """Return a list of core.jobs.JobKind: the background jobs this plugin runs."""
 
@@ -49,7 +57,10 @@ def report_sections(tenant, period):
 
 @hookspec
 def report_figures(tenant, period):
-    """Return a dict of label -> number: the tenant's key figures for the period, one row of the canton report."""
+    """Return a dict of figure key -> number: the tenant's key figures for the period (one row of the canton report).
+
+    The keys are declared in the plugin's Manifest.figures, with their labels.
+    """
 
 
 @hookspec
@@ -59,12 +70,20 @@ def person_timeline(tenant, person_id):
 
 @hookspec
 def activity_counts(tenant, period):
-    """Return a dict of core.people activity key -> count: the tenant's programme activity in the period."""
+    """Return {activity key: {BFS number: count}}: the tenant's programme activity in the period, per commune.
+
+    The keys are declared in the plugin's Manifest.activity_keys.  Called (by core.activity) for
+    every module that was active in the tenant at some time in the period, in the tenant's scope.
+    """
 
 
 @hookspec
-def first_information_handover(tenant, handover):
-    """Take a core.people.Handover from a first-information interview (a need or an offer suggested)."""
+def handle_event(tenant, event):
+    """Take a core.events.Event of a type the plugin subscribes to (Manifest.subscribes), in the tenant's scope.
+
+    Called by core.events.emit for the subscribers active in the tenant; every answer that is not None
+    (a short text of what was recorded) is returned to the emitter.
+    """
 
 
 @hookspec

@@ -319,6 +319,31 @@ def active_in(periods: list[Period], day: date) -> bool:
     return any(start <= day and (end is None or day < end) for start, end in periods)
 
 
+def active_between(periods: list[Period], first: date, last: date) -> bool:
+    """Active on at least one day from ``first`` to ``last`` (inclusive)."""
+    return any(start <= last and (end is None or end > first) for start, end in periods)
+
+
+def active_during(tenant: Tenant, first: date, last: date) -> frozenset[str]:
+    """The modules active in ``tenant`` on at least one day of ``first``..``last``.
+
+    A module switched off since counts for the time it was on, so a report of a past period
+    (and the subsidies' activity counts) still shows what it did then.
+    """
+    with tenant_scope(tenant):
+        periods = active_periods()
+        rows = activations(tenant)
+    return during(tenant.id, periods, rows, first, last)
+
+
+def during(tenant_id: int, periods: dict, rows: dict, first: date, last: date) -> frozenset[str]:
+    """:func:`active_during` from loaded history (``active_periods``) and rows (``activations``)."""
+    found = {module_id for (owner, module_id), spans in periods.items()
+             if owner == tenant_id and active_between(spans, first, last)}
+    found |= {module_id for module_id, row in rows.items() if row.is_active_on(last)}
+    return frozenset(m for m in found if registry().module(m) is not None)
+
+
 def _change(tenant, module_id, row, state, effective_from) -> ModuleActivation:
     with tenant_scope(tenant):
         before = None if row is None else {"state": row.state, "from": _iso(row.effective_from)}

@@ -1,22 +1,18 @@
-"""What modules share about a newcomer without importing each other: timeline entries, hand-overs, activities.
+"""What modules share about a newcomer without importing each other: timeline entries, activities.
 
 Informieren owns the newcomer register; other modules refer to a person by
-its id (a UUID in the same tenant) and speak to each other through the hooks
-``person_timeline``, ``first_information_handover`` and ``activity_counts``.
+its id (a UUID in the same tenant), add to the person's timeline through the hook
+``person_timeline`` and hand things over through events (:mod:`core.events`).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.clock import start_of
-
-# Keys of the activity_counts hook (the subsidy module counts these per tenant and period).
-LETTERS_SENT = "informieren.letters_sent"
-INTERVIEWS_HELD = "informieren.interviews_held"
 
 
 @dataclass(frozen=True)
@@ -36,29 +32,7 @@ class TimelineEntry:
         return cls(start_of(day) + timedelta(seconds=order), module, title, detail, url, all_day=True)
 
 
-@dataclass(frozen=True)
-class Handover:
-    """What a first-information interview hands over to Fördern: needs noticed, offers suggested."""
-
-    person_id: uuid.UUID
-    interview_id: uuid.UUID
-    needs: tuple[str, ...] = ()
-    offers: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    note: str = ""
-    extra: dict = field(default_factory=dict)
-
-
 def timeline(hooks, tenant, person_id: uuid.UUID) -> list[TimelineEntry]:
     """Every active module's entries for the person, newest first."""
     entries = [entry for result in hooks.person_timeline(tenant=tenant, person_id=person_id) for entry in result]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
-
-
-def activities(hooks, tenant, period) -> dict[str, int]:
-    """The activity counts of every active module for the period, summed by key."""
-    totals: dict[str, int] = {}
-    for counts in hooks.activity_counts(tenant=tenant, period=period):
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-    return totals

@@ -112,6 +112,31 @@ class RoleDeclaration:
 
 
 @dataclass(frozen=True)
+class EventType:
+    """An event a module emits (``core.events.emit``): ``id`` is ``<module id>.<name>``.
+
+    ``fields`` are the payload's keys: the whole contract with the modules that subscribe.
+    """
+
+    id: str
+    label: Any  # a lazy translatable text
+    fields: tuple[str, ...] = ()
+    description: Any = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number a module declares: a key figure of its reports, or an activity the subsidies count.
+
+    ``key`` is ``<module id>.<name>``: stable across releases and languages, what files and
+    other modules use; ``label`` is what people read.
+    """
+
+    key: str
+    label: Any  # a lazy translatable text
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     label: Any
     endpoint: str
@@ -151,6 +176,10 @@ class Manifest:
     upgrade_steps: tuple[UpgradeStep, ...] = ()
     always_on: bool = False  # core features: active in every tenant, never activated
     position: int = 100  # where the module stands in menus and tables
+    events: tuple[EventType, ...] = ()  # the events it emits (core.events.emit)
+    figures: tuple[Figure, ...] = ()  # the key figures its report_figures hook gives
+    activity_keys: tuple[Figure, ...] = ()  # what its activity_counts hook counts per commune
+    subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
         start = parse_version(installed_version or "0")
@@ -172,6 +201,10 @@ class PluginRegistry:
         self.pm.add_hookspecs(hookspecs)
         self.manifests: dict[str, Manifest] = {}
         self._subset_cache: dict[frozenset[str], TenantHooks] = {}
+        self._exact_cache: dict[frozenset[str], TenantHooks] = {}
+        self.event_types: dict[str, EventType] = {}
+        self.figures: dict[str, Figure] = {}  # report figures and activity keys of every plugin, by key
+        self.subscriptions: dict[str, list[str]] = {}  # event id -> ids of the plugins taking it
         for plugin in plugins:
             self._register(plugin)
         self._validate()
@@ -201,6 +234,8 @@ class PluginRegistry:
         self._check_permissions()
         self._check_settings()
         self.dependency_order()  # raises on a cycle
+        self._collect_events()
+        self._collect_figures()
 
     def _check_roles(self) -> dict[str, RoleDeclaration]:
         roles: dict[str, RoleDeclaration] = {}
@@ -262,6 +297,27 @@ class PluginRegistry:
                 if problem:
                     raise PluginError(f"the default of setting {setting.key!r} does not fit: {problem}")
 
+    def _collect_figures(self) -> None:
+        for manifest in self.manifests.values():
+            for figure in (*manifest.figures, *manifest.activity_keys):
+                if not figure.key.startswith(f"{manifest.id}."):
+                    raise PluginError(f"figure {figure.key!r} of {manifest.id!r} must start with '{manifest.id}.'")
+                known = self.figures.setdefault(figure.key, figure)
+                if known is not figure and known != figure:
+                    raise PluginError(f"figure {figure.key!r} is declared twice with different labels")
+
+    def _collect_events(self) -> None:
+        for manifest in self.manifests.values():
+            for event_type in manifest.events:
+                if not event_type.id.startswith(f"{manifest.id}."):
+                    raise PluginError(f"event {event_type.id!r} of {manifest.id!r} must start with '{manifest.id}.'")
+                if event_type.id in self.event_types:
+                    raise PluginError(f"event {event_type.id!r} is declared twice")
+                self.event_types[event_type.id] = event_type
+            for event_id in manifest.subscribes:
+                self.subscriptions.setdefault(event_id, []).append(manifest.id)
+        # A subscription to an event no installed module declares is allowed: its emitter is optional.
+
     @property
     def hook(self):
         """Hooks of every plugin (for app-wide hooks; tenant hooks go through :meth:`for_modules`)."""
@@ -294,6 +350,19 @@ class PluginRegistry:
         for module_id in self.manifests:
             visit(module_id)
         return order
+
+    def is_core(self, plugin_id: str) -> bool:
+        manifest = self.manifests.get(plugin_id)
+        return manifest is not None and manifest.always_on
+
+    def hook_for(self, plugin_ids) -> TenantHooks:
+        """Hooks that reach exactly the plugins ``plugin_ids`` (the subscribers of an event)."""
+        wanted = frozenset(plugin_ids)
+        hooks = self._exact_cache.get(wanted)
+        if hooks is None:
+            removed = [self.pm.get_plugin(m) for m in self.manifests if m not in wanted]
+            hooks = self._exact_cache[wanted] = TenantHooks(self.pm, removed)
+        return hooks
 
     def for_modules(self, active: frozenset[str]) -> TenantHooks:
         """Hooks that reach only the always-on plugins and the ``active`` modules."""

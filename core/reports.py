@@ -161,7 +161,8 @@ Progress = Callable[[int, int, str], None]
 def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
     progress(0, 1, _("Abschnitte werden zusammengestellt"))
     with tenant_scope(tenant):
-        hooks = modules.tenant_hooks(tenant, period.end)  # the modules of the period, not of today
+        # The modules of the period, not of today: one switched off since still shows what it did then.
+        hooks = modules.registry().for_modules(modules.active_during(tenant, period.start, period.end))
         # pluggy calls the last registered first: reversed, core's overview leads and the modules follow.
         groups = reversed(hooks.report_sections(tenant=tenant, period=period))
         sections = [section for group in groups for section in group]
@@ -170,23 +171,32 @@ def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
 
 
 def canton_report(period: Period, progress: Progress) -> Report:
-    rows, labels = canton_figures(period, progress)
+    rows, keys = canton_figures(period, progress)
+    labelled = [(key, figure_label(key)) for key in keys]
+    labels = [label for _key, label in labelled]
     columns = [_("Mandant"), _("Gemeinden"), *labels]
     table = Table(_("Kennzahlen je Mandant"), columns,
-                  [[t.name, communes, *(figures.get(label, 0) for label in labels)] for t, communes, figures in rows])
+                  [[t.name, communes, *(figures.get(key, 0) for key in keys)] for t, communes, figures in rows])
     totals = Table(_("Summen"), [_("Kennzahl"), _("Summe")],
-                   [[label, sum(figures.get(label, 0) for _t, _c, figures in rows)] for label in labels])
-    charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(label, 0) for _t, _c, f in rows]})
-              for label in labels[:3]] if len(rows) <= 40 else []
+                   [[label, sum(figures.get(key, 0) for _t, _c, figures in rows)] for key, label in labelled])
+    charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(key, 0) for _t, _c, f in rows]})
+              for key, label in labelled[:3]] if len(rows) <= 40 else []
     section = Section(_("Alle Mandanten"), [table, totals], charts)
     return Report(_("Kantonaler Bericht start.integration"), _("Zeitraum %(period)s", period=period.label), [section])
 
 
-def canton_figures(period: Period, progress: Progress, reason: str | None = None):
-    """Every active tenant's key figures (``report_figures``) for the period: ``(rows, labels)``.
+def figure_label(key: str) -> str:
+    """What people read for a figure key (``informieren.letters_sent``): its declared label."""
+    figure = modules.registry().figures.get(key)
+    return str(figure.label) if figure is not None else key
 
-    A row is ``(tenant, its communes as text, {label: number})``; ``labels`` lists every label in
-    the order the modules gave them.  Reads across tenants in the canton scope (audited with ``reason``).
+
+def canton_figures(period: Period, progress: Progress, reason: str | None = None):
+    """Every active tenant's key figures (``report_figures``) for the period: ``(rows, keys)``.
+
+    A row is ``(tenant, its communes as text, {figure key: number})``; ``keys`` lists every key in
+    the order the modules gave them.  A module counts in every tenant where it was active at some
+    time in the period.  Reads across tenants in the canton scope (audited with ``reason``).
     """
     with canton_scope(reason or f"canton report {period.label}"):
         tenants = db.session.scalars(
@@ -194,23 +204,24 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
             .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
             .order_by(Tenant.name)
         ).all()
-        # Two queries for all tenants instead of two for each (see bench/reports.py).
+        # A few queries for all tenants instead of some for each (see bench/reports.py).
         activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.end)
-        rows, labels = [], []
+        history = modules.active_periods()
+        rows, keys = [], []
         for number, tenant in enumerate(tenants):
             if number % 50 == 0:
                 progress(number, len(tenants), tenant.name)
-            active = frozenset(m for m, row in activations[tenant.id].items() if row.is_active_on(period.end))
+            active = modules.during(tenant.id, history, activations[tenant.id], period.start, period.end)
             with tenant_scope(tenant):
                 figures: dict[str, float] = {}
                 hooks = modules.registry().for_modules(active)
                 for group in reversed(hooks.report_figures(tenant=tenant, period=period)):  # core's first
                     figures.update(group)
             communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
-            labels += [label for label in figures if label not in labels]
+            keys += [key for key in figures if key not in keys]
             rows.append((tenant, communes, figures))
         progress(len(tenants), len(tenants), "")
-    return rows, labels
+    return rows, keys
 
 
 def activations_by_tenant() -> dict[int, dict]:

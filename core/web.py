@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from core import clock, modules
+from core import clock, modules, money, worklist
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
@@ -37,6 +37,7 @@ def tenant_home():
         municipalities=served_municipalities(tenant, clock.today()),
         modules=[(m, rows.get(m.id)) for m in modules.registry().modules],
         items=items,
+        work=worklist.allowed(worklist.items(tenant), g.get("permissions", ())),
     )
 
 
@@ -134,6 +135,7 @@ def init_app(app, registry_: PluginRegistry) -> None:
     app.before_request(_load_tenant_modules)
     app.before_request(_gate_module)
     app.context_processor(_navigation)
+    app.add_template_filter(money.chf, "chf")
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(UserError, _user_error)
 

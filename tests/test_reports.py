@@ -103,7 +103,7 @@ def test_a_module_counts_from_its_date_on(world):
         period = reports.Period.parse(year)
         for group in modules.tenant_hooks(grenchen).report_figures(tenant=grenchen, period=period):
             figures.update(group)
-        assert figures["Aktive Module"] == expected
+        assert figures["core.active_modules"] == expected
 
 
 def test_reports_are_requested_in_the_browser(client, world):

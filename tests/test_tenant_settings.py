@@ -44,7 +44,7 @@ def _setting_events(tenant, key):
     ("informieren.letter_deadline_days", "14", "ganze Zahl"),
     ("informieren.letter_deadline_days", True, "ganze Zahl"),
     ("informieren.retention_years", 31, "von 1 bis 30"),
-    ("informieren.digest", "yes", "«ja» oder «nein»"),
+    ("core.digest", "yes", "«ja» oder «nein»"),
     ("informieren.interview_topics", ["living", 3], "Liste"),
     ("informieren.interview_topics", "living", "Liste"),
     ("core.oidc_issuer", "ftp://idp.example.ch", "https://"),
@@ -177,12 +177,12 @@ def test_saving_checks_every_field_and_stores_all_or_nothing(world):
         "s-reviews.days": "30", "s-reviews.greeting": " Hoi ", "s-reviews.tags": "eins\n\nzwei \n",
         "s-reviews.limits": '{"max": 5}', "s-reviews.mode": "mild", "s-reviews.enabled": "y",
         "s-core.oidc_group_roles": '{"Integration": "integration_officer"}', "s-reviews.note": "Zeile 1\nZeile 2",
-        "s-informieren.digest": None,
+        "s-core.digest": None,
     }))
     assert good.status_code == 302
     assert [provisioning.get_setting(grenchen, k) for k in (
         "reviews.days", "reviews.greeting", "reviews.tags", "reviews.limits", "reviews.mode", "reviews.enabled",
-        "core.oidc_group_roles", "reviews.note", "informieren.digest", "informieren.letter_deadline_days")] == [
+        "core.oidc_group_roles", "reviews.note", "core.digest", "informieren.letter_deadline_days")] == [
         30, "Hoi", ["eins", "zwei"], {"max": 5}, "mild", True, {"Integration": "integration_officer"},
         "Zeile 1\nZeile 2", False, 14]
     assert "9 Einstellungen wurden geändert." in client.get("/grenchen/einstellungen").text

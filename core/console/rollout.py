@@ -259,8 +259,9 @@ def _filters() -> tuple[str | None, reports.Period, list[str]]:
 
 
 def _figures(matrix: Matrix, period: reports.Period):
-    rows, labels = reports.canton_figures(period, lambda *args: None, reason=f"rollout figures {period.label}")
+    rows, keys = reports.canton_figures(period, lambda *args: None, reason=f"rollout figures {period.label}")
     shown = {row.tenant.id for row in matrix.rows}
+    labels = [(key, reports.figure_label(key)) for key in keys]
     return [(tenant, figures) for tenant, _communes, figures in rows if tenant.id in shown], labels
 
 
@@ -330,8 +331,8 @@ def rollout_report(matrix: Matrix, timeline: Timeline, figures, labels, period: 
                            [str(timeline.months[i].year) for i in januaries],
                            {str(m.title): [timeline.counts[m.id][i] for i in januaries] for m in timeline.modules})
     key_figures = reports.Table(_("Kennzahlen je Mandant %(period)s", period=period.label),
-                                [_("Mandant"), *labels],
-                                [[tenant.name, *(values.get(label, 0) for label in labels)]
+                                [_("Mandant"), *(label for _key, label in labels)],
+                                [[tenant.name, *(values.get(key, 0) for key, _label in labels)]
                                  for tenant, values in figures])
     return reports.Report(_("Rollout start.integration"), subtitle, [
         reports.Section(_("Module je Mandant"), [reports.Table(_("Module je Mandant"), columns, rows), uncovered]),

@@ -12,7 +12,7 @@ It names the key: no other setting was secret before this revision (later secret
 are never written in clear).  Module roles and typed settings need no change of the schema.
 
 Revision ID: core_0008_settings_roles
-Revises: core_0007
+Revises: core_0008_worklist
 """
 
 import json
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'core_0008_settings_roles'
-down_revision = 'core_0007'
+down_revision = 'core_0008_worklist'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 The package's hook surface is this file; the work is in the submodules:
 ``register`` (the newcomers, their pages, the API), ``imports`` (eCH-0020 and CSV imports),
 ``letters`` (welcome letters), ``interviews`` (first-information interviews),
-``worklist`` (deadlines, start page, daily digest), ``figures`` (reports, activity counts) and
+``worklist`` (deadlines, start page, items for core's worklist), ``figures`` (reports, activity counts) and
 ``retention`` (anonymising records past the tenant's retention period).
 """
 
@@ -67,8 +67,6 @@ manifest = Manifest(
         Setting("informieren.letter_contact", "",
                 _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)"),
                 type=SettingType.MULTILINE, validate=lambda value, tenant: _contact_problem(value)),
-        Setting("informieren.digest", True, _l("Tägliche Übersicht per E-Mail an die Mitarbeitenden"),
-                type=SettingType.BOOLEAN),
         Setting(retention.RETENTION_YEARS, retention.DEFAULT_YEARS, retention.LABEL, type=SettingType.INTEGER,
                 min=retention.MIN_YEARS, max=retention.MAX_YEARS,
                 help=_l("Danach werden Namen, Geburtsdatum, Adresse, Register-ID, AHV-Nummer und Gesprächsnotizen "
@@ -78,6 +76,9 @@ manifest = Manifest(
     api_blueprint=api,
     api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
+    events=(interviews.NEEDS_HANDED_OVER,),
+    figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
+    activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
@@ -107,12 +108,12 @@ def job_kinds():
 
 @hookimpl
 def periodic_jobs():
-    return [*worklist.periodic_jobs(), *imports.periodic_jobs(), *retention.periodic_jobs()]
+    return [*imports.periodic_jobs(), *retention.periodic_jobs()]
 
 
 @hookimpl
-def tenant_home_items(tenant):
-    return worklist.home_items(tenant)
+def worklist_items(tenant, day):
+    return worklist.worklist_items(tenant, day)
 
 
 @hookimpl

@@ -57,6 +57,8 @@ from datetime import UTC, date, datetime
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
+from core.ahv import normalize_ahv
+from core.errors import UserError
 from plugins.informieren.countries import SWITZERLAND_BFS, SWITZERLAND_ISO2, is_swiss
 
 NS_PREFIX = "http://www.ech.ch/xmlns/eCH-0020/"
@@ -663,27 +665,10 @@ def _identification(el, values: dict) -> None:
 
 
 def _vn(value: str | None) -> str | None:
-    if value is None:
-        return None
-    digits = vn_digits(value)
-    if digits is None:
-        raise _RecordError("vn", _l("Ungültige AHV-Nummer «%(value)s».", value=value))
-    return digits
-
-
-def vn_digits(text: str) -> str | None:
-    """The 13 digits of an AHV number (756…; dots, spaces, dashes tolerated) with a right check digit, else None."""
-    digits = re.sub(r"[.\s-]", "", text)
-    if len(digits) == 13 and digits.isdigit() and digits.startswith("756") and \
-            ean13_check_digit(digits[:12]) == int(digits[12]):
-        return digits
-    return None
-
-
-def ean13_check_digit(first12: str) -> int:
-    """The check digit of an AHV number (EAN-13) from its first twelve digits."""
-    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first12))
-    return (10 - total % 10) % 10
+    try:
+        return normalize_ahv(value)
+    except UserError:
+        raise _RecordError("vn", _l("Ungültige AHV-Nummer «%(value)s».", value=value)) from None
 
 
 def _partial_date(el) -> str | None:

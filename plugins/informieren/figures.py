@@ -14,12 +14,17 @@ import sqlalchemy as sa
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.db import db
-from core.people import INTERVIEWS_HELD, LETTERS_SENT
+from core.plugins import Figure
 from core.reports import Chart, Section, Table
 from core.tenancy import tenant_scope
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
+
+NEWCOMERS = Figure("informieren.newcomers", _l("Neuzuzügerinnen und Neuzuzüger"))
+LETTERS_SENT = Figure("informieren.letters_sent", _l("Begrüssungsschreiben versandt"))
+INTERVIEWS_HELD = Figure("informieren.interviews_held", _l("Erstinformationsgespräche geführt"))
 
 # Days from arrival to first information, as the distribution shows them: (upper bound, label).
 BUCKETS = ((14, "0–14"), (30, "15–30"), (60, "31–60"), (90, "61–90"), (180, "91–180"))
@@ -62,16 +67,29 @@ def interviews_held(period) -> int:
 
 
 def activity_counts(tenant, period) -> dict:
+    """Letters sent and interviews held in the period, per commune of the person."""
     with tenant_scope(tenant):
-        return {LETTERS_SENT: letters_sent(period), INTERVIEWS_HELD: interviews_held(period)}
+        letters = db.session.execute(
+            sa.select(Person.municipality_bfs, sa.func.count())
+            .join(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Person.tenant_id,
+                                         WelcomeLetter.person_id == Person.id))
+            .where(_in(WelcomeLetter.sent_on, period)).group_by(Person.municipality_bfs)
+        ).all()
+        held = db.session.execute(
+            sa.select(Person.municipality_bfs, sa.func.count())
+            .join(Interview, sa.and_(Interview.tenant_id == Person.tenant_id, Interview.person_id == Person.id))
+            .where(Interview.outcome == Outcome.HELD, _in(Interview.held_on, period))
+            .group_by(Person.municipality_bfs)
+        ).all()
+    return {LETTERS_SENT.key: dict(letters), INTERVIEWS_HELD.key: dict(held)}
 
 
 def report_figures(tenant, period) -> dict:
     with tenant_scope(tenant):
         return {
-            _("Neuzuzügerinnen und Neuzuzüger"): newcomers(period),
-            _("Begrüssungsschreiben versandt"): letters_sent(period),
-            _("Erstinformationsgespräche geführt"): interviews_held(period),
+            NEWCOMERS.key: newcomers(period),
+            LETTERS_SENT.key: letters_sent(period),
+            INTERVIEWS_HELD.key: interviews_held(period),
         }
 
 

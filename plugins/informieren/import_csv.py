@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from core.ahv import normalize_ahv
+from core.errors import UserError
 from plugins.informieren import register
-from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord, vn_digits
+from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord
 
 MAX_PREVIEW_ROWS = 10
 
@@ -241,7 +243,10 @@ def parse_sex(text: str) -> str:
 
 
 def parse_vn(text: str) -> str:
-    digits = vn_digits(text)
+    try:
+        digits = normalize_ahv(text)
+    except UserError:
+        digits = None
     if digits is None:
         raise ValueError(str(_l("«%(text)s» ist keine gültige AHV-Nummer (756.XXXX.XXXX.XX).", text=text)))
     return digits

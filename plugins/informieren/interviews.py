@@ -5,7 +5,7 @@ change of it is audited by core.  It starts as an invitation (a letter, or an ap
 with date, time, place and interpreter language) and ends with an outcome: held, no-show,
 declined or cancelled.  A held interview records the topics covered from the tenant's
 checklist (keys *and* labels, so that it keeps them when the checklist changes) and may
-hand the newcomer over to Fördern through the ``first_information_handover`` hook.
+hand the newcomer's needs over to Fördern through the event ``informieren.needs_handed_over``.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from core import audit, clock, provisioning
+from core import audit, clock, events, provisioning
 from core.access import can, requires
 from core.admin import MultiCheckboxField
 from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
-from core.people import Handover, TimelineEntry
+from core.people import TimelineEntry
+from core.plugins import EventType
 from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Interview, Outcome, Person, refresh_stage
 
@@ -56,6 +57,13 @@ OUTCOME_LABELS = {
     Outcome.CANCELLED: _l("Abgesagt"),
 }
 PAGE_SIZE = 100
+
+NEEDS_HANDED_OVER = EventType(
+    "informieren.needs_handed_over", _l("Bedürfnisse aus dem Erstinformationsgespräch übergeben"),
+    fields=("person_id", "interview_id", "needs", "offers", "languages"),
+    description=_l("Nach einem geführten Erstinformationsgespräch: die bemerkten Bedürfnisse und die "
+                   "vorgeschlagenen Angebote (Texte), die Sprachen der Person."),
+)
 
 
 # -- the checklist ---------------------------------------------------------------------------
@@ -258,7 +266,7 @@ def interviews_of(person_id: uuid.UUID) -> list[Interview]:
 
 def handover_available() -> bool:
     """Whether an active module (Fördern) takes hand-overs in the current tenant."""
-    return bool(g.hooks.first_information_handover.get_hookimpls())
+    return bool(events.subscribers(g.tenant, NEEDS_HANDED_OVER.id))
 
 
 # -- changes ----------------------------------------------------------------------------------------
@@ -306,11 +314,10 @@ def _default_outcome_day(interview: Interview) -> date:
 
 
 def hand_over(person: Person, interview: Interview, needs: list[str], offers: list[str]) -> list:
-    handover = Handover(
-        person_id=person.id, interview_id=interview.id, needs=tuple(needs), offers=tuple(offers),
-        languages=tuple(person.languages or ()),
+    results = events.emit(
+        g.tenant, NEEDS_HANDED_OVER.id, person_id=str(person.id), interview_id=str(interview.id),
+        needs=needs, offers=offers, languages=list(person.languages or ()),
     )
-    results = g.hooks.first_information_handover(tenant=g.tenant, handover=handover)
     interview.handed_over = {
         "needs": needs, "offers": offers, "on": clock.today().isoformat(), "by": audit.current_actor(),
         "recorded": [str(result) for result in results if result],

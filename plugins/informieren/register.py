@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock
+from core.ahv import format_ahv, normalize_ahv
 from core.db import db
+from core.errors import UserError
 from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.informieren.countries import eu_efta
-from plugins.informieren.ech0020 import ean13_check_digit
 from plugins.informieren.models import Person, PersonChange, Source, Stage
 
 MODULE = "informieren"
@@ -138,8 +139,7 @@ def language_names(codes: list[str]) -> str:
     return ", ".join(language_name(code) for code in codes or ())
 
 
-def format_vn(vn: str | None) -> str:
-    return f"{vn[:3]}.{vn[3:7]}.{vn[7:11]}.{vn[11:]}" if vn else ""
+format_vn = format_ahv
 
 
 def format_partial_date(value: str | None) -> str:
@@ -169,7 +169,6 @@ class PersonInvalid(ValueError):
 REQUIRED = ("official_name", "first_name", "arrival_date", "municipality_bfs")
 LENGTHS = {"official_name": 100, "first_name": 100, "street": 150, "house_number": 30, "postal_code": 15,
            "town": 100, "local_person_id": 80, "household_key": 100}
-VN_PATTERN = re.compile(r"^756\.?\d{4}\.?\d{4}\.?\d{2}$")
 PARTIAL_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 SWISS_DATE = re.compile(r"^(?:(\d{1,2})\.)?(?:(\d{1,2})\.)?(\d{4})$")  # 14.3.1985, 3.1985, 1985
 EDITABLE = ("official_name", "first_name", "sex", "date_of_birth", "nationalities", "languages", "arrival_date",
@@ -291,14 +290,14 @@ def parse_postal_code(raw) -> str:
 
 
 def parse_vn(raw) -> str:
-    """An AHV number (756.XXXX.XXXX.XX, dots optional) with a valid EAN-13 check digit; 13 digits."""
-    text = re.sub(r"\s", "", raw) if isinstance(raw, str) else ""
-    if not VN_PATTERN.match(text):
+    """An AHV number (756.XXXX.XXXX.XX; dots, spaces, dashes optional) as its 13 digits (core.ahv)."""
+    try:
+        vn = normalize_ahv(raw if isinstance(raw, str) else "-")
+    except UserError as error:
+        raise Invalid(str(error)) from None
+    if vn is None:  # blanks are handled before the parsers; this is a safeguard
         raise Invalid(_("Die AHV-Nummer hat die Form 756.XXXX.XXXX.XX."))
-    digits = text.replace(".", "")
-    if ean13_check_digit(digits[:12]) != int(digits[12]):
-        raise Invalid(_("Die Prüfziffer der AHV-Nummer stimmt nicht; bitte die Nummer prüfen."))
-    return digits
+    return vn
 
 
 def as_uuid(value) -> uuid.UUID | None:

@@ -1,4 +1,4 @@
-"""Worklist and deadlines: the module's start page (due and overdue), the settings page, the daily digest.
+"""Worklist and deadlines: the module's start page (due and overdue), its settings page, items for core's worklist.
 
 A newcomer's welcome letter is due within ``informieren.letter_deadline_days`` of the arrival
 and their first-information interview within ``informieren.interview_deadline_days``.  Who is
@@ -8,36 +8,27 @@ fast for tens of thousands of persons.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
+from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from core import audit, clock, mail, modules, provisioning
-from core.access import Membership, Role, requires, role_permissions
-from core.auth import User
+from core import clock, provisioning
+from core.access import requires
 from core.db import db
-from core.jobs import PeriodicJob, each_tenant
 from core.tenancy import tenant_scope
+from core.worklist import WorkItem
 from plugins.informieren import interviews, retention
 from plugins.informieren.blueprints import blueprint, link_if
 from plugins.informieren.models import Interview, Outcome, Person, WelcomeLetter
 
-log = logging.getLogger(__name__)
-
 LETTER_DAYS, INTERVIEW_DAYS = "informieren.letter_deadline_days", "informieren.interview_deadline_days"
-DIGEST = "informieren.digest"
-DIGEST_ACTION = "informieren.digest"
-DIGEST_ROLES = (Role.INTEGRATION_OFFICER, Role.RESIDENTS_SERVICES)
 PREVIEW, PAGE_SIZE = 10, 100
 
 
@@ -111,14 +102,20 @@ def rows(tenant, item: WorkList, limit: int, offset: int = 0, today: date | None
              "stage": r.stage, "deadline": r.arrival_date + timedelta(days=days)} for r in found]
 
 
-def home_items(tenant) -> list:
+def worklist_items(tenant, day: date) -> list[WorkItem]:
+    """The four lists for core's worklist: counts and earliest deadlines, one query each."""
+    days = deadlines(tenant)
+    found = []
     with tenant_scope(tenant):
-        found = counts(tenant)
-    interviews_ = f"{found['interview_due']} / {found['interview_overdue']}"
-    return [
-        (_("Begrüssungsschreiben fällig / überfällig"), f"{found['letter_due']} / {found['letter_overdue']}"),
-        (_("Erstinformationsgespräche fällig / überfällig"), interviews_),
-    ]
+        for item in LISTS:
+            count, first_arrival = db.session.execute(
+                sa.select(sa.func.count(), sa.func.min(Person.arrival_date))
+                .where(condition(item, days[item.task], day))
+            ).one()
+            earliest = first_arrival + timedelta(days=days[item.task]) if first_arrival else None
+            found.append(WorkItem(f"informieren.{item.kind}", item.title, count, TASK_PERMISSIONS[item.task],
+                                  "informieren.index", (("liste", item.kind),), item.overdue, earliest))
+    return found
 
 
 # -- the start page ------------------------------------------------------------------------------------
@@ -169,7 +166,6 @@ def _days_field(label):
 class SettingsForm(FlaskForm):
     letter_deadline_days = _days_field(_l("Frist für das Begrüssungsschreiben (Tage ab Zuzug)"))
     interview_deadline_days = _days_field(_l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)"))
-    digest = BooleanField(_l("Tägliche Übersicht per E-Mail an die Mitarbeitenden"))
     retention_years = _number_field(retention.LABEL, retention.MIN_YEARS, retention.MAX_YEARS)
 
 
@@ -180,13 +176,11 @@ def settings():
     form = SettingsForm(data=None if request.method == "POST" else {
         "letter_deadline_days": provisioning.get_setting(tenant, LETTER_DAYS),
         "interview_deadline_days": provisioning.get_setting(tenant, INTERVIEW_DAYS),
-        "digest": provisioning.get_setting(tenant, DIGEST),
         "retention_years": provisioning.get_setting(tenant, retention.RETENTION_YEARS),
     })
     if form.validate_on_submit():
         provisioning.set_setting(tenant, LETTER_DAYS, form.letter_deadline_days.data)
         provisioning.set_setting(tenant, INTERVIEW_DAYS, form.interview_deadline_days.data)
-        provisioning.set_setting(tenant, DIGEST, bool(form.digest.data))
         provisioning.set_setting(tenant, retention.RETENTION_YEARS, form.retention_years.data)
         db.session.commit()
         flash(_("Die Einstellungen sind gespeichert."))
@@ -196,85 +190,3 @@ def settings():
                if key not in dict(topics)]
     return render_template("informieren/worklist_settings.html", form=form, topics=topics, removed=removed,
                            new_label=request.args.get("label", ""))
-
-
-# -- the daily digest -------------------------------------------------------------------------------------
-
-
-def periodic_jobs() -> list:
-    return [PeriodicJob("informieren.digest", "0 7 * * *", lambda: each_tenant(send_digest))]
-
-
-def digest_sent(day: date) -> bool:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(audit.AuditEvent)
-        .where(audit.AuditEvent.action == DIGEST_ACTION, audit.AuditEvent.object_id == day.isoformat())
-    ) > 0
-
-
-def recipients(tenant) -> list[tuple[User, set[str]]]:
-    """Members with an officer's role and an e-mail address, each once, with the tasks their roles allow."""
-    grants = role_permissions(tenant)
-    found: dict[int, tuple[User, set[str]]] = {}
-    members = db.session.execute(
-        sa.select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.role.in_(DIGEST_ROLES), User.email != "").order_by(User.id)
-    ).all()
-    for user, role in members:
-        _user, tasks = found.setdefault(user.id, (user, set()))
-        tasks.update(task for task, permission in TASK_PERMISSIONS.items() if permission in grants.get(role, ()))
-    return [entry for entry in found.values() if entry[1]]
-
-
-def send_digest(tenant) -> object:
-    """Mail each officer of ``tenant`` what is due and overdue for them; at most once a day per tenant."""
-    if "informieren" not in modules.active_modules(tenant):
-        return "inactive"
-    if not provisioning.get_setting(tenant, DIGEST):
-        return "off"
-    today = clock.today()
-    if digest_sent(today):
-        return "already sent"
-    days = deadlines(tenant)
-    found = counts(tenant, today, days)
-    sent = failed = 0
-    for user, tasks in recipients(tenant):
-        items = [item for item in LISTS if item.task in tasks and found[item.kind]]
-        if not items:
-            continue  # nothing due for them: no mail
-        with mail.in_language(mail.language_of(user)):
-            subject, body = _digest_text(tenant, user, items, found, today, days)
-        try:
-            mail.send(user.email, subject, body)
-            sent += 1
-        except (smtplib.SMTPException, OSError):
-            log.exception("digest of %s to %s not sent", tenant.slug, user.email)
-            failed += 1
-    if sent or not failed:  # when every mail failed, a second run may try again
-        audit.record(DIGEST_ACTION, object_type="digest", object_id=today.isoformat(),
-                     detail={"sent": sent, "failed": failed})
-    return {"sent": sent, "failed": failed}
-
-
-def _digest_text(tenant, user, items, found, today, days) -> tuple[str, str]:
-    subject = _("Informieren %(tenant)s: fällige Aufgaben am %(day)s", tenant=tenant.name,
-                day=format_date(today, "medium"))
-    lines = [_("Guten Tag %(name)s", name=user.name).strip(), "",
-             _("Stand der Fristen in %(tenant)s am %(day)s:", tenant=tenant.name, day=format_date(today, "medium")),
-             ""]
-    for item in items:
-        first = rows(tenant, item, 1, today=today, days=days)
-        lines.append(_("%(title)s: %(count)s (früheste Frist %(day)s)", title=item.title, count=found[item.kind],
-                       day=format_date(first[0]["deadline"], "medium") if first else "–"))
-    lines += ["", _("Fristen: Begrüssungsschreiben %(letter)s Tage, Erstinformationsgespräch %(interview)s Tage "
-                    "ab Zuzug.", letter=days["letter"], interview=days["interview"]),
-              _("Die Namen finden Sie in start.integration unter Informieren: %(link)s", link=_worklist_link(tenant)),
-              "", _("Diese Übersicht schalten Sie in den Einstellungen von Informieren ab.")]
-    return subject, "\n".join(lines) + "\n"
-
-
-def _worklist_link(tenant) -> str:
-    """A full link where the server's name is configured, else the path."""
-    if current_app.config.get("SERVER_NAME"):
-        return url_for("informieren.index", tenant=tenant.slug, _external=True)
-    return f"/{tenant.slug}/informieren/"

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from core import modules, reports
+from core import activity, modules, reports
 from core.db import db
-from core.people import INTERVIEWS_HELD, LETTERS_SENT, activities
 from core.reports import Period
 from core.tenancy import tenant_scope
 from plugins.informieren import figures
+from plugins.informieren.figures import INTERVIEWS_HELD, LETTERS_SENT
 from plugins.informieren.models import Interview, WelcomeLetter
 from tests.conftest import make_tenant
 from tests.informieren.test_interviews import make_person, setup_world
@@ -83,14 +83,35 @@ def _table(section, title_start):
     return next(table for table in section.tables if table.title.startswith(title_start))
 
 
-def test_activity_counts_count_letters_by_sent_on_and_interviews_by_held_on(data):
+def test_activity_counts_count_letters_by_sent_on_and_interviews_by_held_on_per_commune(data):
     a, b, _off = data
-    with tenant_scope(a):
-        assert activities(modules.tenant_hooks(a), a, PERIOD) == {LETTERS_SENT: 2, INTERVIEWS_HELD: 2}
-        assert figures.activity_counts(a, Period.parse("2017-04")) == {LETTERS_SENT: 1, INTERVIEWS_HELD: 1}
-        assert figures.activity_counts(a, Period.parse("2017-01")) == {LETTERS_SENT: 0, INTERVIEWS_HELD: 0}
-    with tenant_scope(b):
-        assert activities(modules.tenant_hooks(b), b, PERIOD) == {LETTERS_SENT: 1, INTERVIEWS_HELD: 1}
+    letters, held = LETTERS_SENT.key, INTERVIEWS_HELD.key
+    assert activity.counts(a, PERIOD) == {letters: {2546: 2}, held: {2546: 2}}
+    assert activity.totals(a, Period.parse("2017-04")) == {letters: 1, held: 1}
+    assert activity.totals(a, Period.parse("2017-01")) == {letters: 0, held: 0}
+    assert activity.counts(b, PERIOD) == {letters: {2422: 1}, held: {2422: 1}}
+    assert activity.label(letters) == "Begrüssungsschreiben versandt"
+
+
+def test_a_suspended_modules_past_activity_still_counts_and_reports(data, monkeypatch):
+    """Switched off in June 2017: the figures of February and March stay; a later period has none."""
+    a, _b, _off = data
+    modules.suspend(a, "informieren")
+    db.session.commit()
+    letters = LETTERS_SENT.key
+    assert activity.totals(a, PERIOD)[letters] == 2
+    assert activity.totals(a, Period.parse("2017-07-01..2017-12-31")) == {}
+    titles = [section.title for section in reports.tenant_report(a, PERIOD, lambda *args: None).sections]
+    assert "Informieren: Begrüssung und Erstinformation" in titles
+    report = reports.canton_report(PERIOD, lambda *args: None)
+    table = report.sections[0].tables[0]
+    rows = {row[0]: dict(zip(table.columns, row, strict=True)) for row in table.rows}
+    assert rows["Grenchen"]["Begrüssungsschreiben versandt"] == 2
+    monkeypatch.setattr(modules.clock, "today", lambda: date(2018, 3, 1))
+    later = reports.canton_report(Period.parse("2018"), lambda *args: None).sections[0].tables[0]
+    assert "Begrüssungsschreiben versandt" not in later.columns or all(
+        dict(zip(later.columns, row, strict=True)).get("Begrüssungsschreiben versandt", 0) == 0
+        for row in later.rows if row[0] == "Grenchen")
 
 
 def test_newcomers_by_month_nationality_language_and_permit(data):
@@ -139,8 +160,7 @@ def test_a_period_without_data_gives_empty_tables_not_errors(data):
 def test_an_inactive_module_contributes_nothing(data):
     _a, _b, off = data
     assert not any(title.startswith("Informieren") for title in _sections(off))
-    with tenant_scope(off):
-        assert activities(modules.tenant_hooks(off), off, PERIOD) == {}
+    assert activity.counts(off, PERIOD) == {}
 
 
 def test_the_tenant_report_renders_with_these_sections(data):

@@ -12,7 +12,6 @@ import plugins.informieren
 from core import clock, modules
 from core.db import db
 from core.hookspecs import hookimpl
-from core.people import Handover
 from core.plugins import Manifest
 from core.tenancy import tenant_scope
 from plugins.informieren.models import Interview
@@ -30,15 +29,16 @@ from tests.informieren.test_interviews import (
 def handover_plugin():
     """A stand-in for Fördern: takes hand-overs and remembers them."""
     plugin = types.ModuleType("takes_handovers")
-    plugin.manifest = Manifest(id="takes_handovers", title="Takes hand-overs", version="1.0")
+    plugin.manifest = Manifest(id="takes_handovers", title="Takes hand-overs", version="1.0",
+                               subscribes=("informieren.needs_handed_over",))
     plugin.received = []
 
     @hookimpl
-    def first_information_handover(tenant, handover):
-        plugin.received.append((tenant.slug, handover))
-        return f"{len(handover.needs)} Bedürfnisse erfasst"
+    def handle_event(tenant, event):
+        plugin.received.append((tenant.slug, event))
+        return f"{len(event.payload['needs'])} Bedürfnisse erfasst"
 
-    plugin.first_information_handover = first_information_handover
+    plugin.handle_event = handle_event
     return plugin
 
 
@@ -77,12 +77,11 @@ def test_a_held_interview_hands_needs_and_offers_over_where_the_module_is_active
     response = outcome_form(client, with_it, interview, needs="Deutschkurs A1\n\n Kinderbetreuung ",
                             offers="Elterntreff Grenchen")
     assert response.status_code == 302
-    [(slug, handover)] = plugin.received
-    assert slug == "grenchen" and isinstance(handover, Handover)
-    assert (handover.person_id, handover.interview_id) == (person.id, interview.id)
-    assert handover.needs == ("Deutschkurs A1", "Kinderbetreuung")
-    assert handover.offers == ("Elterntreff Grenchen",)
-    assert handover.languages == ("ti", "ar")
+    [(slug, event)] = plugin.received
+    assert slug == "grenchen" and event.type == "informieren.needs_handed_over"
+    assert event.payload == {"person_id": str(person.id), "interview_id": str(interview.id),
+                             "needs": ["Deutschkurs A1", "Kinderbetreuung"], "offers": ["Elterntreff Grenchen"],
+                             "languages": ["ti", "ar"]}
     with tenant_scope(with_it):
         stored = db.session.scalars(sa.select(Interview.handed_over)).one()
     assert stored["needs"] == ["Deutschkurs A1", "Kinderbetreuung"] and stored["offers"] == ["Elterntreff Grenchen"]

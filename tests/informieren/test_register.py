@@ -154,6 +154,7 @@ FUTURE = (clock.today() + timedelta(days=1)).isoformat()  # Swiss calendar day, 
     ("postal_code", "25400", "Die Postleitzahl hat vier Ziffern."),
     ("vn", "123.4567", "Die AHV-Nummer hat die Form 756.XXXX.XXXX.XX."),
     ("vn", "756.9217.0769.84", "Die Prüfziffer der AHV-Nummer stimmt nicht"),
+    ("vn", "123.4567.8910.19", "Die AHV-Nummer hat die Form 756.XXXX.XXXX.XX."),  # a right check digit, not 756
     ("moves_with", str(uuid.uuid4()), "Diese Person gibt es nicht."),
     ("moves_with", "jemand", "Diese Person gibt es nicht."),
 ])

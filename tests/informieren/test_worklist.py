@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -137,15 +138,33 @@ def test_each_list_has_pages(client, world, monkeypatch):
     assert client.get("/grenchen/informieren/?liste=letter_due&seite=abc").status_code == 200
 
 
-def test_the_tenant_home_shows_the_counts(client, world):
+def _worklist(page) -> dict[str, str]:
+    block = re.search(r'<ul class="worklist">(.*?)</ul>', page.text, re.S)
+    items = re.findall(r'<a href="([^"]+)">([^<]+)</a>: <strong>(\d+)</strong>', block.group(1)) if block else []
+    return {title: (count, href) for href, title, count in items}
+
+
+def test_the_tenant_home_shows_each_member_the_worklist_of_their_tasks(client, world):
     a, _b, off = world
     make_person(a, arrival=TODAY - timedelta(days=30))
     make_person(a, arrival=TODAY - timedelta(days=3))
-    login_as(client, (a, "read_only"), (off, "read_only"))
+    login_as(client, (a, "integration_officer"), (off, "integration_officer"))
     page = client.get("/grenchen/")
-    assert "Begrüssungsschreiben fällig / überfällig" in page.text and "1 / 1" in page.text
-    assert "Erstinformationsgespräche fällig / überfällig" in page.text and "2 / 0" in page.text
-    assert "Begrüssungsschreiben fällig" not in client.get("/dornach/").text  # module not active there
+    items = _worklist(page)
+    assert items["Begrüssungsschreiben überfällig"] == ("1", "/grenchen/informieren/?liste=letter_overdue")
+    assert items["Begrüssungsschreiben fällig"][0] == "1"
+    assert items["Erstinformationsgespräch fällig"][0] == "2"
+    assert items["Erstinformationsgespräch überfällig"][0] == "0"
+    assert list(items)[:2] == ["Begrüssungsschreiben überfällig", "Erstinformationsgespräch überfällig"]
+    assert "früheste Frist 30.05.2017" in page.text  # 30 days ago plus the letter's 14
+    assert _worklist(client.get("/dornach/")) == {}  # module not active there
+    services = client.application.test_client()
+    login_as(services, (a, "residents_services"))
+    assert set(_worklist(services.get("/grenchen/"))) == {"Begrüssungsschreiben überfällig",
+                                                         "Begrüssungsschreiben fällig"}
+    reader = client.application.test_client()
+    login_as(reader, (a, "read_only"))
+    assert _worklist(reader.get("/grenchen/")) == {}  # no tasks of theirs
 
 
 def test_where_the_module_is_off_the_worklist_answers_404(client, world):
@@ -161,20 +180,19 @@ def test_where_the_module_is_off_the_worklist_answers_404(client, world):
 def _save_settings(client, **values):
     page = client.get("/grenchen/informieren/einstellungen")
     data = {"csrf_token": csrf_token(page.text), "letter_deadline_days": "21", "interview_deadline_days": "60",
-            "digest": "y", "retention_years": "5", **values}
+            "retention_years": "5", **values}
     return client.post("/grenchen/informieren/einstellungen", data={k: v for k, v in data.items() if v is not None})
 
 
-def test_deadlines_and_the_digest_are_set_on_the_settings_page(client, world):
+def test_deadlines_are_set_on_the_settings_page(client, world):
     a, _b, _off = world
     login_as(client, (a, "tenant_admin"))
     page = client.get("/grenchen/informieren/einstellungen")
     assert 'value="14"' in page.text and 'value="90"' in page.text and 'value="5"' in page.text
-    response = _save_settings(client, digest=None, retention_years="8")
+    response = _save_settings(client, retention_years="8")
     assert response.status_code == 302
     assert provisioning.get_setting(a, worklist.LETTER_DAYS) == 21
     assert provisioning.get_setting(a, worklist.INTERVIEW_DAYS) == 60
-    assert provisioning.get_setting(a, worklist.DIGEST) is False
     assert provisioning.get_setting(a, retention.RETENTION_YEARS) == 8
     assert 'value="21"' in client.get("/grenchen/informieren/einstellungen").text
 
