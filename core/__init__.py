@@ -21,7 +21,20 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
 
-    from core import access, admin, api, audit, auth, builtin, cli, job_pages, security, submission_pages, web
+    from core import (
+        access,
+        admin,
+        api,
+        audit,
+        auth,
+        builtin,
+        cli,
+        job_pages,
+        security,
+        settings_views,
+        submission_pages,
+        web,
+    )
     from core.attachments import views as attachment_views
     from core.console import console
     from core.people.views import people
@@ -42,6 +55,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.before_request(access.authorize)
     api.init_app(app, security.csrf)
     app.register_blueprint(admin.admin)
+    app.register_blueprint(settings_views.tenant_settings)
     app.register_blueprint(console)
     app.register_blueprint(people)
     app.register_blueprint(attachment_views.attachments)

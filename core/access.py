@@ -47,9 +47,42 @@ COMMUNE_ROLES = (Role.TENANT_ADMIN, Role.RESIDENTS_SERVICES, Role.INTEGRATION_OF
 ALL_ROLES = tuple(Role)
 
 
-def roles_for(tenant: Tenant) -> tuple[Role, ...]:
-    """The roles a member of ``tenant`` can hold (canton roles only in the canton's tenant)."""
-    return CANTON_ROLES if tenant.kind == TenantKind.CANTON else COMMUNE_ROLES
+def declared_roles() -> dict:
+    """The roles modules declare (``core.plugins.RoleDeclaration``), by id."""
+    return current_app.extensions["plugins"].roles
+
+
+def _role_fits(role, tenant: Tenant) -> bool:
+    return not role.commune_only if tenant.is_canton else not role.canton_only
+
+
+def known_roles(tenant: Tenant) -> tuple[str, ...]:
+    """Every role a member of ``tenant`` may hold: the fixed ones of its kind and the declared ones that fit it.
+
+    A declared role of a module suspended in the tenant stays known, so that its members keep it.
+    """
+    fixed = CANTON_ROLES if tenant.kind == TenantKind.CANTON else COMMUNE_ROLES
+    return (*fixed, *(r.id for r in declared_roles().values() if _role_fits(r, tenant)))
+
+
+def roles_for(tenant: Tenant) -> tuple[str, ...]:
+    """The roles that can be given in ``tenant``: the fixed ones of its kind (canton roles only in the
+    canton's tenant) and the declared ones that fit it, of core's plugins and the modules active there."""
+    from core import modules
+
+    registry = current_app.extensions["plugins"]
+    active = modules.active_modules(tenant)
+    offered = {r.id for m in registry.manifests.values() if m.always_on or m.id in active for r in m.roles}
+    return tuple(role for role in known_roles(tenant) if role in ROLE_LABELS or role in offered)
+
+
+def role_labels() -> dict:
+    """Every role's label: the fixed roles' and the declared ones'."""
+    return {**ROLE_LABELS, **{r.id: r.label for r in declared_roles().values()}}
+
+
+def role_label(role: str) -> str:
+    return str(role_labels().get(role, role))
 
 
 class Membership(TenantScoped, db.Model):
@@ -89,13 +122,16 @@ def declared_permissions(tenant: Tenant | None = None) -> dict:
 
 def role_permissions(tenant: Tenant) -> dict[str, set[str]]:
     """Each role's permissions in ``tenant``: the declared defaults with the tenant's adjustments."""
-    grants = {role: set() for role in ALL_ROLES}
+    grants: dict[str, set[str]] = {role: set() for role in (*ALL_ROLES, *declared_roles())}
+    for role in declared_roles().values():
+        grants[role.id].update(role.permissions)
     for permission in declared_permissions(tenant).values():
         for role in permission.roles:
             grants[role].add(permission.id)
     with tenant_scope(tenant):
         for row in db.session.scalars(sa.select(RoleGrant)):
-            (grants[row.role].add if row.granted else grants[row.role].discard)(row.permission)
+            if row.role in grants:  # not a role of a module since uninstalled
+                (grants[row.role].add if row.granted else grants[row.role].discard)(row.permission)
     existing = declared_permissions(tenant)
     return {role: {p for p in granted if p in existing} for role, granted in grants.items()}
 
@@ -199,5 +235,5 @@ def authorize() -> object:
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["can"] = can

@@ -12,17 +12,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import api, audit
 from core import content_languages as languages
 from core.access import (
-    ROLE_LABELS,
     Membership,
     can,
     declared_permissions,
     requires,
+    role_label,
+    role_labels,
     role_permissions,
     roles_for,
     set_grant,
@@ -37,7 +38,7 @@ from core.tenancy import Tenant, canton_scope, get_tenant, tenant_scope
 admin = Blueprint("admin", __name__, url_prefix="/<tenant>")
 
 
-def _target_tenant() -> Tenant:
+def target_tenant() -> Tenant:
     """The tenant administered: the current one, or (for the canton) the one named in ``mandant``."""
     slug = request.args.get("mandant")
     if not slug or slug == g.tenant.slug:
@@ -53,21 +54,29 @@ def _target_tenant() -> Tenant:
 # -- members -----------------------------------------------------------------------------
 
 
+class RoleField(SelectField):
+    """A role of the tenant; one it does not offer (or a made-up one) is refused in words."""
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_("Diese Rolle gibt es in diesem Mandanten nicht."))
+
+
 class MemberForm(FlaskForm):
     email = EmailField(_l("E-Mail"), validators=[DataRequired(), Email()])
-    role = SelectField(_l("Rolle"), validators=[DataRequired()])
+    role = RoleField(_l("Rolle"), validators=[DataRequired()])
 
 
-def _role_choices(tenant):
-    return [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in roles_for(tenant)]
+def role_choices(tenant: Tenant) -> list[SelectChoice]:
+    return [SelectChoice(role, role_label(role)) for role in roles_for(tenant)]
 
 
 @admin.route("/mitglieder", methods=["GET", "POST"])
 @requires("core.members.manage")
 def members():
-    tenant = _target_tenant()
+    tenant = target_tenant()
     form = MemberForm()
-    form.role.choices = _role_choices(tenant)
+    form.role.choices = role_choices(tenant)
     if form.validate_on_submit():
         users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email) == form.email.data.lower())).all()
         if len(users) != 1:
@@ -87,7 +96,7 @@ def members():
 @admin.post("/mitglieder/<int:user_id>/<role>/entfernen")
 @requires("core.members.manage")
 def remove_member(user_id, role):
-    tenant = _target_tenant()
+    tenant = target_tenant()
     with tenant_scope(tenant):
         membership = db.session.get(Membership, (tenant.id, user_id, role))
         if membership is None:
@@ -121,7 +130,7 @@ def _member_rows(tenant):
 @admin.route("/rollen", methods=["GET", "POST"])
 @requires("core.members.manage")
 def roles():
-    tenant = _target_tenant()
+    tenant = target_tenant()
     roles_ = roles_for(tenant)
     permissions = declared_permissions(tenant)
     current = role_permissions(tenant)
@@ -135,7 +144,7 @@ def roles():
         flash(_("Die Berechtigungen sind gespeichert."))
         return redirect(request.full_path.rstrip("?"))
     return render_template(
-        "admin/roles.html", target=tenant, roles=roles_, labels=ROLE_LABELS, permissions=permissions,
+        "admin/roles.html", target=tenant, roles=roles_, labels=role_labels(), permissions=permissions,
         current=current,
     )
 

@@ -24,7 +24,7 @@ from joserfc.errors import JoseError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit, i18n, provisioning
-from core.access import Membership, authenticated, public, roles_for
+from core.access import Membership, authenticated, known_roles, public
 from core.clock import utcnow
 from core.db import UTCDateTime, db
 from core.errors import NotFound
@@ -156,7 +156,7 @@ def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
             tenant = get_tenant(slug)
         except NotFound:
             continue
-        roles &= set(roles_for(tenant))
+        roles &= set(known_roles(tenant))  # a suspended module's role is kept, not dropped
         with tenant_scope(tenant):
             current = {
                 m.role: m

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import jobs, modules, reports, worklist
-from core.access import Role
+from core.access import Role, known_roles
 from core.db import db
 from core.hookspecs import hookimpl
 from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
 from core.people import retention as people_retention
-from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting
+from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting, SettingType
 from core.reports import Period
 from core.tenancy import served_municipalities
 
@@ -29,6 +30,7 @@ manifest = Manifest(
     permissions=(
         Permission("core.tenant.view", _l("Startseite des Mandanten sehen"), ALL),
         Permission("core.members.manage", _l("Mitglieder und Rollen verwalten"), ADMINS),
+        Permission("core.settings.manage", _l("Einstellungen des Mandanten verwalten"), ADMINS),
         Permission("core.audit.read", _l("Protokoll einsehen"), (*ADMINS, Role.CANTON_OFFICE)),
         Permission("core.tokens.manage", _l("API-Tokens verwalten"), ADMINS),
         Permission("core.persons.read", _l("Personen suchen und ihre Seite sehen"),
@@ -66,13 +68,19 @@ manifest = Manifest(
     ),
     settings=(
         # A commune with its own directory may bring its own OpenID Connect provider.
-        Setting("core.oidc_issuer", "", _l("Eigener Identitätsanbieter (Issuer-URL)")),
-        Setting("core.oidc_client_id", "", _l("Client-ID beim eigenen Identitätsanbieter")),
-        Setting("core.oidc_client_secret", "", _l("Client-Secret beim eigenen Identitätsanbieter")),
-        Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen")),
-        Setting(worklist.DIGEST_SETTING, True, _l("Tägliche Übersicht der fälligen Aufgaben per E-Mail")),
+        Setting("core.oidc_issuer", "", _l("Eigener Identitätsanbieter (Issuer-URL)"), type=SettingType.URL,
+                help=_l("Leer: Anmeldung über den Identitätsanbieter des Kantons.")),
+        Setting("core.oidc_client_id", "", _l("Client-ID beim eigenen Identitätsanbieter"), type=SettingType.TEXT),
+        Setting("core.oidc_client_secret", "", _l("Client-Secret beim eigenen Identitätsanbieter"),
+                type=SettingType.TEXT, secret=True),
+        Setting("core.oidc_group_roles", {}, _l("Gruppen des eigenen Anbieters und ihre Rollen"),
+                type=SettingType.MAPPING, validate=lambda value, tenant: _unknown_roles(value, tenant),
+                help=_l('Ein JSON-Objekt, Gruppe → Rolle, zum Beispiel {"Integration": "integration_officer"}.')),
+        Setting(worklist.DIGEST_SETTING, True, _l("Tägliche Übersicht der fälligen Aufgaben per E-Mail"),
+                type=SettingType.BOOLEAN),
         # The languages the tenant's public content is held in (core.content_languages); German always.
-        Setting("core.content_languages", ["de"], _l("Inhaltssprachen")),
+        Setting("core.content_languages", ["de"], _l("Inhaltssprachen"), type=SettingType.LIST,
+                managed_elsewhere="admin.content_languages"),
     ),
     api_scopes=("core:read",),
     figures=(ACTIVE_MODULES,),
@@ -89,6 +97,7 @@ manifest = Manifest(
         MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
         MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
         MenuEntry(_l("Mitglieder"), "admin.members", "core.members.manage", 920),
+        MenuEntry(_l("Einstellungen"), "tenant_settings.edit", "core.settings.manage", 925),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
         MenuEntry(_l("Inhaltssprachen"), "admin.content_languages", "core.content_languages.manage", 945),
@@ -98,6 +107,14 @@ manifest = Manifest(
         MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 955),
     ),
 )
+
+
+def _unknown_roles(mapping: dict, tenant) -> str | None:
+    unknown = sorted({role for role in mapping.values() if role not in known_roles(tenant)})
+    if unknown:
+        return _("Diese Rollen gibt es hier nicht: %(unknown)s (möglich: %(known)s).",
+                 unknown=", ".join(unknown), known=", ".join(known_roles(tenant)))
+    return None
 
 
 def _check_database() -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g
 from flask.cli import AppGroup, with_appcontext
 
-from core import api, clock, demo, jobs, modules, provisioning, sync
+from core import api, clock, demo, jobs, modules, provisioning, setting_values, sync
 from core import reports as reporting
 from core.db import db
 from core.errors import UserError
@@ -29,6 +29,7 @@ tokens_cli = AppGroup("tokens", help="API-Tokens für Fachanwendungen (Einwohner
 jobs_cli = AppGroup("jobs", help="Hintergrundaufträge.")
 reports_cli = AppGroup("reports", help="Berichte.")
 periodic_cli = AppGroup("periodic", help="Periodische Aufgaben.")
+settings_cli = AppGroup("settings", help="Einstellungen eines Mandanten (Secrets werden nie angezeigt).")
 
 
 def operator_command(func):
@@ -210,6 +211,45 @@ def tenants_sync(path, dry_run):
         click.echo("Keine Änderungen.")
     elif dry_run:
         click.echo(f"Probelauf: {len(changes)} Änderungen, nichts geschrieben.")
+
+
+# -- settings ------------------------------------------------------------------
+
+
+@settings_cli.command("list")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@operator_command
+def settings_list(slug, as_json):
+    """Die Einstellungen eines Mandanten; ein Secret nur als gesetzt (***) oder nicht."""
+    tenant = get_tenant(slug, include_archived=True)
+    declared = sorted(provisioning.declared_settings().items())
+    values = {key: provisioning.get_setting(tenant, key) for key, _setting in declared}
+    if as_json:
+        rows = [{"key": key, "label": str(setting.label), "type": setting.type, "secret": setting.secret,
+                 "value": setting_values.public_value(setting, values[key])} for key, setting in declared]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for key, setting in declared:
+        click.echo(f"{key:<36} {setting_values.shown(setting, values[key])}")
+
+
+@settings_cli.command("set")
+@click.argument("slug")
+@click.argument("key")
+@click.argument("value", required=False)
+@operator_command
+def settings_set(slug, key, value):
+    """Eine Einstellung setzen (Listen: eine Zeile je Eintrag; Zuordnungen: JSON). Ohne VALUE: nachgefragt,
+    bei einem Secret verdeckt."""
+    setting = provisioning.declared_settings().get(key)
+    if setting is None:
+        raise UserError(f"Unbekannte Einstellung «{key}».")
+    if value is None:
+        value = click.prompt(key, hide_input=setting.secret, default="", show_default=False)
+    changed = provisioning.set_setting(get_tenant(slug), key, setting_values.from_text(setting, value))
+    click.echo(f"{key}: " + (setting_values.shown(setting, provisioning.get_setting(get_tenant(slug), key))
+                             if changed else "unverändert"))
 
 
 # -- modules -------------------------------------------------------------------
@@ -535,5 +575,6 @@ def init_app(app: Flask) -> None:
     from core.console.rollout import rollout_cli
 
     for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli, jobs_cli, reports_cli, periodic_cli,
+                  settings_cli,
                   worker_command, cron_command, rollout_cli):
         app.cli.add_command(group)

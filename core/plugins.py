@@ -15,6 +15,8 @@ from flask import Blueprint
 from core import hookspecs
 
 ENTRY_POINT_GROUP = "start_integration.plugins"
+ROLE_ID_LENGTH = 40  # memberships.role, role_grants.role, invitations.role
+SETTING_KEY_LENGTH = 100  # tenant_settings.key
 
 
 class PluginError(RuntimeError):
@@ -30,13 +32,83 @@ class Permission:
     commune_only: bool = False  # exists only in communes' and regional groups' tenants; in the canton's, 404
 
 
+class SettingType:
+    """The kinds of value a setting holds; each gets its own field on the settings page."""
+
+    TEXT = "text"  # one line
+    MULTILINE = "multiline"
+    INTEGER = "integer"  # bounded by ``min`` and ``max``
+    BOOLEAN = "boolean"
+    CHOICE = "choice"  # one of ``choices``
+    LIST = "list"  # of text lines
+    MAPPING = "mapping"  # a JSON object of text to text (a provider's groups to roles)
+    JSON = "json"  # any JSON object or array
+    URL = "url"  # http(s), or empty
+
+    ALL = ("text", "multiline", "integer", "boolean", "choice", "list", "mapping", "json", "url")
+
+
+def _type_of(default: Any) -> str:
+    """The type a setting declared without one gets from its default (declarations before types existed)."""
+    if isinstance(default, bool):
+        return SettingType.BOOLEAN
+    if isinstance(default, int):
+        return SettingType.INTEGER
+    if isinstance(default, list | tuple):
+        return SettingType.LIST
+    if isinstance(default, dict):
+        return SettingType.MAPPING
+    return SettingType.TEXT
+
+
 @dataclass(frozen=True)
 class Setting:
-    """A per-tenant setting a module declares, with its default."""
+    """A per-tenant setting a module declares, with its default, type and checks.
+
+    ``validate(value, tenant)`` may return a (translated) message saying what is wrong
+    with an otherwise well-typed value, or None.  A ``secret`` is never shown, listed
+    or audited in clear.  ``managed_elsewhere`` names the endpoint of the module's own
+    page for a setting that needs more than a plain field (the settings page links there).
+    """
 
     key: str
     default: Any
     label: Any = ""
+    type: str = ""  # a SettingType; empty: derived from the default
+    choices: tuple = ()  # for CHOICE: values, or (value, label) pairs
+    validate: Callable[[Any, Any], str | None] | None = None
+    secret: bool = False
+    help: Any = ""
+    min: int | None = None
+    max: int | None = None
+    managed_elsewhere: str | None = None
+
+    def __post_init__(self):
+        if not self.type:
+            object.__setattr__(self, "type", _type_of(self.default))
+        if isinstance(self.default, tuple):
+            object.__setattr__(self, "default", list(self.default))
+
+    @property
+    def choice_items(self) -> list[tuple[Any, Any]]:
+        """The choices as (value, label) pairs."""
+        return [c if isinstance(c, tuple) else (c, c) for c in self.choices]
+
+
+@dataclass(frozen=True)
+class RoleDeclaration:
+    """A role a module adds to the six fixed ones (``core.access.Role``).
+
+    Its id is namespaced by the module's id (``fordern.canton_reviewer``). The module's
+    permissions name it in ``Permission.roles``; ``permissions`` are further permissions
+    (core's, or a required module's) it holds by default: every role sees the tenant's start page.
+    """
+
+    id: str
+    label: Any
+    canton_only: bool = False  # offered only in the canton's tenant
+    commune_only: bool = False  # offered only in communes' and regional groups' tenants
+    permissions: tuple[str, ...] = ("core.tenant.view",)
 
 
 @dataclass(frozen=True)
@@ -112,6 +184,7 @@ class Manifest:
     requires: tuple[str, ...] = ()
     permissions: tuple[Permission, ...] = ()
     settings: tuple[Setting, ...] = ()
+    roles: tuple[RoleDeclaration, ...] = ()  # roles beyond the fixed six, namespaced by the module's id
     blueprint: Blueprint | None = None
     url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>
     public_blueprint: Blueprint | None = None  # pages without login (core.public.public_page), same prefix
@@ -175,21 +248,77 @@ class PluginRegistry:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
             raise PluginError(f"unknown hook: {error}") from None
+        for manifest in self.manifests.values():
+            missing = [req for req in manifest.requires if req not in self.manifests]
+            if missing:
+                raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
+        self.roles = self._check_roles()
+        self._check_permissions()
+        self._check_settings()
+        self._validate_submission_kinds()
+        self.dependency_order()  # raises on a cycle
+        self._collect_events()
+        self._collect_figures()
+
+    def _check_roles(self) -> dict[str, RoleDeclaration]:
+        roles: dict[str, RoleDeclaration] = {}
+        for manifest in self.manifests.values():
+            for role in manifest.roles:
+                name = role.id.removeprefix(f"{manifest.id}.")
+                if name == role.id or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                    raise PluginError(f"role {role.id!r} of plugin {manifest.id!r} must be named "
+                                      f"'{manifest.id}.<name>' (lower case, digits, _)")
+                if len(role.id) > ROLE_ID_LENGTH:
+                    raise PluginError(f"role {role.id!r} is longer than {ROLE_ID_LENGTH} characters")
+                if role.id in roles:
+                    raise PluginError(f"role {role.id!r} is declared twice")
+                if role.canton_only and role.commune_only:
+                    raise PluginError(f"role {role.id!r} cannot be both canton_only and commune_only")
+                roles[role.id] = role
+        return roles
+
+    def _check_permissions(self) -> None:
+        from core.access import Role
+
         seen: dict[str, str] = {}
         for manifest in self.manifests.values():
+            # A permission names the fixed roles, the module's own and those of the modules it requires.
+            owners = (manifest.id, *manifest.requires)
+            allowed = {r.value for r in Role} | {r.id for m in owners for r in self.manifests[m].roles}
             for permission in manifest.permissions:
                 if permission.id in seen:
                     raise PluginError(
                         f"permission {permission.id!r} declared by both {seen[permission.id]!r} and {manifest.id!r}"
                     )
                 seen[permission.id] = manifest.id
-            missing = [req for req in manifest.requires if req not in self.manifests]
-            if missing:
-                raise PluginError(f"plugin {manifest.id!r} requires {', '.join(missing)}, which is not installed")
-        self._validate_submission_kinds()
-        self.dependency_order()  # raises on a cycle
-        self._collect_events()
-        self._collect_figures()
+                unknown = [role for role in permission.roles if role not in allowed]
+                if unknown:
+                    raise PluginError(f"permission {permission.id!r} of plugin {manifest.id!r} names unknown "
+                                      f"roles: {', '.join(unknown)}")
+        for role in self.roles.values():
+            unknown = [p for p in role.permissions if p not in seen]
+            if unknown:
+                raise PluginError(f"role {role.id!r} holds unknown permissions: {', '.join(unknown)}")
+
+    def _check_settings(self) -> None:
+        from core import setting_values
+
+        seen: set[str] = set()
+        for manifest in self.manifests.values():
+            for setting in manifest.settings:
+                if not setting.key.startswith(f"{manifest.id}.") or len(setting.key) > SETTING_KEY_LENGTH:
+                    raise PluginError(f"setting {setting.key!r} of plugin {manifest.id!r} must be named "
+                                      f"'{manifest.id}.<name>' (at most {SETTING_KEY_LENGTH} characters)")
+                if setting.key in seen:
+                    raise PluginError(f"setting {setting.key!r} is declared twice")
+                seen.add(setting.key)
+                if setting.type not in SettingType.ALL:
+                    raise PluginError(f"setting {setting.key!r} has an unknown type {setting.type!r}")
+                if setting.type == SettingType.CHOICE and not setting.choices:
+                    raise PluginError(f"setting {setting.key!r} is a choice without choices")
+                problem = setting_values.problem(setting, setting.default)
+                if problem:
+                    raise PluginError(f"the default of setting {setting.key!r} does not fit: {problem}")
 
     def _collect_figures(self) -> None:
         for manifest in self.manifests.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 import unicodedata
@@ -16,11 +17,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, clock
+from core import audit, clock, setting_values
 from core.access import Membership, roles_for
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import NotFound, UserError
+from core.plugins import Setting
 from core.tenancy import (
     RESERVED_SLUGS,
     Municipality,
@@ -584,35 +586,38 @@ def _accept(tenant: Tenant, invitation: Invitation, user_id: int) -> None:
 # -- settings ------------------------------------------------------------------
 
 
-def declared_settings() -> dict:
+def declared_settings() -> dict[str, Setting]:
     return {
         s.key: s for m in current_app.extensions["plugins"].manifests.values() for s in m.settings
     }
 
 
 def get_setting(tenant: Tenant, key: str) -> Any:
-    """The tenant's value of a declared setting, or its default."""
+    """The tenant's value of a declared setting, or (a copy of) its default."""
     declared = declared_settings()
     if key not in declared:
         raise KeyError(key)
     with tenant_scope(tenant):
         row = db.session.get(TenantSetting, (tenant.id, key))
-    return declared[key].default if row is None else row.value
+    return copy.deepcopy(declared[key].default) if row is None else row.value
 
 
 def set_setting(tenant: Tenant, key: str, value: Any) -> bool:
-    """Store a tenant's setting; returns whether it changed."""
+    """Store a tenant's setting once it fits its declaration (UserError otherwise); returns whether it changed.
+
+    The audit event holds the new value, except for a secret: only that it was set (or cleared).
+    """
     declared = declared_settings()
     if key not in declared:
         raise UserError(_("Unbekannte Einstellung «%(key)s».", key=key))
-    default = declared[key].default
-    if default is not None and not isinstance(value, type(default)):
-        raise UserError(_("Die Einstellung «%(key)s» erwartet einen Wert wie %(example)r.", key=key, example=default))
+    setting = declared[key]
+    value = setting_values.clean(setting, value, tenant)
     if get_setting(tenant, key) == value:
         return False
     with tenant_scope(tenant):
         row = db.session.get(TenantSetting, (tenant.id, key)) or TenantSetting(tenant_id=tenant.id, key=key)
         row.value = value
         db.session.add(row)
-        audit.record("tenant.setting", object_type="setting", object_id=key, detail={"value": value})
+        audit.record("tenant.setting", object_type="setting", object_id=key,
+                     detail={"value": setting_values.public_value(setting, value)})
     return True

@@ -15,7 +15,7 @@ One file per tenant::
     foerdern = "entitled"
     fordern = "suspended"
 
-    [settings]
+    [settings]                       # checked against the modules' declarations; secrets shown as ***
     "informieren.letter_deadline_days" = 14
 
 Tenants that no file names are left alone.  Everything is validated before
@@ -33,7 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core import clock, modules, provisioning
+from core import clock, modules, provisioning, setting_values
 from core.db import db
 from core.errors import UserError
 from core.tenancy import Tenant, TenantState
@@ -178,9 +178,10 @@ def _apply(spec: TenantSpec) -> list[str]:
             moved = provisioning.set_communes(tenant, spec.communes, day)
             changes.append(f"~ {spec.slug}: " + _("Gemeinden %(changes)s", changes=" ".join(moved)))
     changes += _apply_modules(tenant, spec)
+    declared = provisioning.declared_settings()
     for key, value in spec.settings.items():
-        if provisioning.set_setting(tenant, key, value):
-            changes.append(f"~ {spec.slug}: {key} = {value!r}")
+        if provisioning.set_setting(tenant, key, value):  # checked against the declaration
+            changes.append(f"~ {spec.slug}: {key} = {setting_values.public_value(declared[key], value)!r}")
     changes += _apply_admins(tenant, spec)
     if spec.archived and tenant.state != TenantState.ARCHIVED:
         provisioning.archive_tenant(tenant)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.db import db
+from tests.conftest import POSTGRES, make_app
 
 
 def test_migrations_match_the_models(ctx):
@@ -29,3 +33,54 @@ def test_every_branch_is_at_its_head(app, ctx):
     # in alembic_version once that branch is past it: it counts as applied through the dependant.
     applied = {revision.revision for revision in script.revision_map.iterate_revisions(current, "base")}
     assert heads and heads <= applied and current <= heads
+
+
+# -- core_0012: the tenants' OIDC client secrets leave the audit log --------------------------------
+
+
+@pytest.fixture
+def scratch_url(tmp_path):
+    """An empty database of its own (SQLite file, or a PostgreSQL database beside the tests' one)."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'previous-release.db'}"
+        return
+    from core.settings import database_url
+
+    url = sa.engine.make_url(database_url(os.environ["DATABASE_URL"], "."))
+    url = url.set(database=f"{url.database}_redact_{os.getpid()}")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_the_migration_redacts_secrets_written_to_the_audit_log_by_the_previous_release(scratch_url):
+    from flask_migrate import upgrade
+
+    from core import audit, provisioning
+    from core.tenancy import tenant_scope
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="core_0007")
+        canton = provisioning.create_tenant("kanton", "Kanton", "canton", [])
+        with tenant_scope(canton):  # as the previous release's set_setting wrote them
+            for key, value in (("core.oidc_client_secret", "clear-text-secret"), ("core.oidc_client_secret", ""),
+                               ("core.oidc_client_id", "si-kanton")):
+                audit.record("tenant.setting", object_type="setting", object_id=key, detail={"value": value})
+        db.session.commit()
+        upgrade(revision="core_0012_settings_roles")
+        with tenant_scope(canton):
+            events = db.session.scalars(sa.select(audit.AuditEvent).where(audit.AuditEvent.action == "tenant.setting")
+                                        .order_by(audit.AuditEvent.object_id, audit.AuditEvent.occurred_at)).all()
+        assert [(e.object_id, e.detail) for e in events] == [
+            ("core.oidc_client_id", {"value": "si-kanton"}),
+            ("core.oidc_client_secret", {"value": "***"}),
+            ("core.oidc_client_secret", {"value": ""}),
+        ]
+        db.session.remove()
+        db.engine.dispose()

@@ -31,7 +31,8 @@ from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import clock, modules, provisioning
-from core.access import ROLE_LABELS, Role, can, requires, roles_for
+from core.access import Role, can, requires
+from core.admin import RoleField, role_choices
 from core.console import console
 from core.console.rollout import build_matrix  # the rollout dashboard's matrix, with every tenant
 from core.db import db
@@ -157,7 +158,7 @@ class ArchiveForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-Mail"), validators=[DataRequired(), Email()])
-    role = SelectField(_l("Rolle"), validators=[DataRequired()], default=Role.TENANT_ADMIN.value)
+    role = RoleField(_l("Rolle"), validators=[DataRequired()], default=Role.TENANT_ADMIN.value)
     days = IntegerField(_l("Gültig (Tage)"), default=provisioning.INVITATION_DAYS,
                         validators=[DataRequired(), NumberRange(1, 90)])
 
@@ -173,7 +174,7 @@ class TenantModuleForm(FlaskForm):
 
 def _invite_form(tenant: Tenant) -> InviteForm:
     form = InviteForm(prefix="invite")
-    form.role.choices = [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in roles_for(tenant)]
+    form.role.choices = role_choices(tenant)
     return form
 
 

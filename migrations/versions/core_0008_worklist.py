@@ -6,6 +6,8 @@ Revises: core_0007
 
 from alembic import op
 
+from core import rls
+
 revision = 'core_0008_worklist'
 down_revision = 'core_0007'
 branch_labels = None
@@ -13,8 +15,10 @@ depends_on = None
 
 
 def upgrade():
+    rls.data_migration(op)
     op.execute("UPDATE tenant_settings SET key = 'core.digest' WHERE key = 'informieren.digest'")
 
 
 def downgrade():
+    rls.data_migration(op)
     op.execute("UPDATE tenant_settings SET key = 'informieren.digest' WHERE key = 'core.digest'")

@@ -9,11 +9,12 @@ The package's hook surface is this file; the work is in the submodules:
 
 from pathlib import Path
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.access import Role
 from core.hookspecs import hookimpl
-from core.plugins import Manifest, MenuEntry, Permission, Setting
+from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
 from plugins.informieren import (  # noqa: F401
     cli,
     demo,
@@ -29,6 +30,7 @@ from plugins.informieren import (  # noqa: F401
 from plugins.informieren.blueprints import api, blueprint
 
 STAFF = (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER)
+CONTACT_LENGTH = 500  # as the letters page's form allows
 
 manifest = Manifest(
     id="informieren",
@@ -54,14 +56,21 @@ manifest = Manifest(
                    (Role.TENANT_ADMIN, Role.INTEGRATION_OFFICER)),
     ),
     settings=(
-        Setting("informieren.letter_deadline_days", 14, _l("Frist für das Begrüssungsschreiben (Tage ab Zuzug)")),
+        Setting("informieren.letter_deadline_days", 14, _l("Frist für das Begrüssungsschreiben (Tage ab Zuzug)"),
+                type=SettingType.INTEGER, min=1, max=365),
         Setting("informieren.interview_deadline_days", 90,
-                _l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)")),
+                _l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)"), type=SettingType.INTEGER, min=1, max=365),
+        # A list of shipped topic keys and custom labels: its own page shows the keys' labels and the order.
         Setting("informieren.interview_topics", list(interviews.DEFAULT_TOPICS),
-                _l("Themen des Erstinformationsgesprächs")),
+                _l("Themen des Erstinformationsgesprächs"), type=SettingType.LIST,
+                managed_elsewhere="informieren.settings"),
         Setting("informieren.letter_contact", "",
-                _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)")),
-        Setting(retention.RETENTION_YEARS, retention.DEFAULT_YEARS, retention.LABEL),
+                _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)"),
+                type=SettingType.MULTILINE, validate=lambda value, tenant: _contact_problem(value)),
+        Setting(retention.RETENTION_YEARS, retention.DEFAULT_YEARS, retention.LABEL, type=SettingType.INTEGER,
+                min=retention.MIN_YEARS, max=retention.MAX_YEARS,
+                help=_l("Danach werden Namen, Geburtsdatum, Adresse, Register-ID, AHV-Nummer und Gesprächsnotizen "
+                        "gelöscht; die Zahlen für Berichte und Abrechnung bleiben.")),
     ),
     blueprint=blueprint,
     api_blueprint=api,
@@ -73,6 +82,13 @@ manifest = Manifest(
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
+
+
+def _contact_problem(text: str) -> str | None:
+    """The letters' own check: it must fit their sender block and print with their fonts."""
+    if len(text) > CONTACT_LENGTH:
+        return _("Höchstens %(max)s Zeichen.", max=CONTACT_LENGTH)
+    return letters.unprintable_error(text)
 
 
 @hookimpl

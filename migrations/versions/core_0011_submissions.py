@@ -3,8 +3,8 @@
 The three submission tables are readable in the canton's scope (a second, SELECT-only
 policy); the counters belong to the canton's tenant like any tenant-owned row.
 
-Revision ID: core_0008_submissions
-Revises: core_0007
+Revision ID: core_0011_submissions
+Revises: core_0010_attachments
 """
 
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from alembic import op
 import core.db
 from core import rls
 
-revision = 'core_0008_submissions'
-down_revision = 'core_0008_worklist'
+revision = 'core_0011_submissions'
+down_revision = 'core_0010_attachments'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Attachments and their content (core.attachments).
 
-Revision ID: core_0008_attachments
-Revises: core_0007
+Revision ID: core_0010_attachments
+Revises: core_0009_persons
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 import core.db
 from core import rls
 
-revision = 'core_0008_attachments'
-down_revision = 'core_0007'
+revision = 'core_0010_attachments'
+down_revision = 'core_0009_persons'
 branch_labels = None
 depends_on = None
 
