@@ -274,7 +274,7 @@ class ContentLanguagesForm(FlaskForm):
 @requires("core.content_languages.manage")
 def content_languages():
     """The languages the tenant's public pages offer content in (German always)."""
-    tenant = _target_tenant()
+    tenant = target_tenant()
     form = ContentLanguagesForm()
     form.languages.choices = [SelectChoice(code) for code in languages.CODES if code != languages.GERMAN]
     if form.validate_on_submit():

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from core import provisioning
 from core.access import requires
 from core.db import db
-from core.plugins import Manifest, MenuEntry, Permission, Setting
+from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
 from core.public import public_page
 from core.translations_field import TranslationsField
 
@@ -30,7 +30,7 @@ plugin.manifest = Manifest(
     url_prefix="/angebote-test",
     blueprint=staff,
     public_blueprint=public_pages,
-    settings=(Setting(ITEMS, []),),
+    settings=(Setting(ITEMS, [], type=SettingType.JSON),),
     permissions=(Permission("test_public.edit", "Edit offers", ("integration_officer",)),),
     menu=(MenuEntry("Offers (staff)", "test_public.edit", "test_public.edit"),),
 )
