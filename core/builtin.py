@@ -100,11 +100,10 @@ manifest = Manifest(
         MenuEntry(_l("Einstellungen"), "tenant_settings.edit", "core.settings.manage", 925),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
-        MenuEntry(_l("Inhaltssprachen"), "admin.content_languages", "core.content_languages.manage", 945),
         MenuEntry(_l("Module"), "console.own_modules", "core.modules.activate", 915),
         # The canton's console (canton-only permissions: shown in the canton's tenant only).
-        MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 950),
-        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 955),
+        MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 790),
+        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 795),
     ),
 )
 

@@ -97,10 +97,14 @@ def _gate_module() -> None:
         abort(404)
 
 
+# Menu entries from this position on are the tenant's administration, grouped apart from the daily work.
+ADMIN_MENU_POSITION = 910
+
+
 def _navigation() -> dict:
     tenant = g.get("tenant")
     if tenant is None:
-        return {"menu": []}
+        return {"menu": [], "admin_menu": []}
     visible = [m for m in modules.registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
     entries = [
         (m.position if entry.position is None else entry.position, entry)
@@ -108,8 +112,11 @@ def _navigation() -> dict:
         for entry in m.menu
         if entry.permission is None or can(entry.permission)
     ]
-    menu = [(entry.label, url_for(entry.endpoint)) for _position, entry in sorted(entries, key=lambda e: e[0])]
-    return {"menu": menu}
+    ordered = sorted(entries, key=lambda e: e[0])
+    admin = [(entry.label, url_for(entry.endpoint)) for position, entry in ordered if position >= ADMIN_MENU_POSITION]
+    return {"menu": [(entry.label, url_for(entry.endpoint)) for position, entry in ordered
+                     if position < ADMIN_MENU_POSITION],
+            "admin_menu": admin, "admin_menu_open": any(request.path.startswith(href) for _label, href in admin)}
 
 
 def _error_page(error: HTTPException):

@@ -117,7 +117,9 @@ def test_a_new_commune_from_nothing_to_informieren_with_its_administrator(site):
             page.click("header nav a:text-is('Informieren')")
             expect(page).to_have_url(f"{base}/haerkingen/informieren/")
             expect(page.locator("main h1")).to_have_text("Informieren")
+            page.click("header details.admin-menu summary")  # the administration is folded away
             page.click("header nav a:text-is('Module')")
+            expect(page.locator("header details.admin-menu")).to_have_attribute("open", "")
             expect(page.locator("#module-informieren")).to_contain_text("aktiv seit")
             expect(page.locator("header nav:not(.languages)")).not_to_contain_text("Modulplan")
             context.close()
