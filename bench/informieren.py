@@ -109,7 +109,7 @@ def clear_register(url: str) -> None:
     """Empty the Informieren tables as the owner (between the zip and the base cases)."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     tables = ("informieren_person_changes", "informieren_import_items", "informieren_messages",
-              "informieren_persons", "informieren_imports")
+              "informieren_newcomers", "persons", "informieren_imports")
     with engine.begin() as connection:
         for table in tables:
             connection.exec_driver_sql(f"DELETE FROM {table}")
