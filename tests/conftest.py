@@ -26,12 +26,12 @@ REPO = Path(__file__).parent.parent
 POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
 
 
-def _postgres_test_database() -> str:
-    """A fresh database for this test run on the server of DATABASE_URL."""
+def _postgres_test_database(purpose: str = "pytest") -> str:
+    """A fresh database for this test run (or one test) on the server of DATABASE_URL."""
     from core.settings import database_url
 
     url = sa.engine.make_url(database_url(os.environ["DATABASE_URL"], "."))
-    name = f"{url.database}_pytest_{os.getpid()}"
+    name = f"{url.database}_{purpose}_{os.getpid()}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -52,6 +52,17 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     url = _postgres_test_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of a test's own, beside the session's (a SQLite file, or a PostgreSQL database)."""
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    url = _postgres_test_database("scratch")
     yield url
     _drop_postgres_database(url)
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.db import db
-from tests.conftest import POSTGRES, make_app
+from tests.conftest import make_app
 
 
 def test_migrations_match_the_models(ctx):
@@ -38,33 +35,13 @@ def test_every_branch_is_at_its_head(app, ctx):
 # -- core_0012: the tenants' OIDC client secrets leave the audit log --------------------------------
 
 
-@pytest.fixture
-def scratch_url(tmp_path):
-    """An empty database of its own (SQLite file, or a PostgreSQL database beside the tests' one)."""
-    if not POSTGRES:
-        yield f"sqlite:///{tmp_path / 'previous-release.db'}"
-        return
-    from core.settings import database_url
-
-    url = sa.engine.make_url(database_url(os.environ["DATABASE_URL"], "."))
-    url = url.set(database=f"{url.database}_redact_{os.getpid()}")
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-    admin.dispose()
-
-
-def test_the_migration_redacts_secrets_written_to_the_audit_log_by_the_previous_release(scratch_url):
+def test_the_migration_redacts_secrets_written_to_the_audit_log_by_the_previous_release(scratch_database_url):
     from flask_migrate import upgrade
 
     from core import audit, provisioning
     from core.tenancy import tenant_scope
 
-    app = make_app(SQLALCHEMY_DATABASE_URI=scratch_url)
+    app = make_app(SQLALCHEMY_DATABASE_URI=scratch_database_url)
     with app.app_context():
         upgrade(revision="core_0007")
         canton = provisioning.create_tenant("kanton", "Kanton", "canton", [])

@@ -8,42 +8,22 @@ the heads and finds every person, letter and interview through today's models.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from core import provisioning
 from core.db import UTCDateTime, db
 from core.people import Person, matching
-from core.settings import database_url as normalised_url
 from core.tenancy import get_tenant, tenant_scope
 from plugins.informieren.models import Interview, Newcomer, PersonChange, WelcomeLetter
-from tests.conftest import POSTGRES, make_app
+from tests.conftest import make_app
 
 DUMP = json.loads((Path(__file__).parent / "data" / "release_0_1" / "dump.json").read_text())
 RELEASE_HEADS = ("core_0007", "informieren_0003")
-
-
-@pytest.fixture
-def old_database(tmp_path):
-    if not POSTGRES:
-        yield f"sqlite:///{tmp_path / 'release-0.1.db'}"
-        return
-    url = sa.engine.make_url(normalised_url(os.environ["DATABASE_URL"], "."))
-    name = f"{url.database}_upgrade_{os.getpid()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def _typed(column: sa.Column):
@@ -95,7 +75,8 @@ def load_release_rows(url: str) -> None:
     owner.dispose()
 
 
-def test_a_database_of_release_0_1_upgrades_with_every_person_letter_and_interview(old_database):
+def test_a_database_of_release_0_1_upgrades_with_every_person_letter_and_interview(scratch_database_url):
+    old_database = scratch_database_url
     app = make_app(SQLALCHEMY_DATABASE_URI=old_database)
     with app.app_context():
         for revision in RELEASE_HEADS:
