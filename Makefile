@@ -11,13 +11,17 @@ $(BIN)/python:
 
 # Idempotent: reinstalls only when the dependencies change.
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install -e '.[test,bench]'
 	touch $@
 
 install: $(VENV)/.installed translations
 
+# Each package carries its own catalogue (core, and every plugin), merged by Flask-Babel at run time.
+CATALOGUES := core plugins/informieren plugins/foerdern plugins/fordern plugins/subventionen
+LOCALES := fr it en
+
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -d core/translations
+	for package in $(CATALOGUES); do $(BIN)/pybabel compile --statistics -d $$package/translations || exit 1; done
 
 run: install
 	$(BIN)/flask db upgrade heads
@@ -37,10 +41,18 @@ test: install system-packages
 bench: install
 	$(BIN)/python -m bench
 
-# After changing UI strings: extract them and merge them into the catalogues.
+# After changing UI strings: extract each package's strings and merge them into its catalogues.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core plugins
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i core/translations/messages.pot -d core/translations
+	for package in $(CATALOGUES); do \
+	  mkdir -p $$package/translations && $(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext \
+	    -o $$package/translations/messages.pot $$package || exit 1; \
+	  for locale in $(LOCALES); do \
+	    [ -f $$package/translations/$$locale/LC_MESSAGES/messages.po ] || \
+	      $(BIN)/pybabel init -l $$locale -i $$package/translations/messages.pot -d $$package/translations; \
+	  done; \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$package/translations/messages.pot \
+	    -d $$package/translations || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache .hypothesis

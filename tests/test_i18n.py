@@ -1,6 +1,8 @@
 """Translations: complete French, Italian and English catalogues, in step with the sources, used by the app.
 
-German (de-CH) is the source language: its strings are the msgids, so it has no catalogue.
+German (de-CH) is the source language: its strings are the msgids, so it has no catalogue. Each package
+carries its own catalogue (core's in core/translations, each plugin's in plugins/<id>/translations),
+holding the strings of its own sources; Flask-Babel merges them at run time.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from core.db import db
 from tests.conftest import login_as, make_tenant
 
 REPO = Path(__file__).parent.parent
-TRANSLATIONS = REPO / "core" / "translations"
+# The packages with a catalogue of their own: core and every plugin of this repository.
+PACKAGES = ("core", *sorted(f"plugins/{p.name}" for p in (REPO / "plugins").iterdir()
+                            if (p / "__init__.py").exists()))
 LANGUAGES = ("fr", "it", "en")
 HINT = (
-    "Run `make messages`, translate the new entries in core/translations/*/LC_MESSAGES/messages.po "
+    "Run `make messages`, translate the new entries in <package>/translations/*/LC_MESSAGES/messages.po "
     "(no fuzzy entries) and run `make translations`."
 )
 # As the Makefile's `messages` target extracts them (which also passes --no-location --sort-output).
@@ -39,19 +43,21 @@ PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[dio
 GETTEXT_CALL = re.compile(r"""(?<![\w.])(?:_l?|gettext|lazy_gettext)\(\s*["']""")
 
 
-def po_path(language: str) -> Path:
-    return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+def po_path(package: str, language: str) -> Path:
+    return REPO / package / "translations" / language / "LC_MESSAGES" / "messages.po"
 
 
 @functools.cache
-def catalogue(language: str):
-    with po_path(language).open("rb") as f:
+def catalogue(package: str, language: str):
+    with po_path(package, language).open("rb") as f:
         return read_po(f, locale=language)
 
 
 def translation(language: str, msgid: str) -> str:
-    message = catalogue(language).get(msgid)
-    assert message is not None and message.string, f"{language}: no translation of {msgid!r}. {HINT}"
+    """The translation of ``msgid`` in whichever package's catalogue holds it."""
+    found = [catalogue(package, language).get(msgid) for package in PACKAGES]
+    message = next((m for m in found if m is not None and m.string), None)
+    assert message is not None, f"{language}: no translation of {msgid!r}. {HINT}"
     assert message.string != msgid, f"{language}: {msgid!r} is not translated"
     return message.string
 
@@ -63,11 +69,14 @@ def placeholders(text: str) -> list[str]:
 # -- (a) the catalogues are complete and well formed -------------------------
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_message_is_translated_and_none_is_fuzzy(language):
-    catalog = catalogue(language)
+BOTH = [(package, language) for package in PACKAGES for language in LANGUAGES]
+
+
+@pytest.mark.parametrize(("package", "language"), BOTH)
+def test_every_message_is_translated_and_none_is_fuzzy(package, language):
+    catalog = catalogue(package, language)
     messages = [m for m in catalog if m.id]
-    assert messages, f"{po_path(language)} holds no messages"
+    assert messages, f"{po_path(package, language)} holds no messages"
     assert str(catalog.locale) == language
     assert not catalog.fuzzy, f"{language}: the catalogue header is marked fuzzy"
     untranslated = [m.id for m in messages if not (m.string if isinstance(m.id, str) else all(m.string))]
@@ -76,9 +85,9 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
     assert not fuzzy, f"{language}: fuzzy entries {fuzzy}; check the translations and remove the flag"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_placeholders_match_the_german_original(language):
-    catalog = catalogue(language)
+@pytest.mark.parametrize(("package", "language"), BOTH)
+def test_placeholders_match_the_german_original(package, language):
+    catalog = catalogue(package, language)
     errors = [(m.id, [str(e) for e in errs]) for m, errs in catalog.check()]
     assert not errors, f"{language}: {errors}"
     # Also for entries without the python-format flag: Jinja's gettext always applies %.
@@ -95,23 +104,27 @@ def test_placeholders_match_the_german_original(language):
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
-    """The sources' messages, extracted as `make messages` does (but with locations)."""
-    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract", *EXTRACT, "-o", str(pot), *SOURCES],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"pybabel extract failed:\n{result.stdout}\n{result.stderr}"
-    with pot.open("rb") as f:
-        return read_po(f)
+    """Each package's messages, extracted as `make messages` does (but with locations)."""
+    folder = tmp_path_factory.mktemp("i18n")
+    found = {}
+    for number, package in enumerate(PACKAGES):
+        pot = folder / f"{number}.pot"
+        result = subprocess.run(
+            [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract", *EXTRACT, "-o", str(pot), package],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"pybabel extract failed:\n{result.stdout}\n{result.stderr}"
+        with pot.open("rb") as f:
+            found[package] = read_po(f)
+    return found
 
 
 def test_extraction_covers_the_templates_and_the_python_sources(extracted):
     """babel.cfg maps every source file that calls gettext (a wrong pattern silently extracts nothing)."""
-    sources = {path for message in extracted for path, _line in message.locations}
+    sources = {path for catalog in extracted.values() for message in catalog for path, _line in message.locations}
     calling = {
         path.relative_to(REPO).as_posix()
         for top in SOURCES
@@ -124,11 +137,20 @@ def test_extraction_covers_the_templates_and_the_python_sources(extracted):
     assert not missing, f"no messages extracted from {missing}: check the patterns in babel.cfg"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_source_string_is_in_the_catalogue(extracted, language):
-    translated = {m.id for m in catalogue(language) if m.id and m.string}
-    missing = sorted(str(m.id) for m in extracted if m.id and m.id not in translated)
-    assert not missing, f"{language}: {len(missing)} source strings missing or untranslated: {missing}. {HINT}"
+@pytest.mark.parametrize(("package", "language"), BOTH)
+def test_every_source_string_is_in_the_packages_own_catalogue(extracted, package, language):
+    translated = {m.id for m in catalogue(package, language) if m.id and m.string}
+    missing = sorted(str(m.id) for m in extracted[package] if m.id and m.id not in translated)
+    assert not missing, f"{package} {language}: {len(missing)} missing or untranslated: {missing}. {HINT}"
+
+
+def test_each_plugin_declares_its_catalogue():
+    from core.plugins import discover
+
+    for plugin in discover():
+        if plugin.__name__.startswith("plugins."):
+            folder = REPO / "plugins" / plugin.__name__.split(".")[1] / "translations"
+            assert plugin.manifest.translations == folder, f"{plugin.__name__}: Manifest.translations"
 
 
 # -- (c) the app speaks the chosen language ----------------------------------
@@ -140,10 +162,10 @@ def compiled_catalogues():
 
     `make install` compiles them too; here only a changed .mo is rewritten, atomically.
     """
-    for language in LANGUAGES:
+    for package, language in BOTH:
         buffer = io.BytesIO()
-        write_mo(buffer, catalogue(language), use_fuzzy=False)
-        mo = po_path(language).with_suffix(".mo")
+        write_mo(buffer, catalogue(package, language), use_fuzzy=False)
+        mo = po_path(package, language).with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != buffer.getvalue():
             partial = mo.with_name(f".{mo.name}.{os.getpid()}")
             partial.write_bytes(buffer.getvalue())

@@ -1,5 +1,7 @@
 """Module Fördern: integration offers and the needs of migrants."""
 
+from pathlib import Path
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -26,6 +28,7 @@ manifest = Manifest(
     ),
     blueprint=blueprint,
     menu=(MenuEntry(_l("Fördern"), "foerdern.index", "foerdern.offers.read"),),
+    translations=Path(__file__).parent / "translations",
 )
 
 blueprint.add_url_rule("/", "index", requires("foerdern.offers.read")(module_start_page(manifest)))

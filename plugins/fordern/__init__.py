@@ -1,5 +1,7 @@
 """Module Fordern: integration interviews, agreed measures, escalation to the canton."""
 
+from pathlib import Path
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -24,6 +26,7 @@ manifest = Manifest(
     ),
     blueprint=blueprint,
     menu=(MenuEntry(_l("Fordern"), "fordern.index", "fordern.cases.read"),),
+    translations=Path(__file__).parent / "translations",
 )
 
 blueprint.add_url_rule("/", "index", requires("fordern.cases.read")(module_start_page(manifest)))

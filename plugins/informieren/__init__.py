@@ -76,6 +76,7 @@ manifest = Manifest(
     api_blueprint=api,
     api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
+    translations=Path(__file__).parent / "translations",
     events=(interviews.NEEDS_HANDED_OVER,),
     figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),

@@ -1,5 +1,7 @@
 """Module Subventionen: start-up financing from the integration credit, 2017-2021."""
 
+from pathlib import Path
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +32,7 @@ manifest = Manifest(
     ),
     blueprint=blueprint,
     menu=(MenuEntry(_l("Subventionen"), "subventionen.index", "subventionen.claims.read"),),
+    translations=Path(__file__).parent / "translations",
 )
 
 blueprint.add_url_rule("/", "index", requires("subventionen.claims.read")(module_start_page(manifest)))
