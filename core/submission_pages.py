@@ -103,7 +103,7 @@ def _inbox():
             query = query.where(Tenant.slug == form.mandant.data)
         rows = db.session.execute(query.order_by(Submission.changed_at.desc()).limit(INBOX_LIMIT)).all()
     return render_template("submissions/inbox.html", form=form, rows=rows, reviewable=reviewable,
-                           limit=INBOX_LIMIT), 200 if not form.errors else 400
+                           any_kind=bool(submissions.kinds()), limit=INBOX_LIMIT), 200 if not form.errors else 400
 
 
 @pages.get("/eingaben/<number>")

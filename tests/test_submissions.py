@@ -638,3 +638,10 @@ def test_the_canton_pages_answer_404_in_a_commune_for_the_cantons_roles_there(wo
     admin = client_as(sub_app, (canton, "canton_admin"))
     assert admin.get("/grenchen/eingaben").status_code == 404
     assert admin.get("/grenchen/eingaben/TC-2027-0001").status_code == 404
+
+
+def test_without_any_kind_the_inbox_says_that_no_module_submits_yet(client, ctx):
+    canton = make_tenant("kanton", kind="canton")
+    login_as(client, (canton, "canton_admin"))
+    page = client.get("/kanton/eingaben")
+    assert page.status_code == 200 and "Noch reicht kein Modul Eingaben beim Kanton ein" in page.text
