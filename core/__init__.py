@@ -8,14 +8,14 @@ from flask import Flask
 
 from core import i18n, settings, tenancy
 from core.db import db as _db
-from core.plugins import PluginRegistry, discover
+from core.plugins import PluginRegistry, default_plugins, discover
 
 
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
     """The application factory.
 
     ``config`` overrides the environment's settings; ``plugins`` replaces the
-    installed plugins (entry points) — core's own features are always loaded.
+    installed plugins (entry points) — core's own (``core.plugins.DEFAULT_PLUGINS``) are always loaded.
     """
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.update(settings.from_environment(app.instance_path))
@@ -27,7 +27,6 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         api,
         audit,
         auth,
-        builtin,
         cli,
         job_pages,
         security,
@@ -36,10 +35,9 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         web,
     )
     from core.attachments import views as attachment_views
-    from core.console import console
     from core.people.views import people
 
-    registry = PluginRegistry([builtin, *(discover() if plugins is None else plugins)])
+    registry = PluginRegistry([*default_plugins(), *(discover() if plugins is None else plugins)])
     app.extensions["plugins"] = registry
 
     _db.init_app(app)
@@ -56,7 +54,6 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     api.init_app(app, security.csrf)
     app.register_blueprint(admin.admin)
     app.register_blueprint(settings_views.tenant_settings)
-    app.register_blueprint(console)
     app.register_blueprint(people)
     app.register_blueprint(attachment_views.attachments)
     job_pages.init_app(app)

@@ -247,7 +247,7 @@ def init_app(app, csrf) -> None:
     csrf.exempt(api)
     for manifest in app.extensions["plugins"].manifests.values():
         if manifest.api_blueprint is not None:
-            prefix = manifest.url_prefix or f"/{manifest.id}"
+            prefix = f"/{manifest.id}" if manifest.url_prefix is None else manifest.url_prefix
             app.register_blueprint(manifest.api_blueprint, url_prefix=f"{PREFIX}/<tenant>{prefix}")
             csrf.exempt(manifest.api_blueprint)
             if not manifest.always_on:

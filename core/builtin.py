@@ -1,4 +1,8 @@
-"""Core's own features, registered as an ordinary (always-on) plugin."""
+"""The platform itself as core's first built-in plugin (``core.plugins.DEFAULT_PLUGINS``).
+
+Tenant home, members and roles, settings, audit, API tokens, people, reports, jobs, submissions,
+the worklist; the canton's console has plugins of its own (``core.console``).
+"""
 
 from __future__ import annotations
 
@@ -45,16 +49,6 @@ manifest = Manifest(
         Permission("core.modules.activate", _l("Freigegebene Module ein- und ausschalten"), ADMINS),
         Permission("core.canton.read", _l("Daten aller Mandanten lesen (kantonale Sicht)"),
                    (Role.CANTON_ADMIN, Role.CANTON_OFFICE), True),
-        # The canton's console: introductory courses and the communes' yearly feedback (core/console/).
-        Permission("core.courses.manage", _l("Einführungskurse ausschreiben und Anwesenheit erfassen"),
-                   (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
-        Permission("core.courses.attend", _l("Sich für Einführungskurse des Kantons anmelden"),
-                   (Role.TENANT_ADMIN, Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER, Role.READ_ONLY),
-                   commune_only=True),
-        Permission("core.feedback.manage", _l("Rückmeldungen der Gemeinden einholen und auswerten"),
-                   (Role.CANTON_ADMIN, Role.CANTON_OFFICE), canton_only=True),
-        Permission("core.feedback.answer", _l("Die Rückmeldung an den Kanton geben"), (Role.TENANT_ADMIN,),
-                   commune_only=True),
         Permission("core.content_languages.manage", _l("Inhaltssprachen der öffentlichen Seiten wählen"), ADMINS),
         # Submissions to the canton (core/submissions.py): in the canton, the inbox shows only the kinds
         # whose review permission the user holds.
@@ -85,14 +79,10 @@ manifest = Manifest(
     api_scopes=("core:read",),
     figures=(ACTIVE_MODULES,),
     menu=(
-        # The tenant's home first, the modules (by their position) next, then the tools.
+        # The tenant's home first, the modules (by their position) next, then the tools; the console's
+        # plugins put their entries between (790-820, and 915 among the administration).
         MenuEntry(_l("Übersicht"), "shell.tenant_home", "core.tenant.view", 0),
         MenuEntry(_l("Personen"), "people.search", "core.persons.read", 5),
-        MenuEntry(_l("Rollout"), "console.rollout", "core.canton.read", 800),
-        MenuEntry(_l("Einführungskurse"), "console.course_admin", "core.courses.manage", 810),
-        MenuEntry(_l("Einführungskurse"), "console.courses", "core.courses.attend", 810),
-        MenuEntry(_l("Rückmeldungen"), "console.feedback_rounds", "core.feedback.manage", 820),
-        MenuEntry(_l("Rückmeldung"), "console.feedback", "core.feedback.answer", 820),
         MenuEntry(_l("Eingaben"), "submissions.index", "core.submissions.read", 830),
         MenuEntry(_l("Berichte"), "jobs.reports", "core.reports.read", 900),
         MenuEntry(_l("Aufträge"), "jobs.index", "core.tenant.view", 910),
@@ -100,10 +90,6 @@ manifest = Manifest(
         MenuEntry(_l("Einstellungen"), "tenant_settings.edit", "core.settings.manage", 925),
         MenuEntry(_l("Protokoll"), "admin.audit_log", "core.audit.read", 930),
         MenuEntry(_l("API-Tokens"), "admin.tokens", "core.tokens.manage", 940),
-        MenuEntry(_l("Module"), "console.own_modules", "core.modules.activate", 915),
-        # The canton's console (canton-only permissions: shown in the canton's tenant only).
-        MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 790),
-        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 795),
     ),
 )
 
@@ -131,13 +117,6 @@ def _check_redis() -> None:
 @hookimpl
 def health_checks():
     return {"database": _check_database, "redis": _check_redis}
-
-
-@hookimpl
-def tenant_home_items(tenant):
-    from core.console import feedback  # the feedback rounds the tenant still has to answer
-
-    return feedback.home_items(tenant)
 
 
 @hookimpl
@@ -175,18 +154,11 @@ def periodic_jobs():
         PeriodicJob("jobs.reconcile", "*/10 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
-        PeriodicJob("feedback.remind", "0 8 * * *", lambda: jobs.each_tenant(_remind_feedback)),
         PeriodicJob("worklist.digest", "0 7 * * *", lambda: jobs.each_tenant(worklist.send_digest)),
         # After the modules' own nightly work; archived tenants too: their data is kept, so are the periods.
         PeriodicJob("people.retention", "30 3 * * *",
                     lambda: jobs.each_tenant(people_retention.apply, archived=True)),
     ]
-
-
-def _remind_feedback(tenant):
-    from core.console import feedback
-
-    return feedback.remind(tenant)
 
 
 # -- reports -------------------------------------------------------------------------------------

@@ -572,9 +572,7 @@ def demo_load():
 
 
 def init_app(app: Flask) -> None:
-    from core.console.rollout import rollout_cli
-
     for group in (tenants_cli, modules_cli, communes_cli, demo_cli, tokens_cli, jobs_cli, reports_cli, periodic_cli,
                   settings_cli,
-                  worker_command, cron_command, rollout_cli):
+                  worker_command, cron_command):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,6 +16,15 @@ from flask import Blueprint
 from core import hookspecs
 
 ENTRY_POINT_GROUP = "start_integration.plugins"
+# Core's own plugins, as Datasette lists its default plugins: ordinary plugins with a manifest each,
+# always on, loaded before the installed ones (create_app(plugins=...) replaces only those).
+DEFAULT_PLUGINS = (
+    "core.builtin",  # the platform: tenant home, members, settings, audit, tokens, people, reports, jobs
+    "core.console.provisioning",  # the canton's tenants, communes and module plan; a tenant's own modules
+    "core.console.rollout",  # the rollout dashboard
+    "core.console.courses",  # introductory courses
+    "core.console.feedback",  # the communes' yearly feedback
+)
 ROLE_ID_LENGTH = 40  # memberships.role, role_grants.role, invitations.role
 SETTING_KEY_LENGTH = 100  # tenant_settings.key
 
@@ -186,7 +196,7 @@ class Manifest:
     settings: tuple[Setting, ...] = ()
     roles: tuple[RoleDeclaration, ...] = ()  # roles beyond the fixed six, namespaced by the module's id
     blueprint: Blueprint | None = None
-    url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>
+    url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>; "" for none
     public_blueprint: Blueprint | None = None  # pages without login (core.public.public_page), same prefix
     api_blueprint: Blueprint | None = None  # JSON endpoints, declared with core.api.api_endpoint
     api_scopes: tuple[str, ...] = ()  # the scopes API tokens may carry for this module
@@ -440,6 +450,16 @@ class TenantHooks:
         if caller is None:
             caller = self._callers[name] = self._pm.subset_hook_caller(name, self._removed)
         return caller
+
+
+def default_plugins() -> list[object]:
+    """Core's own plugins (:data:`DEFAULT_PLUGINS`), imported; each must be always on."""
+    plugins = [importlib.import_module(name) for name in DEFAULT_PLUGINS]
+    for name, plugin in zip(DEFAULT_PLUGINS, plugins, strict=True):
+        manifest = getattr(plugin, "manifest", None)
+        if not (isinstance(manifest, Manifest) and manifest.always_on):
+            raise PluginError(f"core's plugin {name!r} has no always-on manifest")
+    return plugins
 
 
 def discover() -> list[object]:

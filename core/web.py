@@ -1,4 +1,4 @@
-"""The web shell: layout, navigation, tenant home, health and errors (the canton's pages: core.console)."""
+"""The web shell: layout, navigation, tenant home, health and errors; mounts every plugin's blueprints."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def init_app(app, registry_: PluginRegistry) -> None:
     app.register_blueprint(shell)
     module_blueprints = {}
     for manifest in registry_.manifests.values():
-        prefix = manifest.url_prefix or f"/{manifest.id}"
+        prefix = f"/{manifest.id}" if manifest.url_prefix is None else manifest.url_prefix
         # A module's public pages are mounted like its own, and closed like them where it is not active.
         for blueprint in filter(None, (manifest.blueprint, manifest.public_blueprint)):
             app.register_blueprint(blueprint, url_prefix=f"/<tenant>{prefix}")

@@ -14,8 +14,8 @@ from core.attachments import Attachment, AttachmentContent
 from core.audit import AuditEvent
 from core.auth import User
 from core.clock import utcnow
-from core.console.courses import Course, CourseRegistration
-from core.console.feedback import FeedbackRequest, FeedbackRound
+from core.console.courses.models import Course, CourseRegistration
+from core.console.feedback.models import FeedbackRequest, FeedbackRound
 from core.db import current_scope, db
 from core.jobs import JobFile, JobRecord
 from core.modules import ModuleActivation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from importlib import import_module
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from core.access import declared_permissions
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import UserError
+from core.plugins import DEFAULT_PLUGINS
 from core.tenancy import Tenant, TenantMunicipality, get_tenant, tenant_scope
 from tests.conftest import make_tenant
 from tests.test_access import app_client_as, csrf_token
@@ -153,9 +155,11 @@ def test_the_canton_office_reads_but_does_not_provision(app, world):
     assert get_tenant("grenchen").state == "active"
 
 
-def _console_rules(app, module: str | None = "core.console.provisioning_views"):
+def _console_rules(app, module: str | None = "core.console.provisioning.views"):
     """The console's routes (by default those of provisioning; the rollout tests walk the others)."""
-    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")
+    blueprints = tuple(f"{import_module(name).manifest.blueprint.name}." for name in DEFAULT_PLUGINS
+                       if name.startswith("core.console."))  # the console's plugins
+    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(blueprints)
                    and module in (None, app.view_functions[rule.endpoint].__module__)), key=lambda r: r.rule)
 
 

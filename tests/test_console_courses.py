@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from core import clock
 from core.audit import AuditEvent
 from core.auth import User
-from core.console import courses
-from core.console.courses import Course, CourseRegistration
+from core.console.courses import service as courses
+from core.console.courses.models import Course, CourseRegistration
 from core.db import db
 from core.errors import UserError
 from core.tenancy import get_tenant, tenant_scope

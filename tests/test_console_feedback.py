@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from core import clock
 from core.audit import AuditEvent
-from core.console import feedback
-from core.console.feedback import FeedbackRequest
+from core.console.feedback import service as feedback
+from core.console.feedback.models import FeedbackRequest
 from core.db import db
 from core.tenancy import tenant_scope
 from tests.conftest import login_as, make_tenant

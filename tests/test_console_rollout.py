@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from core import clock, modules, provisioning
+from core import clock, module_matrix, modules, provisioning
 from core.access import COMMUNE_ROLES
 from core.audit import AuditEvent
-from core.console import rollout
-from core.console.courses import Course
-from core.console.feedback import FeedbackRequest, FeedbackRound
+from core.console.courses.models import Course
+from core.console.feedback.models import FeedbackRequest, FeedbackRound
+from core.console.rollout import timeline as rollout
 from core.db import db
 from core.errors import UserError
 from core.tenancy import tenant_scope
@@ -44,7 +44,7 @@ def world(ctx):
 
 
 def test_the_matrix_has_every_tenant_its_communes_and_module_states(world):
-    matrix = rollout.build_matrix(clock.today())
+    matrix = module_matrix.build_matrix(clock.today())
     rows = {row.tenant.slug: row for row in matrix.rows}
     assert set(rows) == {"grenchen", "buchegg-lueterkofen", "balsthal"}  # not the canton
     assert [m.bfs_number for m in rows["buchegg-lueterkofen"].communes] == [2465, 2455]
@@ -65,18 +65,18 @@ def _communes_today():
 
 
 def test_the_matrix_by_district(world):
-    matrix = rollout.build_matrix(clock.today(), "Thal")
+    matrix = module_matrix.build_matrix(clock.today(), "Thal")
     assert [row.tenant.slug for row in matrix.rows] == ["balsthal"]
     # Thal: eight communes since Gänsbrunnen and Welschenrohr merged (2021); Balsthal has its tenant.
     assert {m.district for m in matrix.uncovered} == {"Thal"} and len(matrix.uncovered) == 7
     with pytest.raises(UserError, match="Unbekannter Bezirk «Atlantis»"):
-        rollout.build_matrix(clock.today(), "Atlantis")
+        module_matrix.build_matrix(clock.today(), "Atlantis")
 
 
 def test_an_archived_tenants_communes_count_as_uncovered(world):
     provisioning.archive_tenant(world[3])
     db.session.commit()
-    matrix = rollout.build_matrix(clock.today())
+    matrix = module_matrix.build_matrix(clock.today())
     assert "balsthal" not in {row.tenant.slug for row in matrix.rows}
     assert 2422 in {m.bfs_number for m in matrix.uncovered}
 
@@ -204,11 +204,12 @@ COMMUNE_PAGES = [
 
 def test_every_console_route_is_walked_here(app):
     walked = {re.sub(r"^/[^/]+", "", path) for _method, path in CANTON_PAGES + COMMUNE_PAGES}
-    mine = ("core.console.rollout", "core.console.courses", "core.console.feedback")  # provisioning: test_console
+    # Provisioning's: test_console.
+    mine = ("core.console.rollout.views", "core.console.courses.views", "core.console.feedback.views")
     rules = {
         rule.rule.removeprefix("/<tenant>").replace("<uuid:course_id>", "{course}").replace("<int:year>", "2017")
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("console.") and app.view_functions[rule.endpoint].__module__ in mine
+        if app.view_functions[rule.endpoint].__module__ in mine
     }
     assert rules == walked
 

@@ -1,12 +1,9 @@
-"""The canton's console: its own pages in the canton's tenant (``/<canton-slug>/…``).
+"""The canton's console: core's built-in plugins beside the platform itself (``core.plugins.DEFAULT_PLUGINS``).
 
-Every page needs a canton-only permission, so in a commune's tenant it answers 404.
-Each part of the console is a module of this package that adds its views to
-:data:`console`.
+One package per concern, each an ordinary always-on plugin with its own manifest, blueprint and
+templates: ``provisioning`` (tenants, communes, mergers, the module plan; a tenant's own modules),
+``rollout`` (the rollout dashboard), ``courses`` (introductory courses) and ``feedback`` (the
+communes' yearly feedback).  The canton's pages need a canton-only permission, so in a commune's
+tenant they answer 404; the communes' side of courses and feedback needs a communes-only one.
+None of them imports another.
 """
-
-from flask import Blueprint
-
-console = Blueprint("console", __name__, url_prefix="/<tenant>")
-
-from core.console import courses, feedback, provisioning_views, rollout  # noqa: E402,F401

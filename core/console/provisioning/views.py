@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -33,11 +33,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core import clock, modules, provisioning
 from core.access import Role, can, requires
 from core.admin import RoleField, role_choices
-from core.console import console
-from core.console.rollout import build_matrix  # the rollout dashboard's matrix, with every tenant
 from core.db import db
 from core.errors import NotFound, UserError
+from core.module_matrix import build_matrix  # the rollout dashboard's matrix, with every tenant
 from core.tenancy import Municipality, Tenant, TenantKind, TenantMunicipality, TenantState, canton_scope, get_tenant
+
+# The historical name of the console's blueprint: its endpoints stay console.tenants, console.module_plan, …
+blueprint = Blueprint("console", __name__, template_folder="templates")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -77,7 +79,7 @@ def _commit_or_form_error(form, field, action):
 # -- the list of tenants ---------------------------------------------------------------------------
 
 
-@console.get("/mandanten")
+@blueprint.get("/mandanten")
 @requires("core.canton.read")
 def tenants():
     matrix = build_matrix(clock.today(), include_archived=True, include_canton=True, reason="canton tenant list")
@@ -112,7 +114,7 @@ def _commune_choices(day: date) -> list[SelectChoice]:
     ]
 
 
-@console.route("/mandanten/neu", methods=["GET", "POST"])
+@blueprint.route("/mandanten/neu", methods=["GET", "POST"])
 @requires("core.tenants.manage")
 def create_commune():
     form = CommuneTenantForm()
@@ -129,7 +131,7 @@ def create_commune():
     return render_template("console/create_commune.html", form=form)
 
 
-@console.route("/mandanten/neue-region", methods=["GET", "POST"])
+@blueprint.route("/mandanten/neue-region", methods=["GET", "POST"])
 @requires("core.tenants.manage")
 def create_region():
     form = RegionForm()
@@ -197,13 +199,13 @@ def _detail_page(tenant: Tenant, invite_form: InviteForm | None = None, rename_f
     return page, status
 
 
-@console.get("/mandanten/<slug>")
+@blueprint.get("/mandanten/<slug>")
 @requires("core.canton.read")
 def tenant_detail(slug):
     return _detail_page(_target(slug))
 
 
-@console.post("/mandanten/<slug>/umbenennen")
+@blueprint.post("/mandanten/<slug>/umbenennen")
 @requires("core.tenants.manage")
 def rename(slug):
     tenant = _active_target(slug)
@@ -215,7 +217,7 @@ def rename(slug):
     return _detail_page(tenant, rename_form=form, status=400)
 
 
-@console.post("/mandanten/<slug>/archivieren")
+@blueprint.post("/mandanten/<slug>/archivieren")
 @requires("core.tenants.manage")
 def archive(slug):
     tenant = _target(slug)
@@ -230,7 +232,7 @@ def archive(slug):
     return redirect(url_for("console.tenant_detail", slug=slug))
 
 
-@console.post("/mandanten/<slug>/einladungen")
+@blueprint.post("/mandanten/<slug>/einladungen")
 @requires("core.tenants.manage")
 def invite(slug):
     tenant = _active_target(slug)
@@ -247,7 +249,7 @@ def invite(slug):
     return _detail_page(tenant, invite_form=form, status=400)
 
 
-@console.post("/mandanten/<slug>/einladungen/<invitation_id>/widerrufen")
+@blueprint.post("/mandanten/<slug>/einladungen/<invitation_id>/widerrufen")
 @requires("core.tenants.manage")
 def revoke_invitation(slug, invitation_id):
     tenant = _target(slug)
@@ -260,7 +262,7 @@ def revoke_invitation(slug, invitation_id):
     return redirect(url_for("console.tenant_detail", slug=slug))
 
 
-@console.post("/mandanten/<slug>/module/<module_id>")
+@blueprint.post("/mandanten/<slug>/module/<module_id>")
 @requires("core.modules.entitle")
 def tenant_module(slug, module_id):
     tenant = _active_target(slug)
@@ -324,7 +326,7 @@ def _communes_choices(tenant: Tenant, day: date) -> list[SelectChoice]:
     ]
 
 
-@console.route("/mandanten/<slug>/gemeinden", methods=["GET", "POST"])
+@blueprint.route("/mandanten/<slug>/gemeinden", methods=["GET", "POST"])
 @requires("core.tenants.manage")
 def communes(slug):
     tenant = _active_target(slug)
@@ -362,7 +364,7 @@ def _carry_out(plan: provisioning.CommunePlan, done_url: str):
 # -- mergers -------------------------------------------------------------------------------------------------
 
 
-@console.get("/fusionen")
+@blueprint.get("/fusionen")
 @requires("core.canton.read")
 def mergers():
     rows = [(merger, provisioning.merger_tenants(merger)) for merger in provisioning.mergers()]
@@ -374,7 +376,7 @@ class MergerForm(FlaskForm):
     receiving = SelectField(_l("Mandant der neuen Gemeinde"), validators=[Optional()])
 
 
-@console.route("/fusionen/<key>", methods=["GET", "POST"])
+@blueprint.route("/fusionen/<key>", methods=["GET", "POST"])
 @requires("core.tenants.manage")
 def merger(key):
     try:
@@ -401,7 +403,7 @@ def merger(key):
 # -- the module plan ---------------------------------------------------------------------------------------------
 
 
-@console.get("/modulplan")
+@blueprint.get("/modulplan")
 @requires("core.canton.read")
 def module_plan():
     tenants_ = provisioning.plan_tenants(None, clock.today())
@@ -421,7 +423,7 @@ def _districts() -> list[str]:
     return list(db.session.scalars(sa.select(Municipality.district).distinct().order_by(Municipality.district)))
 
 
-@console.route("/modulplan/sammelplanung", methods=["GET", "POST"])
+@blueprint.route("/modulplan/sammelplanung", methods=["GET", "POST"])
 @requires("core.modules.entitle")
 def bulk_plan():
     form = BulkPlanForm()
@@ -453,7 +455,7 @@ class OwnModuleForm(FlaskForm):
     day = DateField(_l("Ab"), validators=[Optional()], description=_l("leer: sofort"))
 
 
-@console.get("/module")
+@blueprint.get("/module")
 @requires("core.modules.activate")
 def own_modules():
     rows = modules.activations(g.tenant)
@@ -461,7 +463,7 @@ def own_modules():
                            form=OwnModuleForm(), can_plan=can("core.modules.entitle"))
 
 
-@console.post("/module/<module_id>")
+@blueprint.post("/module/<module_id>")
 @requires("core.modules.activate")
 def own_module_action(module_id):
     form = OwnModuleForm()
