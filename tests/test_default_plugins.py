@@ -61,7 +61,7 @@ def test_the_default_plugins_are_loaded_whatever_replaces_the_installed_ones():
 def test_an_installed_plugin_cannot_take_a_default_plugins_id():
     impostor = types.ModuleType("impostor")
     impostor.manifest = Manifest(id="core.courses", title="Kurse", version="9.9")
-    with pytest.raises(PluginError, match="two plugins have the id 'core.courses'"):
+    with pytest.raises(PluginError, match=r"two plugins have the id 'core\.courses'"):
         _start(impostor)
 
 
