@@ -1,58 +1,113 @@
-"""An example third-party module: notes per tenant (sensitive: audited), its own table and migration branch."""
+"""An example third-party module: a commune's counselling notes about persons (``Beratungsnotizen``).
 
-import uuid
+It is its own distribution (see ``setup.cfg``: the entry point is all core needs) and imports
+nothing but ``core``.  Read it as the documentation by example of ``docs/plugin_hooks.md``:
+
+- ``models.py``: its tables, referencing core's person by composite key; a money column; a
+  translated column; a migration branch of its own (``migrations/``, row-level security);
+- ``notes.py``: the shared services: an event it emits and one of Informieren's it takes,
+  attachments, a submission to the canton, retention and the right of access;
+- ``views.py``: its pages, a public page in the tenant's content languages, the panel and timeline
+  entries on core's person page;
+- this file: the manifest (permissions, a role of its own, settings, a secret among them) and the hooks;
+- ``translations/``: its own catalogue (French, Italian, English), compiled when the distribution is built.
+"""
+
 from pathlib import Path
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
 
-from core.access import requires
-from core.audit import Sensitive
-from core.db import TenantScoped, db, uuid_pk
+from core import attachments
+from core.access import Role, can
 from core.hookspecs import hookimpl
-from core.plugins import Manifest, Permission
+from core.plugins import Manifest, MenuEntry, Permission, RoleDeclaration, Setting, SettingType
+from example_notes import notes, views
 
-
-class Note(Sensitive, TenantScoped, db.Model):
-    __tablename__ = "example_notes"
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    text: Mapped[str] = mapped_column(sa.String(200))
-
-
-blueprint = Blueprint("example_notes", __name__)
-
-
-@blueprint.get("/")
-@requires("example_notes.read")
-def index():
-    return jsonify(sorted(note.text for note in db.session.scalars(sa.select(Note))))
-
-
-@blueprint.post("/")
-@requires("example_notes.write")
-def add():
-    db.session.add(Note(text=request.get_json()["text"]))
-    db.session.commit()
-    return "", 201
-
+COUNSELLOR = "example_notes.counsellor"
 
 manifest = Manifest(
     id="example_notes",
-    title="Notes",
-    version="1.0.0",
+    title=_l("Beratungsnotizen"),
+    version="2.0.0",
+    description=_l("Notizen der Beratung zu Personen, Sprechstunden auf einer öffentlichen Seite."),
     permissions=(
-        Permission("example_notes.read", "Read notes", ("integration_officer", "read_only")),
-        Permission("example_notes.write", "Write notes", ("integration_officer",)),
+        Permission("example_notes.read", _l("Beratungsnotizen lesen"), (Role.INTEGRATION_OFFICER, COUNSELLOR),
+                   commune_only=True),
+        Permission("example_notes.write", _l("Beratungsnotizen schreiben"), (Role.INTEGRATION_OFFICER, COUNSELLOR),
+                   commune_only=True),
+        Permission("example_notes.hours", _l("Sprechstunden bearbeiten"), (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN),
+                   commune_only=True),
     ),
-    blueprint=blueprint,
-    url_prefix="/notes",
+    # A counsellor of the commune: reads and writes notes and sees core's person pages, nothing else.
+    roles=(RoleDeclaration(COUNSELLOR, _l("Beratung"), commune_only=True,
+                           permissions=("core.tenant.view", "core.persons.read")),),
+    settings=(
+        Setting(notes.RETENTION_YEARS, 10, _l("Aufbewahrungsfrist der Beratungsnotizen (Jahre)"),
+                type=SettingType.INTEGER, min=1, max=30,
+                help=_l("Danach werden Text und Beilagen einer Notiz gelöscht, wenn kein Modul die Person mehr "
+                        "braucht.")),
+        # For a connector to the commune's records archive (not part of the example): a secret, typed like any setting.
+        Setting("example_notes.archive_token", "", _l("Zugangsschlüssel des Aktenarchivs"), type=SettingType.TEXT,
+                secret=True, help=_l("Wird nie angezeigt und nie ins Protokoll geschrieben.")),
+    ),
+    blueprint=views.blueprint,
+    public_blueprint=views.public,
+    url_prefix="/beratung",
+    menu=(MenuEntry(_l("Beratung"), "example_notes.index", "example_notes.read"),
+          MenuEntry(_l("Sprechstunden"), "example_notes.edit_hours", "example_notes.hours")),
+    events=(notes.NOTE_ADDED,),
+    subscribes=(notes.HANDOVER,),  # Informieren's; fine when Informieren is not installed at all
+    submission_kinds=(notes.KIND,),
     alembic_branch="example_notes",
     migrations=Path(__file__).parent / "migrations",
+    translations=Path(__file__).parent / "translations",
 )
 
 
 @hookimpl
+def person_panels(tenant, person):
+    return views.panels(person)
+
+
+@hookimpl
+def person_timeline(tenant, person_id):
+    return views.timeline(person_id)
+
+
+@hookimpl
+def person_export(tenant, person):
+    return notes.export(person)
+
+
+@hookimpl
+def retention_holds(tenant, today):
+    return notes.holds(tenant, today)
+
+
+@hookimpl
+def retention_erase(tenant, person_ids, today):
+    notes.erase(person_ids)
+
+
+@hookimpl
+def handle_event(tenant, event):
+    if event.type == notes.HANDOVER:
+        return notes.from_handover(tenant, event.payload)
+    return None
+
+
+@hookimpl
+def submission_changed(tenant, submission, event):
+    notes.follow(submission, event)
+
+
+@hookimpl
+def attachment_permission(tenant, attachment, user, action):
+    if attachment.owner_type != notes.OWNER:
+        return None  # another module's file: not ours to answer
+    return can("example_notes.write" if action == attachments.DELETE else "example_notes.read")
+
+
+@hookimpl
 def tenant_home_items(tenant):
-    return [("Notes", str(db.session.scalar(sa.select(sa.func.count()).select_from(Note))))]
+    return [(_l("Beratungsnotizen"), str(notes.count()))]
