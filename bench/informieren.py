@@ -7,7 +7,7 @@ deliveries and one ``baseDelivery`` of 50,000 persons (6 in 10 from abroad, 3 fr
 Cases, each in a fresh process (so its peak memory is its own), on a freshly migrated database:
 
   parse zip / parse base   unpacking and ``ech0020.parse_message`` alone, no database
-  zip                      the ZIP imported into an empty register (``import_runs.run_now``, as the CLI
+  zip                      the ZIP imported into an empty register (``imports.runs.run_now``, as the CLI
                            and the API run it: chunks of 1,000, bulk inserts, a commit per chunk)
   zip again                the same ZIP once more: every message already imported (hash lookups only)
   base                     the baseDelivery into an empty register
@@ -132,7 +132,8 @@ def _run_case(case: str, url: str | None, instance: str, folder: Path) -> dict:
     if case == "pages":
         return _pages_case(url, instance)
     from core.tenancy import get_tenant
-    from plugins.informieren import import_runs, import_sources
+    from plugins.informieren.imports import runs as import_runs
+    from plugins.informieren.imports import sources as import_sources
 
     app = _app(url, instance)
     with app.app_context():
@@ -154,7 +155,8 @@ def _run_case(case: str, url: str | None, instance: str, folder: Path) -> dict:
 
 
 def _parse_case(case: str, folder: Path) -> dict:
-    from plugins.informieren import ech0020, import_sources
+    from plugins.informieren.imports import ech0020
+    from plugins.informieren.imports import sources as import_sources
 
     started = time.perf_counter()
     records = 0

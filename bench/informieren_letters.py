@@ -63,7 +63,8 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
     from core import create_app, jobs, modules, provisioning
     from core.db import db
     from core.tenancy import tenant_scope
-    from plugins.informieren import letters
+    from plugins.informieren.letters import batch as letter_batch
+    from plugins.informieren.letters import templates as letter_templates
     from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter
 
     with _environment(INSTANCE_PATH=instance_path, DATABASE_URL=url, REDIS_URL=None, TENANT_HOSTS=None):
@@ -76,7 +77,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
         tenant = provisioning.create_tenant("grenchen", "Einwohnergemeinde Grenchen", "commune", [2546])
         modules.entitle(tenant, "informieren")
         modules.activate(tenant, "informieren")
-        provisioning.set_setting(tenant, letters.CONTACT_SETTING,
+        provisioning.set_setting(tenant, letter_templates.CONTACT_SETTING,
                                  "Fachstelle Integration, Marktplatz 1, 2540 Grenchen\nTel. 032 655 66 77")
         rng = random.Random(SEED)
         with tenant_scope(tenant):
@@ -88,7 +89,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
         db.session.commit()
 
         started = time.perf_counter()
-        record = jobs.enqueue(letters.JOB_KIND, tenant, letters.batch_params(letter_date=date(2017, 3, 14)))
+        record = jobs.enqueue(letter_batch.JOB_KIND, tenant, letter_batch.batch_params(letter_date=date(2017, 3, 14)))
         seconds = time.perf_counter() - started
         with tenant_scope(tenant):
             record = db.session.get(jobs.JobRecord, (tenant.id, record.id), populate_existing=True)
@@ -98,7 +99,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
                 sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id))}
             marked = db.session.scalar(sa.select(sa.func.count()).select_from(WelcomeLetter))
         started = time.perf_counter()
-        jobs.enqueue(letters.JOB_KIND, tenant, letters.batch_params(letter_date=date(2017, 3, 15)))
+        jobs.enqueue(letter_batch.JOB_KIND, tenant, letter_batch.batch_params(letter_date=date(2017, 3, 15)))
         second = time.perf_counter() - started
         db.session.remove()
     combined = next(content for name, content in files.items() if name.endswith(".pdf"))

@@ -24,7 +24,7 @@ from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
-from plugins.informieren.import_runs import Upload
+from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
     ImportItem,
     ImportRun,

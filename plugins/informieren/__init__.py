@@ -1,10 +1,12 @@
 """Module Informieren: know every newcomer from abroad, welcome them, hold first-information interviews.
 
-The package's hook surface is this file; the work is in the submodules:
-``register`` (the newcomers, their pages, the API), ``imports`` (eCH-0020 and CSV imports),
-``letters`` (welcome letters), ``interviews`` (first-information interviews),
-``worklist`` (deadlines, start page, items for core's worklist), ``figures`` (reports, activity counts) and
-``retention`` (anonymising records past the tenant's retention period).
+The package's hook surface is this file; the work is in the subpackages by concern:
+``register`` (the newcomers, their list and form, the API), ``imports`` (eCH-0020 and CSV imports),
+``letters`` (welcome letters), ``interviews`` (first-information interviews); and at the top
+``models``, ``worklist`` (deadlines, start page, items for core's worklist), ``figures`` (reports,
+activity counts), ``retention`` (anonymising records past the tenant's retention period), ``demo``.
+In each subpackage the pages, the API and the commands sit above the logic (setup.cfg's
+import-linter contracts).
 """
 
 from pathlib import Path
@@ -15,19 +17,24 @@ from flask_babel import lazy_gettext as _l
 from core.access import Role
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
-from plugins.informieren import (  # noqa: F401
-    cli,
-    demo,
-    figures,
-    imports,
-    interviews,
-    letters,
-    models,
-    register,
-    retention,
-    worklist,
-)
+
+# The modules imported as ``_…`` register their pages, API and commands on the blueprints and the group.
+from plugins.informieren import cli, demo, figures, retention, worklist
 from plugins.informieren.blueprints import api, blueprint
+from plugins.informieren.imports import api as _imports_api  # noqa: F401
+from plugins.informieren.imports import cli as _imports_cli  # noqa: F401
+from plugins.informieren.imports import runs as import_runs
+from plugins.informieren.imports import views as _imports_views  # noqa: F401
+from plugins.informieren.interviews import checklist as interview_checklist
+from plugins.informieren.interviews import records as interview_records
+from plugins.informieren.interviews import views as _interview_views  # noqa: F401
+from plugins.informieren.letters import batch as letter_batch
+from plugins.informieren.letters import templates as letter_templates
+from plugins.informieren.letters import views as _letter_views  # noqa: F401
+from plugins.informieren.register import api as _register_api  # noqa: F401
+from plugins.informieren.register import cli as _register_cli  # noqa: F401
+from plugins.informieren.register import timeline as register_timeline
+from plugins.informieren.register import views as _register_views  # noqa: F401
 
 STAFF = (Role.RESIDENTS_SERVICES, Role.INTEGRATION_OFFICER)
 CONTACT_LENGTH = 500  # as the letters page's form allows
@@ -61,10 +68,10 @@ manifest = Manifest(
         Setting("informieren.interview_deadline_days", 90,
                 _l("Frist für das Erstinformationsgespräch (Tage ab Zuzug)"), type=SettingType.INTEGER, min=1, max=365),
         # A list of shipped topic keys and custom labels: its own page shows the keys' labels and the order.
-        Setting("informieren.interview_topics", list(interviews.DEFAULT_TOPICS),
+        Setting(interview_checklist.TOPICS_SETTING, list(interview_checklist.DEFAULT_TOPICS),
                 _l("Themen des Erstinformationsgesprächs"), type=SettingType.LIST,
                 managed_elsewhere="informieren.settings"),
-        Setting("informieren.letter_contact", "",
+        Setting(letter_templates.CONTACT_SETTING, "",
                 _l("Integrations-Ansprechstelle im Begrüssungsschreiben (Name, Adresse, Telefon, E-Mail)"),
                 type=SettingType.MULTILINE, validate=lambda value, tenant: _contact_problem(value)),
         Setting(retention.RETENTION_YEARS, retention.DEFAULT_YEARS, retention.LABEL, type=SettingType.INTEGER,
@@ -77,7 +84,7 @@ manifest = Manifest(
     api_scopes=("informieren:read", "informieren:write", "informieren:import"),
     menu=(MenuEntry(_l("Informieren"), "informieren.index", "informieren.newcomers.read"),),
     translations=Path(__file__).parent / "translations",
-    events=(interviews.NEEDS_HANDED_OVER,),
+    events=(interview_records.NEEDS_HANDED_OVER,),
     figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     alembic_branch="informieren",
@@ -89,7 +96,7 @@ def _contact_problem(text: str) -> str | None:
     """The letters' own check: it must fit their sender block and print with their fonts."""
     if len(text) > CONTACT_LENGTH:
         return _("Höchstens %(max)s Zeichen.", max=CONTACT_LENGTH)
-    return letters.unprintable_error(text)
+    return letter_templates.unprintable_error(text)
 
 
 @hookimpl
@@ -99,17 +106,17 @@ def app_ready(app):
 
 @hookimpl
 def install(tenant):
-    letters.install_defaults(tenant)
+    letter_templates.install_defaults(tenant)
 
 
 @hookimpl
 def job_kinds():
-    return [*imports.job_kinds(), *letters.job_kinds()]
+    return [*import_runs.job_kinds(), *letter_batch.job_kinds()]
 
 
 @hookimpl
 def periodic_jobs():
-    return [*imports.periodic_jobs(), *retention.periodic_jobs()]
+    return [*import_runs.periodic_jobs(), *retention.periodic_jobs()]
 
 
 @hookimpl
@@ -119,7 +126,8 @@ def worklist_items(tenant, day):
 
 @hookimpl
 def person_timeline(tenant, person_id):
-    return [*register.timeline(person_id), *letters.timeline(person_id), *interviews.timeline(person_id)]
+    return [*register_timeline.timeline(person_id), *letter_batch.timeline(person_id),
+            *interview_records.timeline(person_id)]
 
 
 @hookimpl

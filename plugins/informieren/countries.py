@@ -4,7 +4,7 @@ Only facts that do not change often and are easy to check live here; the full
 BFS country list (eCH-0008 / BFS "Staaten und Gebiete") is not copied: the
 registers send ``countryIdISO2`` with the BFS number for almost every country,
 and a country without ISO code (e.g. Kosovo, long without one) is kept as
-``BFS-<number>`` by :class:`plugins.informieren.ech0020.Country`.
+``BFS-<number>`` by :class:`plugins.informieren.imports.ech0020.Country`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from core import clock, provisioning
 from core.tenancy import Tenant, served_municipalities
-from plugins.informieren.letters import CONTACT_SETTING
+from plugins.informieren.letters.templates import CONTACT_SETTING
 from plugins.informieren.models import Source
-from plugins.informieren.register import create_person
+from plugins.informieren.register.records import create_person
 
 # (key, household, official name, first name, sex, born, nationalities, languages, permit, days ago)
 PEOPLE = [

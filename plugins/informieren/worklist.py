@@ -19,13 +19,15 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from core import clock, provisioning
+from core import clock, modules, provisioning
 from core.access import requires
 from core.db import db
 from core.tenancy import tenant_scope
 from core.worklist import WorkItem
-from plugins.informieren import interviews, retention
+from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint, link_if
+from plugins.informieren.interviews import checklist
+from plugins.informieren.interviews.forms import german_field
 from plugins.informieren.models import Interview, Newcomer, Outcome, WelcomeLetter
 
 LETTER_DAYS, INTERVIEW_DAYS = "informieren.letter_deadline_days", "informieren.interview_deadline_days"
@@ -122,8 +124,6 @@ def worklist_items(tenant, day: date) -> list[WorkItem]:
 
 
 def _index():
-    from plugins.informieren import manifest
-
     kind = request.args.get("liste")
     page = max(request.args.get("seite", 1, type=int), 1)
     if kind is not None and kind not in BY_KIND:
@@ -137,13 +137,13 @@ def _index():
         lists=[(item, found[item.kind], rows(g.tenant, item, limit, (page - 1) * limit, today, days))
                for item in shown],
         counts=found, kind=kind, page=page, limit=limit, deadlines=days,
-        person_url=interviews.person_url,
+        person_url=lambda person_id: url_for("informieren.person", person_id=person_id),
         persons_url=link_if("informieren.persons", "informieren.newcomers.read"),
         imports_url=link_if("informieren.import_index", "informieren.imports.run"),
         letters_url=link_if("informieren.letters", "informieren.letters.manage"),
         interviews_url=link_if("informieren.interviews", "informieren.interviews.read"),
         settings_url=link_if("informieren.settings", "informieren.settings.manage"),
-        manifest=manifest,
+        manifest=modules.manifest_of("informieren"),
     )
 
 
@@ -155,7 +155,7 @@ blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(_ind
 
 def _number_field(label, low: int, high: int):
     message = _l("Bitte eine ganze Zahl von %(low)s bis %(high)s eingeben.", low=low, high=high)
-    field = interviews.german_field(IntegerField, message)
+    field = german_field(IntegerField, message)
     return field(label, validators=[InputRequired(message=message), NumberRange(low, high, message=message)])
 
 
@@ -185,8 +185,8 @@ def settings():
         db.session.commit()
         flash(_("Die Einstellungen sind gespeichert."))
         return redirect(url_for("informieren.settings"))
-    topics = interviews.checklist(tenant)
-    removed = [(key, interviews.topic_label(key)) for key in interviews.DEFAULT_TOPICS
+    topics = checklist.checklist(tenant)
+    removed = [(key, checklist.topic_label(key)) for key in checklist.DEFAULT_TOPICS
                if key not in dict(topics)]
     return render_template("informieren/worklist_settings.html", form=form, topics=topics, removed=removed,
                            new_label=request.args.get("label", ""))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from plugins.informieren.countries import is_eu_efta, is_swiss
-from plugins.informieren.ech0020 import (
+from plugins.informieren.imports.ech0020 import (
     Country,
     MessageError,
     Origin,

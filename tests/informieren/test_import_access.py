@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from core import api, jobs, modules, provisioning
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import import_runs, import_views
-from plugins.informieren.import_runs import Upload
+from plugins.informieren.imports import api as imports_api
+from plugins.informieren.imports import runs as import_runs
+from plugins.informieren.imports.runs import Upload
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 from tests.informieren import ech_messages as ech
 from tests.informieren.import_helpers import csrf, fresh_run, items, persons, runs, zip_of
@@ -92,7 +93,7 @@ def test_api_refusals_by_token_tenant_module_and_content_type(world, client):
 
 def test_a_large_delivery_runs_as_a_job(world, client, monkeypatch):
     grenchen, _balsthal = world
-    monkeypatch.setattr(import_views, "SYNC_API_BYTES", 100)
+    monkeypatch.setattr(imports_api, "SYNC_API_BYTES", 100)
     data = ech.base_delivery([spec(1), spec(2)])
     response = client.post(DELIVERIES.format(slug="grenchen"), data=data, headers=token(grenchen))
     assert response.status_code == 202

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from plugins.informieren import import_csv
-from plugins.informieren.import_pipeline import Importer
-from plugins.informieren.import_runs import import_csv_file, new_run
+from plugins.informieren.imports import csv_files as import_csv
+from plugins.informieren.imports.pipeline import Importer
+from plugins.informieren.imports.runs import import_csv_file, new_run
 from tests.conftest import login_as
 from tests.informieren.import_helpers import (
     csrf,

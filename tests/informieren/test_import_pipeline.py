@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from plugins.informieren import import_pipeline, import_runs, import_sources
+from plugins.informieren.imports import pipeline as import_pipeline
+from plugins.informieren.imports import runs as import_runs
+from plugins.informieren.imports import sources as import_sources
 from plugins.informieren.models import Source
 from tests.informieren import ech_messages as ech
 from tests.informieren.import_helpers import (

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from plugins.informieren import import_sources
-from plugins.informieren.import_pipeline import FileRefusal
-from plugins.informieren.import_sources import Limits
+from plugins.informieren.imports import sources as import_sources
+from plugins.informieren.imports.pipeline import FileRefusal
+from plugins.informieren.imports.sources import Limits
 from tests.informieren.import_helpers import zip_of
 
 

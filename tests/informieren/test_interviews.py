@@ -14,7 +14,7 @@ from core.audit import AuditEvent
 from core.db import db
 from core.people import timeline as people_timeline
 from core.tenancy import tenant_scope
-from plugins.informieren import interviews
+from plugins.informieren.interviews import checklist
 from plugins.informieren.models import Interview, Newcomer, Stage
 from tests.conftest import login_as, make_tenant
 
@@ -259,14 +259,14 @@ def test_submitting_the_outcome_twice_changes_nothing_the_second_time(client, wo
 def test_an_interview_keeps_its_topics_when_the_checklist_changes(client, world):
     a, _b, _off = world
     person = make_person(a)
-    interviews.add_topic(a, "Velofahren")
+    checklist.add_topic(a, "Velofahren")
     db.session.commit()
     officer(client, a)
     invite_form(client, a, person)
     [interview] = interviews_of(a, person)
     outcome_form(client, a, interview, topics=["Velofahren", "housing"])
-    interviews.remove_topic(a, "Velofahren")
-    interviews.remove_topic(a, "housing")
+    checklist.remove_topic(a, "Velofahren")
+    checklist.remove_topic(a, "housing")
     db.session.commit()
     assert reload(a, interview).topics == [{"key": "housing", "label": "Wohnen"},
                                            {"key": "Velofahren", "label": "Velofahren"}]
@@ -301,7 +301,7 @@ def _topic_action(client, **data):
 def test_the_checklist_is_edited_on_the_settings_page(client, world):
     a, _b, _off = world
     login_as(client, (a, "tenant_admin"))
-    assert provisioning.get_setting(a, "informieren.interview_topics") == list(interviews.DEFAULT_TOPICS)
+    assert provisioning.get_setting(a, "informieren.interview_topics") == list(checklist.DEFAULT_TOPICS)
     page = _topic_action(client, action="add", label="  Velo   fahren ")
     assert "Die Themenliste ist gespeichert." in page.text
     _topic_action(client, action="remove", key="health")
@@ -330,7 +330,7 @@ def test_checklist_errors_are_explained_in_german(client, world, data, message):
     login_as(client, (a, "integration_officer"))
     page = _topic_action(client, **data)
     assert page.status_code == 200 and message in page.text
-    assert provisioning.get_setting(a, "informieren.interview_topics") == list(interviews.DEFAULT_TOPICS)
+    assert provisioning.get_setting(a, "informieren.interview_topics") == list(checklist.DEFAULT_TOPICS)
 
 
 # -- roles, tenants, module ----------------------------------------------------------------------

@@ -15,7 +15,9 @@ from pypdf import PdfReader
 from core import audit, clock, jobs, modules, provisioning
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import letters
+from plugins.informieren.letters import batch as letter_batch
+from plugins.informieren.letters import templates as letter_templates
+from plugins.informieren.letters import texts as letter_texts
 from plugins.informieren.models import LetterTemplate, Newcomer, Stage, WelcomeLetter
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 
@@ -59,7 +61,8 @@ def add_person(tenant, first, family, languages=("de",), household=None, born="1
 
 
 def run_batch(tenant, **filters) -> jobs.JobRecord:
-    record = jobs.enqueue(letters.JOB_KIND, tenant, letters.batch_params(letter_date=date(2017, 3, 14), **filters))
+    params = letter_batch.batch_params(letter_date=date(2017, 3, 14), **filters)
+    record = jobs.enqueue(letter_batch.JOB_KIND, tenant, params)
     with tenant_scope(tenant):
         record = db.session.get(jobs.JobRecord, (tenant.id, record.id), populate_existing=True)
         assert record.state == "finished", record.error
@@ -103,39 +106,40 @@ def add_arabic_template(tenant):
 def test_activation_seeds_the_four_shipped_languages_once(world):
     _app, grenchen, _b = world
     with tenant_scope(grenchen):
-        assert set(letters.templates()) == {"de", "fr", "it", "en"}
-        assert next(iter(letters.templates())) == "de"
-        assert "{commune}" in letters.templates()["fr"].subject
-        assert letters.install_defaults(grenchen) == 0  # idempotent
+        assert set(letter_templates.templates()) == {"de", "fr", "it", "en"}
+        assert next(iter(letter_templates.templates())) == "de"
+        assert "{commune}" in letter_templates.templates()["fr"].subject
+        assert letter_templates.install_defaults(grenchen) == 0  # idempotent
         db.session.delete(db.session.get(LetterTemplate, (grenchen.id, "it")))
         db.session.flush()
-        letters.templates()["de"].body = "Eigener Text"
-        assert letters.install_defaults(grenchen) == 1  # only what is missing
-        assert letters.templates()["de"].body == "Eigener Text"  # the tenant's own text is kept
+        letter_templates.templates()["de"].body = "Eigener Text"
+        assert letter_templates.install_defaults(grenchen) == 1  # only what is missing
+        assert letter_templates.templates()["de"].body == "Eigener Text"  # the tenant's own text is kept
 
 
 def test_shipped_texts_use_only_known_placeholders():
-    for subject, body in letters.DEFAULTS.values():
-        assert letters.placeholder_errors(subject) == [] and letters.placeholder_errors(body) == []
+    for subject, body in letter_texts.DEFAULTS.values():
+        assert letter_templates.placeholder_errors(subject) == [] and letter_templates.placeholder_errors(body) == []
 
 
 @pytest.mark.parametrize("text", ["{x.__class__}", "{commune.__class__.__init__}", "{date[0]}", "{date!r}",
                                   "{date:>30}", "{0}", "{}", "{unbekannt}"])
 def test_placeholders_beyond_the_list_are_refused(app, text):
     with app.test_request_context():
-        [message] = letters.placeholder_errors(f"Guten Tag {text}")
+        [message] = letter_templates.placeholder_errors(f"Guten Tag {text}")
     assert message.startswith("Unbekannter Platzhalter") and "{commune}" in message
 
 
 @pytest.mark.parametrize("text", ["{commune", "commune}", "{{commune}", "{"])
 def test_unbalanced_braces_are_refused(app, text):
     with app.test_request_context():
-        [message] = letters.placeholder_errors(text)
+        [message] = letter_templates.placeholder_errors(text)
     assert "Klammern sind nicht ausgeglichen" in message
 
 
 def test_filling_never_evaluates_what_it_replaces():
-    assert letters.fill("{{literal}} {commune} {x.__class__}", {"commune": "Grenchen"}) == "{literal} Grenchen "
+    filled = letter_templates.fill("{{literal}} {commune} {x.__class__}", {"commune": "Grenchen"})
+    assert filled == "{literal} Grenchen "
 
 
 def test_editing_a_template_validates_placeholders_and_keeps_the_old_text(world):
@@ -180,7 +184,7 @@ def test_adding_and_deleting_languages(world):
     assert "Unbekannter Platzhalter" in add("ar", "مرحبا {name}").text
     assert add("ar").status_code == 302
     with tenant_scope(grenchen):
-        assert set(letters.templates()) == {"de", "fr", "it", "en", "ar"}
+        assert set(letter_templates.templates()) == {"de", "fr", "it", "en", "ar"}
     edit = client.get("/grenchen/informieren/schreiben/vorlagen/ar")
     assert 'dir="rtl"' in edit.text
     preview = client.get("/grenchen/informieren/schreiben/vorlagen/ar/vorschau")
@@ -192,7 +196,7 @@ def test_adding_and_deleting_languages(world):
     assert client.post("/grenchen/informieren/schreiben/vorlagen/ar/loeschen",
                        data={"csrf_token": csrf}).status_code == 404
     with tenant_scope(grenchen):
-        assert "ar" not in letters.templates() and "de" in letters.templates()
+        assert "ar" not in letter_templates.templates() and "de" in letter_templates.templates()
 
 
 def test_text_the_letters_cannot_print_is_refused_with_its_characters(world):
@@ -207,10 +211,10 @@ def test_text_the_letters_cannot_print_is_refused_with_its_characters(world):
         "csrf_token": csrf, "contact-contact": "Fachstelle Integration 欢迎"})
     assert chinese.status_code == 400 and "欢 (U+6B22)" in chinese.text
     with tenant_scope(grenchen):
-        assert "ta" not in letters.templates()
+        assert "ta" not in letter_templates.templates()
         assert provisioning.get_setting(grenchen, "informieren.letter_contact") == ""
     for printable in ("Grüezi Ана", "እንቋዕ ብደሓን መጻእኩም", "خوش آمدید", "Բարի գալուստ", "שלום"):
-        assert letters.unprintable_error(printable) is None, printable
+        assert letter_templates.unprintable_error(printable) is None, printable
 
 
 def test_the_contact_goes_into_sender_and_text(world):
@@ -270,7 +274,7 @@ def test_a_person_receives_one_letter_however_often_the_batch_runs(world):
     _app, grenchen, _b = world
     ana = add_person(grenchen, "Ana", "Silva", ["pt"])
     first = run_batch(grenchen)
-    second = jobs.enqueue(letters.JOB_KIND, grenchen, letters.batch_params(letter_date=date(2017, 3, 15)))
+    second = jobs.enqueue(letter_batch.JOB_KIND, grenchen, letter_batch.batch_params(letter_date=date(2017, 3, 15)))
     with tenant_scope(grenchen):
         second = db.session.get(jobs.JobRecord, (grenchen.id, second.id), populate_existing=True)
     assert second.state == "finished" and "Niemand wartet" in second.progress_message
@@ -288,7 +292,7 @@ def test_regenerating_replaces_the_letter(world):
     ana = add_person(grenchen, "Ana", "Silva", ["it"])
     first = run_batch(grenchen)
     with tenant_scope(grenchen):
-        letters.mark_sent(first.id, date(2017, 3, 15))
+        letter_batch.mark_sent(first.id, date(2017, 3, 15))
     db.session.commit()
     again = run_batch(grenchen, regenerate=[ana.id])
     [row] = letter_rows(grenchen)
@@ -352,11 +356,11 @@ def test_marking_as_sent_once_refreshes_stage_and_timeline(world):
     assert 'data-count="waiting">0<' in overview.text and "begruessungsschreiben-2017-03-14.pdf" in overview.text
 
     with app.test_request_context("/grenchen/informieren/"), tenant_scope(grenchen):
-        entries = letters.timeline(ana.id)
+        entries = letter_batch.timeline(ana.id)
         assert [str(e.title) for e in entries] == ["Begrüssungsschreiben erstellt", "Begrüssungsschreiben versandt"]
         assert entries[1].at.date() in (date(2017, 3, 15), date(2017, 3, 16)) and entries[0].url is None
-        assert [str(e.title) for e in letters.timeline(luis.id)] == ["Begrüssungsschreiben erstellt"]
-        assert letters.timeline(add_person(grenchen, "Neu", "Person").id) == []
+        assert [str(e.title) for e in letter_batch.timeline(luis.id)] == ["Begrüssungsschreiben erstellt"]
+        assert letter_batch.timeline(add_person(grenchen, "Neu", "Person").id) == []
 
 
 def test_the_page_starts_a_batch_and_shows_its_job(world):
@@ -444,7 +448,8 @@ def test_the_batch_runs_on_a_real_worker(app, database_url):
         db.session.commit()
         try:
             ana = add_person(grenchen, *CYRILLIC_NAME, languages=["it"])
-            record = jobs.enqueue(letters.JOB_KIND, grenchen, letters.batch_params(letter_date=date(2017, 3, 14)))
+            params = letter_batch.batch_params(letter_date=date(2017, 3, 14))
+            record = jobs.enqueue(letter_batch.JOB_KIND, grenchen, params)
             assert jobs.queue("reports").count == 1
             worker(database_url, "--burst")
             with tenant_scope(grenchen):
@@ -467,7 +472,7 @@ def test_a_missing_font_fails_the_job_with_a_clear_message(world, monkeypatch):
     monkeypatch.setattr(fonts, "FONT_DIRS", ["/nonexistent"])
     fonts.fonts.cache_clear()
     try:
-        record = jobs.enqueue(letters.JOB_KIND, grenchen, letters.batch_params())
+        record = jobs.enqueue(letter_batch.JOB_KIND, grenchen, letter_batch.batch_params())
         with tenant_scope(grenchen):
             record = db.session.get(jobs.JobRecord, (grenchen.id, record.id), populate_existing=True)
         assert record.state == "failed" and "fonts-dejavu-core" in record.error

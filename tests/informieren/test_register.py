@@ -19,8 +19,10 @@ from core.hookspecs import hookimpl
 from core.people import TimelineEntry
 from core.plugins import Manifest
 from core.tenancy import tenant_scope
-from plugins.informieren import countries, register
+from plugins.informieren import countries
 from plugins.informieren.models import Newcomer, PersonChange
+from plugins.informieren.register import checks, records
+from plugins.informieren.register import timeline as register_timeline
 from tests.conftest import clear_database, login_as, make_app, make_tenant
 from tests.informieren.register_support import (
     VN_DIGITS,
@@ -68,12 +70,12 @@ def changes(tenant, person_id=None) -> list[PersonChange]:
     ("14.03.1985", "1985-03-14"), ("3.1985", "1985-03"), ("4.3.1985", "1985-03-04"),
 ])
 def test_a_date_of_birth_may_be_partial(raw, stored):
-    assert register.parse_partial_date(raw) == stored
+    assert checks.parse_partial_date(raw) == stored
 
 
 @pytest.mark.parametrize("raw", ["756.9217.0769.85", "7569217076985", "756 9217 0769 85"])
 def test_ahv_numbers_are_stored_as_13_digits(raw):
-    assert register.parse_vn(raw) == VN_DIGITS
+    assert checks.parse_vn(raw) == VN_DIGITS
 
 
 def test_eu_efta_follows_the_nationalities_and_the_united_kingdom_left():
@@ -87,9 +89,9 @@ def test_eu_efta_follows_the_nationalities_and_the_united_kingdom_left():
 
 
 def test_countries_and_languages_come_from_babel():
-    assert {"PT", "ER", "XK", "CH"} <= register.country_codes()
-    assert not {"EU", "UN", "ZZ", "001"} & register.country_codes()
-    assert {"pt", "ti", "sq"} <= register.language_codes()
+    assert {"PT", "ER", "XK", "CH"} <= checks.country_codes()
+    assert not {"EU", "UN", "ZZ", "001"} & checks.country_codes()
+    assert {"pt", "ti", "sq"} <= checks.language_codes()
 
 
 # -- entering a person ----------------------------------------------------------------------------------
@@ -196,15 +198,15 @@ def test_the_same_ahv_number_in_another_tenant_is_no_duplicate(officer, grenchen
 def test_a_duplicate_between_check_and_insert_is_still_a_field_error(grenchen, monkeypatch):
     """Two entries racing: the unique index refuses the second, which then gets the field error."""
     add_person(grenchen, vn=VN_DIGITS, first_name="Ana", official_name="Silva")
-    real, calls = register._holder, []
+    real, calls = checks._holder, []
 
     def late(condition, person_id):
         calls.append(1)
         return None if len(calls) == 1 else real(condition, person_id)
 
-    monkeypatch.setattr(register, "_holder", late)
-    with tenant_scope(grenchen), pytest.raises(register.PersonInvalid) as raised:
-        register.create_person(valid_form(local_person_id=""), grenchen)
+    monkeypatch.setattr(checks, "_holder", late)
+    with tenant_scope(grenchen), pytest.raises(checks.PersonInvalid) as raised:
+        records.create_person(valid_form(local_person_id=""), grenchen)
     assert raised.value.errors["vn"] == ["Diese AHV-Nummer ist bereits erfasst (Ana Silva)."]
 
 
@@ -294,13 +296,13 @@ def test_an_edit_can_join_a_neighbour_or_leave_the_household(officer, grenchen):
 def _as_form(person: Newcomer, **changes) -> dict:
     data = {
         "official_name": person.official_name, "first_name": person.first_name, "sex": person.sex or "",
-        "date_of_birth": register.format_partial_date(person.date_of_birth),
+        "date_of_birth": checks.format_partial_date(person.date_of_birth),
         "nationalities": list(person.nationalities), "languages": ", ".join(person.languages),
         "arrival_date": person.arrival_date.isoformat(), "municipality_bfs": str(person.municipality_bfs),
         "permit_category": person.permit_category or "", "street": person.street or "",
         "house_number": person.house_number or "", "postal_code": person.postal_code or "",
         "town": person.town or "", "moves_with": "", "local_person_id": person.local_person_id or "",
-        "vn": register.format_vn(person.vn),
+        "vn": checks.format_vn(person.vn),
     }
     data.update(changes)
     return data
@@ -412,11 +414,11 @@ def test_register_timeline_lists_arrival_and_changes_newest_last(grenchen):
         db.session.add(PersonChange(person_id=person.id, actor="system", kind="created", source="ech0020",
                                     fields=["official_name"]))
         db.session.commit()
-        entries = register.timeline(person.id)
+        entries = register_timeline.timeline(person.id)
         assert [str(e.title) for e in entries] == ["Zuzug aus dem Ausland", "Aus dem Einwohnerregister übernommen"]
         assert entries[0].at == datetime(2017, 2, 28, 23, tzinfo=entries[0].at.tzinfo)  # midnight in Zurich
         assert entries[0].all_day and not entries[1].all_day  # a calendar day is shown without a time
-        assert register.timeline(uuid.uuid4()) == []
+        assert register_timeline.timeline(uuid.uuid4()) == []
 
 
 # -- roles, other tenants, an inactive module ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren.models import Newcomer
-from plugins.informieren.register_query import Filters, count, page_of
+from plugins.informieren.register.query import Filters, count, page_of
 from tests.conftest import login_as
 from tests.informieren.register_support import VN_DIGITS, active_tenant, add_person, text
 

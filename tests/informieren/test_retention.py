@@ -14,8 +14,10 @@ from core.db import db
 from core.people import retention as people_retention
 from core.reports import Period
 from core.tenancy import TenantState, tenant_scope
-from plugins.informieren import figures, letters, register, retention, worklist
+from plugins.informieren import figures, retention, worklist
+from plugins.informieren.letters import batch as letter_batch
 from plugins.informieren.models import ImportItem, ImportRun, Interview, Newcomer, PersonChange
+from plugins.informieren.register import timeline as register_timeline
 from tests.conftest import login_as, make_tenant
 from tests.informieren.register_support import token, valid_form
 from tests.informieren.test_interviews import csrf_token, make_person, reload, setup_world
@@ -72,7 +74,7 @@ def test_a_record_past_the_period_loses_what_identifies_the_person_and_the_figur
         assert (interview.outcome, interview.topics) == ("held", [{"key": "work"}])
         change = db.session.scalars(sa.select(PersonChange).where(PersonChange.kind == "anonymised")).one()
         assert change.person_id == person.id and "vn" in change.fields
-        timeline = register.timeline(person.id)
+        timeline = register_timeline.timeline(person.id)
     assert "Anonymisiert" in str(timeline[-1].title)
     assert reload(a, on_the_day).anonymised_on is None and reload(a, on_the_day).first_name == "Bleibt"
     assert (figures.activity_counts(a, YEAR_2017), figures.report_figures(a, YEAR_2017)) == before
@@ -119,8 +121,8 @@ def test_an_anonymised_record_gets_no_letter_no_deadline_and_cannot_change(app, 
     db.session.commit()
     with tenant_scope(a):
         assert worklist.counts(a, LATER)["letter_overdue"] == 0
-        assert db.session.scalars(letters.waiting_query({})).all() == []
-        assert db.session.scalars(letters.waiting_query({"regenerate": [str(person.id)]})).all() == []
+        assert db.session.scalars(letter_batch.waiting_query({})).all() == []
+        assert db.session.scalars(letter_batch.waiting_query({"regenerate": [str(person.id)]})).all() == []
 
     client = app.test_client()
     login_as(client, (a, "integration_officer"))

@@ -1,8 +1,6 @@
-"""The newcomer register: one check of a person's fields for the form and the API, creating and
-editing a person (each change recorded as a ``PersonChange`` and audited), the timeline entries.
+"""The newcomer register's reference data and the one check of a person's fields, for the form and the API.
 
-The pages are in ``register_views``, the API in ``register_api``, the listing query in
-``register_query``, the CLI command in ``register_cli``; they are imported at the end of this file.
+Nothing here writes: :func:`check_person` says what to store (or why not); ``records`` stores it.
 """
 
 from __future__ import annotations
@@ -19,16 +17,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import audit, clock
+from core import clock
 from core.ahv import format_ahv, normalize_ahv
 from core.db import db
 from core.errors import UserError
-from core.people import TimelineEntry
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.informieren.countries import eu_efta
-from plugins.informieren.models import Newcomer, PersonChange, Source, Stage
-
-MODULE = "informieren"
+from plugins.informieren.models import Newcomer, Source, Stage
 
 # -- reference data -------------------------------------------------------------------------
 
@@ -441,148 +436,3 @@ def _derive(values: dict, person: Newcomer | None) -> None:
         eu_efta_value = eu_efta(nationalities, arrival)
         if person is None or eu_efta_value != person.eu_efta:
             values["eu_efta"] = eu_efta_value
-
-
-def _household(values: dict, person: Newcomer | None, source: str) -> None:
-    """"Moves with" someone: the same household key (given to them first if they have none); "new": a new one."""
-    mate = values.pop("moves_with", None)
-    if isinstance(mate, Newcomer):
-        if mate.household_key is None:
-            mate.household_key = f"manual:{mate.id}"
-            _record(mate, "edited", source, ["household_key"])
-        values["household_key"] = mate.household_key
-    elif mate == "new":
-        values["household_key"] = f"manual:{uuid.uuid4()}"
-    if person is not None and values.get("household_key", person.household_key) == person.household_key:
-        values.pop("household_key", None)
-
-
-# -- creating and changing a person ----------------------------------------------------------------
-
-
-def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
-                  person_id: uuid.UUID | None = None) -> tuple[Newcomer, bool]:
-    """Create a newcomer from ``data`` (checked); returns (person, created).
-
-    ``person_id`` is the form's (or API client's) key of this entry: when a person with that id
-    exists already, the entry was submitted twice and the existing person is returned.
-    """
-    person_id = person_id or uuid.uuid4()
-    existing = db.session.get(Newcomer, (tenant.id, person_id))
-    if existing is not None:
-        return existing, False
-    try:
-        values = check_person(data, tenant)
-    except PersonInvalid:
-        # The same entry, sent twice at once, may have been saved since we looked: its AHV number
-        # is then "taken" by this very entry.
-        existing = db.session.get(Newcomer, (tenant.id, person_id))
-        if existing is not None:
-            return existing, False
-        raise
-    _household(values, None, source)
-    values.setdefault("household_key", f"manual:{person_id}")
-    person = Newcomer(id=person_id, source=source, stage=Stage.NEW, **values)
-    try:
-        with db.session.begin_nested():
-            db.session.add(person)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        # Another request took the key or an id between our check and our insert.
-        existing = db.session.get(Newcomer, (tenant.id, person_id))
-        if existing is not None:
-            return existing, False
-        check_person(data, tenant)  # now names the duplicate field
-        raise
-    fields = sorted(name for name, value in values.items() if value not in (None, []))
-    _record(person, "created", source, fields)
-    return person, True
-
-
-def update_person(person: Newcomer, data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
-                  partial: bool = False) -> list[str]:
-    """Apply the checked changes in ``data``; returns the names of the changed fields."""
-    values = check_person(data, tenant, person, partial=partial)
-    _household(values, person, source)
-    if not values:
-        return []
-    for name, value in values.items():
-        setattr(person, name, value)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        check_person(data, tenant, person, partial=partial)
-        raise
-    fields = sorted(values)
-    _record(person, "edited", source, fields)
-    return fields
-
-
-def _record(person: Newcomer, kind: str, source: str, fields: list[str]) -> None:
-    db.session.add(PersonChange(person_id=person.id, actor=audit.current_actor(), kind=kind, source=source,
-                                fields=fields))
-    action = "informieren.person.create" if kind == "created" else "informieren.person.update"
-    # Field names only: the audit log is read by administrators, the values belong in the register.
-    audit.record(action, object_type="informieren_person", object_id=person.id,
-                 detail={"source": source, "fields": fields})
-
-
-def household_members(person: Newcomer) -> list[Newcomer]:
-    if not person.household_key:
-        return []
-    return db.session.scalars(
-        sa.select(Newcomer).where(Newcomer.household_key == person.household_key, Newcomer.id != person.id)
-        .order_by(Newcomer.date_of_birth, Newcomer.first_name)
-    ).all()
-
-
-# -- the person's timeline ----------------------------------------------------------------------------
-
-_CHANGE_TITLES = {
-    "created": _l("Erfasst"),
-    "imported": _l("Aus dem Einwohnerregister übernommen"),
-    "corrected": _l("Vom Einwohnerregister berichtigt"),
-    "edited": _l("Bearbeitet"),
-    "anonymised": _l("Anonymisiert: die Aufbewahrungsfrist ist abgelaufen"),
-}
-
-
-def timeline(person_id) -> list[TimelineEntry]:
-    """Informieren's register entries for a person (in the current tenant scope): the arrival and
-    every change of the record (created, imported, corrected by the registry, edited)."""
-    person = db.session.scalars(sa.select(Newcomer).where(Newcomer.id == person_id)).first()
-    if person is None:
-        return []
-    changes = db.session.scalars(
-        sa.select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.occurred_at)
-    ).all()
-    names = _actor_names({change.actor for change in changes})
-    entries = [TimelineEntry.on(person.arrival_date, MODULE, _l("Zuzug aus dem Ausland"),
-                                municipality_names().get(person.municipality_bfs, str(person.municipality_bfs)))]
-    for change in changes:
-        kind = change.kind
-        if kind == "created" and change.source in (Source.ECH0020, Source.CSV):
-            kind = "imported"
-        fields = ", ".join(str(FIELD_LABELS.get(name, name)) for name in change.fields)
-        detail = " · ".join(part for part in (
-            str(SOURCE_LABELS.get(change.source, "")), names.get(change.actor, change.actor),
-            fields if kind in ("edited", "corrected", "anonymised") else "") if part)
-        entries.append(TimelineEntry(at=change.occurred_at, module=MODULE, title=_CHANGE_TITLES.get(kind, kind),
-                                     detail=detail))
-    return entries
-
-
-def _actor_names(actors: set[str]) -> dict[str, str]:
-    """Users by name (one query); other actors (API tokens, the CLI, the system) as they are."""
-    from core.auth import User
-
-    ids = {int(actor.split(":", 1)[1]) for actor in actors if re.fullmatch(r"user:\d+", actor)}
-    if not ids:
-        return {}
-    return {f"user:{user_id}": name for user_id, name in
-            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()}
-
-
-# The pages, the API and the CLI command register themselves on the module's blueprints and group.
-from plugins.informieren import register_api, register_cli, register_views  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """The register's API: list, read, create and update newcomers (``/api/v1/<tenant>/informieren/newcomers``).
 
-A body is checked by the form's own check (:func:`register.check_person`); its errors come back
+A body is checked by the form's own check (:func:`checks.check_person`); its errors come back
 as 422 with a message per field. A POST may carry an ``id`` (a UUID the client chooses): posting
 the same id again returns the person created the first time (200) instead of a second one (201).
 """
@@ -14,10 +14,9 @@ from flask_babel import gettext as _
 
 from core.api import api_endpoint, error_response
 from core.db import db
-from plugins.informieren import register
-from plugins.informieren import register_query as query
 from plugins.informieren.blueprints import ANONYMISED, api, person_or_404
 from plugins.informieren.models import Newcomer, Source
+from plugins.informieren.register import checks, query, records
 
 READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at", "anonymised_on"}
 MAX_PER_PAGE = 200
@@ -34,7 +33,7 @@ INPUT_PROPERTIES = {
     "languages": {**_CODES, "description": "ISO 639-1 codes, the language read best first."},
     "arrival_date": {"type": "string", "format": "date", "description": "Not in the future."},
     "municipality_bfs": {"type": "integer", "description": "BFS number of a commune the tenant serves."},
-    "permit_category": {"type": "string", "enum": list(register.PERMITS), "nullable": True},
+    "permit_category": {"type": "string", "enum": list(checks.PERMITS), "nullable": True},
     "street": _NULLABLE_TEXT, "house_number": _NULLABLE_TEXT,
     "postal_code": {"type": "string", "pattern": "^[0-9]{4}$", "nullable": True}, "town": _NULLABLE_TEXT,
     "household_key": {**_NULLABLE_TEXT, "description": "Members moving together share it."},
@@ -50,7 +49,7 @@ NEWCOMER = {
         **{name: schema for name, schema in INPUT_PROPERTIES.items() if name != "moves_with"},
         "eu_efta": {"type": "boolean", "nullable": True, "description": "Derived from the nationalities."},
         "source": {"type": "string", "enum": ["manual", "ech0020", "api", "csv"]},
-        "stage": {"type": "string", "enum": [str(stage) for stage in register.STAGE_LABELS]},
+        "stage": {"type": "string", "enum": [str(stage) for stage in checks.STAGE_LABELS]},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "anonymised_on": {"type": "string", "format": "date", "nullable": True,
@@ -58,7 +57,7 @@ NEWCOMER = {
                                          "ids are then empty, and the record can no longer change."},
     },
 }
-CREATE = {"type": "object", "required": list(register.REQUIRED),
+CREATE = {"type": "object", "required": list(checks.REQUIRED),
           "properties": {"id": {"type": "string", "format": "uuid",
                                 "description": "Optional key of this entry: a repeated POST creates nothing."},
                          **INPUT_PROPERTIES}}
@@ -74,7 +73,7 @@ PAGE = {
 def as_json(person: Newcomer) -> dict:
     return {
         "id": str(person.id),
-        **{name: getattr(person, name) for name in (*register.EDITABLE, "eu_efta", "household_key", "source",
+        **{name: getattr(person, name) for name in (*checks.EDITABLE, "eu_efta", "household_key", "source",
                                                      "stage")},
         "arrival_date": person.arrival_date.isoformat(),
         "created_at": person.created_at.isoformat(),
@@ -92,7 +91,7 @@ def _body() -> tuple[dict | None, object]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", "A JSON object is expected (Content-Type: application/json).")
-    unknown = sorted(set(data) - set(register.INPUT_FIELDS) - READ_ONLY - {"id"})
+    unknown = sorted(set(data) - set(checks.INPUT_FIELDS) - READ_ONLY - {"id"})
     if unknown:
         return None, _invalid({name: [_("Unbekanntes Feld.")] for name in unknown})
     return {name: value for name, value in data.items() if name not in READ_ONLY}, None
@@ -133,12 +132,12 @@ def create_newcomer():
         return refusal
     key = data.pop("id", None)
     if key is not None:
-        key = register.as_uuid(key)
+        key = checks.as_uuid(key)
         if key is None:
             return _invalid({"id": [_("Bitte eine UUID angeben.")]})
     try:
-        person, created = register.create_person(data, g.tenant, source=Source.API, person_id=key)
-    except register.PersonInvalid as error:
+        person, created = records.create_person(data, g.tenant, source=Source.API, person_id=key)
+    except checks.PersonInvalid as error:
         return _invalid(error.errors)
     db.session.commit()
     response = jsonify(as_json(person))
@@ -160,8 +159,8 @@ def update_newcomer(person_id):
         return refusal
     data.pop("id", None)
     try:
-        register.update_person(person, data, g.tenant, source=Source.API, partial=True)
-    except register.PersonInvalid as error:
+        records.update_person(person, data, g.tenant, source=Source.API, partial=True)
+    except checks.PersonInvalid as error:
         return _invalid(error.errors)
     db.session.commit()
     return jsonify(as_json(person))

@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.ahv import normalize_ahv
 from core.errors import UserError
-from plugins.informieren import register
-from plugins.informieren.ech0020 import Address, Country, Event, Origin, PersonRecord
+from plugins.informieren.imports.ech0020 import Address, Country, Event, Origin, PersonRecord
+from plugins.informieren.register import checks
 
 MAX_PREVIEW_ROWS = 10
 
@@ -223,14 +223,14 @@ def _naming_the_value(check):
     def parse(text: str):
         try:
             return check(text)
-        except register.Invalid as error:
+        except checks.Invalid as error:
             raise ValueError(f"«{text}»: {error}") from None
     return parse
 
 
 # The same dates as the register's form: TT.MM.JJJJ or JJJJ-MM-TT; a date of birth may be partial.
-parse_date = _naming_the_value(register.parse_date)
-parse_partial_date = _naming_the_value(register.parse_partial_date)
+parse_date = _naming_the_value(checks.parse_date)
+parse_partial_date = _naming_the_value(checks.parse_partial_date)
 
 
 def parse_sex(text: str) -> str:

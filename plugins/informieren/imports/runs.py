@@ -22,13 +22,15 @@ from core import audit, jobs
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
+from core.jobs import JobKind, PeriodicJob, each_tenant
 from core.tenancy import Tenant, tenant_scope
-from plugins.informieren import import_csv, import_sources
-from plugins.informieren.import_pipeline import FileRefusal, Importer, default_since
+from plugins.informieren.imports import csv_files, sources
+from plugins.informieren.imports.pipeline import FileRefusal, Importer, default_since
 from plugins.informieren.models import ImportRun, Source
 
 JOB_KIND = "informieren.import"
 UPLOAD_KEEP = timedelta(days=1)
+MAX_UPLOAD_BYTES = 300 * 1024 * 1024  # an upload or a delivery; a baseDelivery of 50,000 persons is about 100 MB
 
 
 class Upload(TenantScoped, db.Model):
@@ -119,9 +121,9 @@ def run_job(context: jobs.JobContext):
         for upload in files:
             import_csv_file(importer, upload.filename, upload.content, _mapping(params["mapping"]))
     else:
-        importer.files_total = sum(import_sources.count(u.filename, u.content) for u in files)
+        importer.files_total = sum(sources.count(u.filename, u.content) for u in files)
         for upload in files:
-            importer.add_files(import_sources.unpack(upload.filename, upload.content))
+            importer.add_files(sources.unpack(upload.filename, upload.content))
             db.session.expire(upload, ["content"])  # keep one file's bytes in memory at a time
     # The bytes go with the last commit; a failure before keeps them for the retry.
     db.session.execute(sa.delete(Upload).where(Upload.batch_id == batch))
@@ -130,7 +132,7 @@ def run_job(context: jobs.JobContext):
 
 
 def _mapping(raw: dict) -> dict[str, int | None]:
-    return {key: (None if raw.get(key) is None else int(raw[key])) for key in import_csv.TARGET_KEYS}
+    return {key: (None if raw.get(key) is None else int(raw[key])) for key in csv_files.TARGET_KEYS}
 
 
 def job_link(record: jobs.JobRecord):
@@ -159,20 +161,20 @@ def run_now(tenant: Tenant, files: Iterable[tuple[str, bytes] | FileRefusal], *,
 def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dict[str, int | None]) -> None:
     """Rows of a CSV file: bad rows rejected with their reasons, the others imported."""
     try:
-        table = import_csv.read(data)
-    except import_csv.CsvError as error:
+        table = csv_files.read(data)
+    except csv_files.CsvError as error:
         importer.refuse(filename, str(error), "csv")
         return
-    problems = import_csv.mapping_problems(mapping, table.header)
+    problems = csv_files.mapping_problems(mapping, table.header)
     if problems:
         importer.refuse(filename, " ".join(problems), "mapping")
         return
-    digest = import_csv.digest(data, mapping)
+    digest = csv_files.digest(data, mapping)
     if importer.taken(digest):
         return
     importer.events_total = len(table.rows)
     events = []
-    for number, result, record in import_csv.rows(table, mapping):
+    for number, result, record in csv_files.rows(table, mapping):
         if isinstance(result, list):
             importer.reject_row(filename, number, "; ".join(result), {
                 "official_name": record.official_name, "first_name": record.first_name,
@@ -180,3 +182,15 @@ def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dic
         else:
             events.append(result)
     importer.add_record(filename, digest, f"csv:{filename}"[:200], events)
+
+
+# -- the module's jobs ------------------------------------------------------------------------------------------------
+
+
+def job_kinds() -> list:
+    return [JobKind(JOB_KIND, run_job, _l("Import aus dem Einwohnerregister"), queue="imports",
+                    timeout_seconds=3600, permission="informieren.imports.run", link=job_link)]
+
+
+def periodic_jobs() -> list:
+    return [PeriodicJob("informieren.purge_uploads", "17 3 * * *", lambda: each_tenant(purge_uploads))]

@@ -1,9 +1,9 @@
-"""The import pages (list, upload, CSV mapping, result) and the API endpoint for registry deliveries."""
+"""The import pages: the list of imports, the upload, the CSV mapping, an import's result."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,17 +12,16 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from core.access import requires
-from core.api import api_endpoint, error_response
 from core.db import db
 from core.tenancy import tenant_scope
-from plugins.informieren import import_csv, import_runs, import_sources, retention
-from plugins.informieren.blueprints import api, blueprint
-from plugins.informieren.import_pipeline import COUNT_KEYS
+from plugins.informieren import retention
+from plugins.informieren.blueprints import blueprint
+from plugins.informieren.imports import csv_files, runs, sources
+from plugins.informieren.imports.pipeline import COUNT_KEYS
+from plugins.informieren.imports.runs import MAX_UPLOAD_BYTES
 from plugins.informieren.models import ImportItem, ImportRun, Source
 
 PERMISSION = "informieren.imports.run"
-MAX_UPLOAD_BYTES = 300 * 1024 * 1024  # a baseDelivery of 50,000 persons is about 100 MB
-SYNC_API_BYTES = 2 * 1024 * 1024  # a posted message up to this size is imported in the request
 ITEMS_SHOWN = 1000
 
 COUNT_LABELS = {
@@ -44,7 +43,7 @@ OUTCOME_LABELS = {"refused": _l("Datei abgelehnt"), "rejected": _l("abgewiesen")
 
 def _parse_day(text: str):
     try:
-        return import_csv.parse_date(text.strip())
+        return csv_files.parse_date(text.strip())
     except ValueError as error:
         raise ValidationError(str(error)) from None
 
@@ -64,7 +63,7 @@ class UploadForm(FlaskForm):
         chosen = [f for f in (field.data or []) if getattr(f, "filename", "")]
         if not chosen:
             raise ValidationError(_("Bitte mindestens eine Datei wählen."))
-        if any(import_sources.is_csv(f.filename) for f in chosen) and len(chosen) > 1:
+        if any(sources.is_csv(f.filename) for f in chosen) and len(chosen) > 1:
             raise ValidationError(_("Eine CSV-Datei bitte allein hochladen."))
 
 
@@ -84,24 +83,24 @@ def import_index():
     elif form.validate_on_submit():
         return _start_upload(form)
     with tenant_scope(g.tenant):
-        runs = db.session.scalars(sa.select(ImportRun).order_by(ImportRun.started_at.desc()).limit(100)).all()
+        recent = db.session.scalars(sa.select(ImportRun).order_by(ImportRun.started_at.desc()).limit(100)).all()
     status = 400 if form.errors or (request.method == "POST" and form.files.errors) else 200
-    return render_template("informieren/import_index.html", form=form, runs=runs, count_keys=COUNT_KEYS,
+    return render_template("informieren/import_index.html", form=form, runs=recent, count_keys=COUNT_KEYS,
                            count_labels=COUNT_LABELS), status
 
 
 def _start_upload(form: UploadForm):
     files = [(f.filename, f.read()) for f in form.files.data if getattr(f, "filename", "")]
-    batch = import_runs.store(g.tenant, files)
-    if import_sources.is_csv(files[0][0]):
+    batch = runs.store(g.tenant, files)
+    if sources.is_csv(files[0][0]):
         db.session.commit()
         return redirect(url_for("informieren.import_csv_mapping", batch=batch))
     names = ", ".join(name for name, _data in files)
-    _run, record = import_runs.request_import(g.tenant, batch, filename=names, since=_since(form))
+    _run, record = runs.request_import(g.tenant, batch, filename=names, since=_since(form))
     return redirect(url_for("jobs.show", job_id=record.id))
 
 
-def _mapping_form(table: import_csv.Table, proposed: dict):
+def _mapping_form(table: csv_files.Table, proposed: dict):
     choices = [SelectChoice("", _("— keine Spalte —")),
                *(SelectChoice(str(i), f"{name or '?'} ({_('Spalte %(n)s', n=i + 1)})")
                  for i, name in enumerate(table.header))]
@@ -113,7 +112,7 @@ def _mapping_form(table: import_csv.Table, proposed: dict):
             if field.data and field.data.strip():
                 _parse_day(field.data)
 
-    for target in import_csv.TARGETS:
+    for target in csv_files.TARGETS:
         default = "" if proposed.get(target.key) is None else str(proposed[target.key])
         setattr(MappingForm, target.key, SelectField(target.label, choices=choices, default=default))
     return MappingForm()
@@ -123,28 +122,28 @@ def _mapping_form(table: import_csv.Table, proposed: dict):
 @requires(PERMISSION)
 def import_csv_mapping(batch):
     with tenant_scope(g.tenant):
-        files = import_runs.uploads(batch)
+        files = runs.uploads(batch)
         if len(files) != 1:
             abort(404)
         upload = files[0]
         content = upload.content
     try:
-        table = import_csv.read(content)
-    except import_csv.CsvError as error:
+        table = csv_files.read(content)
+    except csv_files.CsvError as error:
         return render_template("informieren/import_csv.html", error=str(error), upload=upload), 422
-    form = _mapping_form(table, import_csv.propose(table.header))
+    form = _mapping_form(table, csv_files.propose(table.header))
     problems = []
     if form.validate_on_submit():
-        mapping = {t.key: (int(form[t.key].data) if form[t.key].data else None) for t in import_csv.TARGETS}
-        problems = import_csv.mapping_problems(mapping, table.header)
+        mapping = {t.key: (int(form[t.key].data) if form[t.key].data else None) for t in csv_files.TARGETS}
+        problems = csv_files.mapping_problems(mapping, table.header)
         if not problems:
             since = _parse_day(form.since.data) if form.since.data and form.since.data.strip() else None
-            _run, record = import_runs.request_import(g.tenant, batch, filename=upload.filename, source=Source.CSV,
+            _run, record = runs.request_import(g.tenant, batch, filename=upload.filename, source=Source.CSV,
                                                       since=since, mapping=mapping)
             return redirect(url_for("jobs.show", job_id=record.id))
     status = 400 if problems or form.errors else 200
     return render_template("informieren/import_csv.html", form=form, table=table, upload=upload,
-                           preview=table.rows[:import_csv.MAX_PREVIEW_ROWS], targets=import_csv.TARGETS,
+                           preview=table.rows[:csv_files.MAX_PREVIEW_ROWS], targets=csv_files.TARGETS,
                            problems=problems), status
 
 
@@ -162,62 +161,3 @@ def import_show(import_id):
     return render_template("informieren/import_show.html", run=run, items=items, total=total,
                            count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS,
                            detail_days=retention.IMPORT_DETAIL_DAYS)
-
-
-# -- API -------------------------------------------------------------------------------------------------------------
-
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "import_id": {"type": "string", "format": "uuid"},
-        "job_id": {"type": "string", "format": "uuid", "description": "only with 202 (run as a job)"},
-        "status": {"type": "string", "enum": ["finished", "queued", "refused"]},
-        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "items": {"type": "array", "items": {"type": "object", "properties": {
-            "outcome": {"type": "string"}, "reason": {"type": "string"}, "position": {"type": "integer"},
-            "filename": {"type": "string"}}}},
-    },
-}
-XML_TYPES = ("application/xml", "text/xml")
-
-
-@api.post("/deliveries")
-@api_endpoint(
-    "informieren:import",
-    "Post one eCH-0020 v3 delivery (the raw XML). Up to 2 MB it is imported at once (200 with the summary; "
-    "422 when the message is refused as a whole); larger ones run as a job (202 with the import's and the "
-    "job's id).",
-    request_body={"type": "string", "format": "binary", "description": "an eCH-0020 v3 message"},
-    request_type="application/xml",
-    response=SUMMARY_SCHEMA,
-)
-def post_delivery():
-    mimetype = (request.mimetype or "").lower()
-    if mimetype not in XML_TYPES:
-        return error_response(415, "unsupported_media_type", "Send the message as application/xml.")
-    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        return error_response(413, "too_large", f"At most {MAX_UPLOAD_BYTES // 2**20} MB.")
-    data = request.get_data(cache=False)
-    if not data:
-        return error_response(400, "empty", "The body is empty.")
-    name = request.headers.get("X-Filename") or "delivery.xml"
-    if len(data) > SYNC_API_BYTES:
-        batch = import_runs.store(g.tenant, [(name, data)])
-        run, record = import_runs.request_import(g.tenant, batch, filename=name, source=Source.API)
-        return jsonify(import_id=str(run.id), job_id=str(record.id), status="queued", counts={}, items=[]), 202
-    run, importer = import_runs.run_now(g.tenant, [(name, data)], source=Source.API, filename=name, files_total=1)
-    with tenant_scope(g.tenant):
-        items = db.session.scalars(sa.select(ImportItem).where(ImportItem.import_id == run.id)
-                                   .order_by(ImportItem.position)).all()
-        body = {
-            "import_id": str(run.id), "status": "refused" if importer.refused_files else "finished",
-            "counts": run.counts,
-            "items": [{"outcome": i.outcome, "reason": i.reason, "position": i.position, "filename": i.filename}
-                      for i in items],
-        }
-    if importer.refused_files:
-        body["error"], body["message"] = "refused", importer.refused_files[0][1]
-        return jsonify(body), 422
-    return jsonify(body), 200
-
-

@@ -20,10 +20,10 @@ from core.cli import DATE, operator_command
 from core.db import db
 from core.errors import UserError
 from core.tenancy import get_tenant, tenant_scope
-from plugins.informieren import import_csv, import_sources
 from plugins.informieren.cli import group
-from plugins.informieren.import_pipeline import COUNT_KEYS, Importer, default_since
-from plugins.informieren.import_runs import import_csv_file, new_run
+from plugins.informieren.imports import csv_files, sources
+from plugins.informieren.imports.pipeline import COUNT_KEYS, Importer, default_since
+from plugins.informieren.imports.runs import import_csv_file, new_run
 from plugins.informieren.models import ImportItem, Source
 
 EXIT_REFUSED = 3
@@ -47,11 +47,11 @@ def import_command(slug, paths, as_json, since):
     run = new_run(tenant, Source.ECH0020, names[:300])
     db.session.commit()
     importer = Importer(tenant, run, since=since or default_since(tenant))
-    csv_paths = [p for p in paths if p.is_file() and import_sources.is_csv(p.name)]
-    importer.files_total = import_sources.count_paths([p for p in paths if p not in csv_paths])
+    csv_paths = [p for p in paths if p.is_file() and sources.is_csv(p.name)]
+    importer.files_total = sources.count_paths([p for p in paths if p not in csv_paths])
     for path in csv_paths:
         _import_csv(importer, path)
-    importer.add_files(import_sources.from_paths([p for p in paths if p not in csv_paths]))
+    importer.add_files(sources.from_paths([p for p in paths if p not in csv_paths]))
     importer.finish()
     summary = _summary(tenant, run)
     if as_json:
@@ -67,8 +67,8 @@ def _import_csv(importer: Importer, path: Path) -> None:
     """A CSV file with the mapping proposed from its header (refused when that leaves a field open)."""
     data = path.read_bytes()
     try:
-        mapping = import_csv.propose(import_csv.read(data).header)
-    except import_csv.CsvError as error:
+        mapping = csv_files.propose(csv_files.read(data).header)
+    except csv_files.CsvError as error:
         importer.refuse(str(path), str(error), "csv")
         return
     import_csv_file(importer, str(path), data, mapping)

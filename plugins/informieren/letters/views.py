@@ -19,9 +19,9 @@ from core.db import db
 from core.documents.letter import render as render_letters
 from core.errors import UserError
 from core.tenancy import served_municipalities
-from plugins.informieren import letters
 from plugins.informieren.blueprints import blueprint
-from plugins.informieren.letter_texts import DEFAULTS, PLACEHOLDERS
+from plugins.informieren.letters import batch, templates
+from plugins.informieren.letters.texts import DEFAULTS, PLACEHOLDERS
 from plugins.informieren.models import Newcomer, WelcomeLetter
 
 MANAGE = "informieren.letters.manage"
@@ -66,10 +66,10 @@ class NewTemplateForm(TemplateForm):
 
     def validate_language(self, field):
         try:
-            field.data = letters.check_language(field.data)
+            field.data = templates.check_language(field.data)
         except UserError as error:
             raise ValidationError(str(error)) from None
-        if field.data in letters.templates():
+        if field.data in templates.templates():
             raise ValidationError(_("Für diese Sprache gibt es schon eine Vorlage."))
 
 
@@ -79,12 +79,12 @@ class ContactForm(FlaskForm):
                                            "({contact})."))
 
     def validate_contact(self, field):
-        if error := letters.unprintable_error(field.data or ""):
+        if error := templates.unprintable_error(field.data or ""):
             raise ValidationError(error)
 
 
 def _printable_with_known_placeholders(field) -> None:
-    errors = [*letters.placeholder_errors(field.data or ""), letters.unprintable_error(field.data or "")]
+    errors = [*templates.placeholder_errors(field.data or ""), templates.unprintable_error(field.data or "")]
     if any(errors):
         raise ValidationError(" ".join(filter(None, errors)))
 
@@ -108,7 +108,7 @@ def _batches() -> list[dict]:
     """The recent batches (jobs) with their numbers of persons, households and letters sent."""
     rows = db.session.execute(
         sa.select(WelcomeLetter.job_id, sa.func.count(), sa.func.count(sa.distinct(WelcomeLetter.household_key)),
-                  sa.func.sum(sa.case((WelcomeLetter.state == letters.SENT, 1), else_=0)),
+                  sa.func.sum(sa.case((WelcomeLetter.state == batch.SENT, 1), else_=0)),
                   sa.func.max(WelcomeLetter.generated_at))
         .group_by(WelcomeLetter.job_id).order_by(sa.func.max(WelcomeLetter.generated_at).desc()).limit(BATCHES_SHOWN)
     ).all()
@@ -120,9 +120,9 @@ def _batches() -> list[dict]:
 
 
 def _index_page(form: BatchForm, status: int = 200):
-    return render_template("informieren/letter_index.html", form=form, counts=letters.counts(),
+    return render_template("informieren/letter_index.html", form=form, counts=batch.counts(),
                            batches=_batches(), may_manage=can(MANAGE), sent_form=SentForm(),
-                           contact_missing=not provisioning.get_setting(g.tenant, letters.CONTACT_SETTING),
+                           contact_missing=not provisioning.get_setting(g.tenant, templates.CONTACT_SETTING),
                            may_configure=can(SETTINGS), today=clock.today()), status
 
 
@@ -138,9 +138,9 @@ def letters_start():
     form = _batch_form()
     if not form.validate_on_submit():
         return _index_page(form, 400)
-    params = letters.batch_params(form.arrival_from.data, form.arrival_to.data,
+    params = batch.batch_params(form.arrival_from.data, form.arrival_to.data,
                                   int(form.commune.data) if form.commune.data else None)
-    record = jobs.enqueue(letters.JOB_KIND, g.tenant, params)
+    record = jobs.enqueue(batch.JOB_KIND, g.tenant, params)
     return redirect(url_for("jobs.show", job_id=record.id))
 
 
@@ -157,7 +157,7 @@ def _batch_rows(job_id: uuid.UUID):
                                                                "persons": []})
         entry["persons"].append(person)
     for entry in by_household.values():
-        entry["persons"].sort(key=letters._member_order)
+        entry["persons"].sort(key=batch.member_order)
     return sorted(by_household.values(), key=lambda e: (e["persons"][0].official_name.casefold(), e["key"]))
 
 
@@ -168,7 +168,7 @@ def letter_batch(job_id):
     record = db.session.get(jobs.JobRecord, (g.tenant.id, job_id))
     return render_template("informieren/letter_batch.html", job_id=job_id, record=record, households=households,
                            may_manage=can(MANAGE), sent_form=SentForm(sent_on=clock.today()),
-                           language_name=lambda code: letters.language_name(code, _ui_language()))
+                           language_name=lambda code: templates.language_name(code, _ui_language()))
 
 
 @blueprint.post("/schreiben/serien/<uuid:job_id>/versandt", endpoint="letters_mark_sent")
@@ -187,7 +187,7 @@ def letters_mark_sent(job_id):
         keys = [key for key in chosen if key in known]
     else:
         keys = None
-    changed = letters.mark_sent(job_id, form.sent_on.data, keys)
+    changed = batch.mark_sent(job_id, form.sent_on.data, keys)
     db.session.commit()
     flash(ngettext("Das Schreiben von %(num)s Person ist als versandt markiert.",
                    "Die Schreiben von %(num)s Personen sind als versandt markiert.", changed) if changed
@@ -211,7 +211,7 @@ def letters_regenerate(job_id):
         flash(_("Bitte mindestens einen Haushalt auswählen."))
         return redirect(url_for("informieren.letter_batch", job_id=job_id))
     person_ids = [person.id for entry in chosen for person in entry["persons"]]
-    record = jobs.enqueue(letters.JOB_KIND, g.tenant, letters.batch_params(regenerate=person_ids))
+    record = jobs.enqueue(batch.JOB_KIND, g.tenant, batch.batch_params(regenerate=person_ids))
     return redirect(url_for("jobs.show", job_id=record.id))
 
 
@@ -233,7 +233,7 @@ def _known_languages(ui: str) -> list[tuple[str, str]]:
     usable = []
     for code in codes:
         try:
-            letters.check_language(code)
+            templates.check_language(code)
         except UserError:
             continue
         usable.append((code, known[code]))
@@ -241,22 +241,22 @@ def _known_languages(ui: str) -> list[tuple[str, str]]:
 
 
 def _templates_page(new_form: NewTemplateForm, contact_form: ContactForm, status: int = 200):
-    current = letters.templates()
+    current = templates.templates()
     new_form.language.choices = _language_choices(current)
     return render_template("informieren/letter_templates.html", templates=current.values(), new_form=new_form,
                            contact_form=contact_form, placeholders=PLACEHOLDERS, shipped=DEFAULTS,
-                           language_name=lambda code: letters.language_name(code, _ui_language()),
-                           fallback=letters.FALLBACK_LANGUAGE), status
+                           language_name=lambda code: templates.language_name(code, _ui_language()),
+                           fallback=templates.FALLBACK_LANGUAGE), status
 
 
 def _contact_form() -> ContactForm:
-    return ContactForm(prefix="contact", contact=provisioning.get_setting(g.tenant, letters.CONTACT_SETTING))
+    return ContactForm(prefix="contact", contact=provisioning.get_setting(g.tenant, templates.CONTACT_SETTING))
 
 
 @blueprint.get("/schreiben/vorlagen", endpoint="letter_templates")
 @requires(SETTINGS)
 def letter_templates():
-    subject, body = DEFAULTS[letters.FALLBACK_LANGUAGE]
+    subject, body = DEFAULTS[templates.FALLBACK_LANGUAGE]
     return _templates_page(NewTemplateForm(prefix="new", subject=subject, body=body), _contact_form())
 
 
@@ -264,11 +264,11 @@ def letter_templates():
 @requires(SETTINGS)
 def letter_template_add():
     form = NewTemplateForm(prefix="new")
-    form.language.choices = _language_choices(letters.templates())
+    form.language.choices = _language_choices(templates.templates())
     form.language.validate_choice = False  # validate_language names the problem in words
     if not form.validate_on_submit():
         return _templates_page(form, _contact_form(), 400)
-    letters.save_template(form.language.data, form.subject.data, form.body.data, new=True)
+    templates.save_template(form.language.data, form.subject.data, form.body.data, new=True)
     db.session.commit()
     flash(_("Die Vorlage ist gespeichert."))
     return redirect(url_for("informieren.letter_templates"))
@@ -279,10 +279,10 @@ def letter_template_add():
 def letter_contact():
     form = ContactForm(prefix="contact")
     if not form.validate_on_submit():
-        subject, body = DEFAULTS[letters.FALLBACK_LANGUAGE]
+        subject, body = DEFAULTS[templates.FALLBACK_LANGUAGE]
         return _templates_page(NewTemplateForm(prefix="new", subject=subject, body=body), form, 400)
     tenant = _editable_tenant()
-    provisioning.set_setting(tenant, letters.CONTACT_SETTING, (form.contact.data or "").strip())
+    provisioning.set_setting(tenant, templates.CONTACT_SETTING, (form.contact.data or "").strip())
     db.session.commit()
     flash(_("Die Ansprechstelle ist gespeichert."))
     return redirect(url_for("informieren.letter_templates"))
@@ -295,7 +295,7 @@ def _editable_tenant():
 
 
 def _template_or_404(language: str):
-    row = letters.templates().get(language)
+    row = templates.templates().get(language)
     if row is None:
         abort(404)
     return row
@@ -307,21 +307,21 @@ def letter_template_edit(language):
     row = _template_or_404(language)
     form = TemplateForm(obj=row)
     if form.validate_on_submit():
-        letters.save_template(language, form.subject.data, form.body.data)
+        templates.save_template(language, form.subject.data, form.body.data)
         db.session.commit()
         flash(_("Die Vorlage ist gespeichert."))
         return redirect(url_for("informieren.letter_templates"))
     status = 400 if request.method == "POST" else 200
     return render_template("informieren/letter_edit.html", form=form, template=row, placeholders=PLACEHOLDERS,
-                           name=letters.language_name(language, _ui_language()), rtl=letters.is_rtl(language),
-                           fallback=letters.FALLBACK_LANGUAGE), status
+                           name=templates.language_name(language, _ui_language()), rtl=templates.is_rtl(language),
+                           fallback=templates.FALLBACK_LANGUAGE), status
 
 
 @blueprint.post("/schreiben/vorlagen/<language>/loeschen", endpoint="letter_template_delete")
 @requires(SETTINGS)
 def letter_template_delete(language):
     _template_or_404(language)
-    letters.delete_template(language)
+    templates.delete_template(language)
     db.session.commit()
     flash(_("Die Vorlage ist gelöscht."))
     return redirect(url_for("informieren.letter_templates"))
@@ -338,8 +338,8 @@ def letter_template_preview(language):
                      arrival_date=clock.today(), municipality_bfs=commune.bfs_number if commune else 0,
                      street="Musterstrasse", house_number="1", postal_code="4500", town=commune and commune.name,
                      languages=[language]) for first, born in (("Ana", "1985"), ("Luís", "1983"))]
-    letter = letters.compose(letters.Household("preview", sample), row, g.tenant.name,
+    letter = batch.compose(batch.Household("preview", sample), row, g.tenant.name,
                              commune.name if commune else g.tenant.name,
-                             provisioning.get_setting(g.tenant, letters.CONTACT_SETTING) or "", clock.today())
+                             provisioning.get_setting(g.tenant, templates.CONTACT_SETTING) or "", clock.today())
     return Response(render_letters([letter]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="vorschau-{language}.pdf"'})

@@ -236,7 +236,7 @@ class Importer:
 
     def parse(self, data: bytes):
         if self._parse is None:
-            from plugins.informieren import ech0020
+            from plugins.informieren.imports import ech0020
 
             self._parse = ech0020.parse_message
         return self._parse(data)
@@ -270,7 +270,7 @@ class Importer:
                 self.counts["already_imported"] += 1
             return
         self._seen_hashes.add(digest)
-        from plugins.informieren import ech0020
+        from plugins.informieren.imports import ech0020
 
         try:
             message = self.parse(data)

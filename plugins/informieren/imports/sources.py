@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from plugins.informieren.import_pipeline import FileRefusal
+from plugins.informieren.imports.pipeline import FileRefusal
 
 
 @dataclass(frozen=True)

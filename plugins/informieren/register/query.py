@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.db import db
-from plugins.informieren import register
 from plugins.informieren.models import Newcomer, Stage
+from plugins.informieren.register import checks
 
 PAGE_SIZE = 50
 ORDER = (Newcomer.arrival_date.desc(), Newcomer.official_name, Newcomer.first_name, Newcomer.id)
@@ -49,32 +49,32 @@ API_PARAMS = {"arrival_from": "arrival_from", "arrival_to": "arrival_to", "commu
 
 
 def _date(text: str) -> date:
-    return register.parse_date(text)
+    return checks.parse_date(text)
 
 
 def _commune(text: str) -> int:
     if not re.fullmatch(r"\d{1,5}", text):
-        raise register.Invalid(_("Bitte eine BFS-Nummer angeben."))
+        raise checks.Invalid(_("Bitte eine BFS-Nummer angeben."))
     return int(text)
 
 
 def _nationality(text: str) -> str:
     code = text.upper()
-    if code not in register.country_codes() and not register.BFS_COUNTRY.match(code):
-        raise register.Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=text))
+    if code not in checks.country_codes() and not checks.BFS_COUNTRY.match(code):
+        raise checks.Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=text))
     return code
 
 
 def _language(text: str) -> str:
     code = text.lower()
-    if code not in register.language_codes():
-        raise register.Invalid(_("Unbekannter Sprachcode: %(codes)s.", codes=text))
+    if code not in checks.language_codes():
+        raise checks.Invalid(_("Unbekannter Sprachcode: %(codes)s.", codes=text))
     return code
 
 
 def _stage(text: str) -> str:
     if text not in set(Stage):
-        raise register.Invalid(_("Unbekannter Stand."))
+        raise checks.Invalid(_("Unbekannter Stand."))
     return text
 
 
@@ -86,7 +86,7 @@ def _timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise register.Invalid(_("Bitte einen Zeitpunkt nach ISO 8601 angeben.")) from None
+        raise checks.Invalid(_("Bitte einen Zeitpunkt nach ISO 8601 angeben.")) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -103,7 +103,7 @@ def parse_filters(args: Mapping, names: Mapping[str, str]) -> tuple[Filters, dic
             continue
         try:
             setattr(filters, attribute, PARSERS[attribute](text))
-        except register.Invalid as error:
+        except checks.Invalid as error:
             problems[param] = str(error)
     return filters, problems
 

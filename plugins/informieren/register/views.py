@@ -24,17 +24,16 @@ from core import clock, people
 from core.access import can, requires
 from core.db import db
 from core.tenancy import served_municipalities
-from plugins.informieren import register
-from plugins.informieren import register_query as query
 from plugins.informieren.blueprints import blueprint, link_if, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Newcomer, Source
+from plugins.informieren.register import checks, query, records
 
-LABELS = register.FIELD_LABELS
+LABELS = checks.FIELD_LABELS
 NEAR = timedelta(days=60)  # household members who moved in together arrived about the same time
 
 
 class PersonForm(FlaskForm):
-    """The fields as the user types them; :func:`register.check_person` decides what is valid."""
+    """The fields as the user types them; :func:`checks.check_person` decides what is valid."""
 
     form_key = HiddenField()
     official_name = StringField(LABELS["official_name"], render_kw={"autocomplete": "off"})
@@ -57,7 +56,7 @@ class PersonForm(FlaskForm):
     vn = StringField(LABELS["vn"], description="756.XXXX.XXXX.XX")
 
     def person_data(self) -> dict:
-        return {name: self[name].data for name in (*register.EDITABLE, "moves_with")}
+        return {name: self[name].data for name in (*checks.EDITABLE, "moves_with")}
 
     def add_errors(self, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():
@@ -73,18 +72,18 @@ def _prepare(form: PersonForm, person: Newcomer | None, mate: Newcomer | None) -
     day = clock.today()
     communes = {m.bfs_number: m.name for m in served_municipalities(g.tenant, day)}
     if person is not None and person.municipality_bfs not in communes:
-        communes[person.municipality_bfs] = register.municipality_names().get(person.municipality_bfs, "?")
+        communes[person.municipality_bfs] = checks.municipality_names().get(person.municipality_bfs, "?")
     choices = [SelectChoice(str(bfs), f"{name} ({bfs})") for bfs, name in communes.items()]
     if len(choices) != 1:  # a tenant of several communes chooses; nothing is preselected
         choices.insert(0, SelectChoice("", _("– bitte wählen –")))
     form.municipality_bfs.choices = choices
     form.sex.choices = [SelectChoice("", _("unbekannt"))] + [
-        SelectChoice(code, str(label)) for code, label in register.SEXES.items()]
-    permits = {"": _("unbekannt"), **{code: str(label) for code, label in register.PERMITS.items()}}
+        SelectChoice(code, str(label)) for code, label in checks.SEXES.items()]
+    permits = {"": _("unbekannt"), **{code: str(label) for code, label in checks.PERMITS.items()}}
     if person is not None and person.permit_category and person.permit_category not in permits:
         permits[person.permit_category] = person.permit_category
     form.permit_category.choices = [SelectChoice(code, label) for code, label in permits.items()]
-    countries = dict(register.countries())
+    countries = dict(checks.countries())
     for code in (person.nationalities if person else []):
         countries.setdefault(code, code)
     form.nationalities.choices = [SelectChoice(code, name) for code, name in countries.items()]
@@ -95,7 +94,7 @@ def _household_choices(person: Newcomer | None, mate: Newcomer | None) -> list[S
     if person is None:
         choices = [SelectChoice("", _("eigener Haushalt"))]
     else:
-        members = register.household_members(person)
+        members = records.household_members(person)
         names = ", ".join(m.full_name for m in members)
         choices = [SelectChoice("", _("unverändert (mit %(names)s)", names=names) if members else _("unverändert")),
                    SelectChoice("new", _("eigener, neuer Haushalt"))]
@@ -108,7 +107,7 @@ def _household_choices(person: Newcomer | None, mate: Newcomer | None) -> list[S
             seen.add(candidate.id)
             choices.append(SelectChoice(str(candidate.id), _("zieht zusammen mit %(name)s (%(born)s)",
                                         name=candidate.full_name,
-                                        born=register.format_partial_date(candidate.date_of_birth) or "–")))
+                                        born=checks.format_partial_date(candidate.date_of_birth) or "–")))
     return choices
 
 
@@ -128,18 +127,18 @@ def _neighbours(person: Newcomer) -> list[Newcomer]:
 
 def _form_values(person: Newcomer) -> dict:
     """A person's stored values as the form shows them."""
-    values = {name: getattr(person, name) for name in register.EDITABLE}
+    values = {name: getattr(person, name) for name in checks.EDITABLE}
     values.update(
         sex=person.sex or "", permit_category=person.permit_category or "",
         municipality_bfs=str(person.municipality_bfs), arrival_date=person.arrival_date.isoformat(),
-        date_of_birth=register.format_partial_date(person.date_of_birth),
-        languages=", ".join(person.languages or []), vn=register.format_vn(person.vn),
+        date_of_birth=checks.format_partial_date(person.date_of_birth),
+        languages=", ".join(person.languages or []), vn=checks.format_vn(person.vn),
     )
     return {name: "" if value is None else value for name, value in values.items()}
 
 
 def _mate() -> Newcomer | None:
-    mate_id = register.as_uuid(request.args.get("mit"))
+    mate_id = checks.as_uuid(request.args.get("mit"))
     mate = db.session.get(Newcomer, (g.tenant.id, mate_id)) if mate_id else None
     return None if mate is None or mate.anonymised_on else mate  # an anonymised household takes nobody
 
@@ -165,10 +164,10 @@ def persons():
         "informieren/register_list.html",
         rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters,
         problems=problems, page=page, pages=pages,
-        communes=served_municipalities(g.tenant, clock.today()), municipality_names=register.municipality_names(),
-        countries=register.countries(), languages=register.languages(), params=query.WEB_PARAMS,
+        communes=served_municipalities(g.tenant, clock.today()), municipality_names=checks.municipality_names(),
+        countries=checks.countries(), languages=checks.languages(), params=query.WEB_PARAMS,
         args={k: v for k, v in request.args.items() if k != "seite" and k not in problems and v},
-        register=register, can_edit=can("informieren.newcomers.edit"),
+        checks=checks, can_edit=can("informieren.newcomers.edit"),
     )
 
 
@@ -183,15 +182,15 @@ def person_new():
         if mate is not None:
             _prefill_from_mate(form, mate)
     elif form.validate_on_submit():
-        key = register.as_uuid(form.form_key.data)
+        key = checks.as_uuid(form.form_key.data)
         if key is None:
             form.form_errors.append(_("Das Formular ist unvollständig angekommen; bitte nochmals speichern."))
             form.form_key.data = str(uuid.uuid4())
         else:
             try:
-                person, created = register.create_person(form.person_data(), g.tenant, source=Source.MANUAL,
+                person, created = records.create_person(form.person_data(), g.tenant, source=Source.MANUAL,
                                                          person_id=key)
-            except register.PersonInvalid as error:
+            except checks.PersonInvalid as error:
                 form.add_errors(error.errors)
             else:
                 db.session.commit()
@@ -216,9 +215,9 @@ def _prefill_from_mate(form: PersonForm, mate: Newcomer) -> None:
 def person(person_id):
     found = person_or_404(person_id)
     return render_template(
-        "informieren/register_person.html", person=found, members=register.household_members(found),
-        timeline=people.timeline(g.hooks, g.tenant, found.id), register=register,
-        municipality=register.municipality_names().get(found.municipality_bfs, ""),
+        "informieren/register_person.html", person=found, members=records.household_members(found),
+        timeline=people.timeline(g.hooks, g.tenant, found.id), checks=checks,
+        municipality=checks.municipality_names().get(found.municipality_bfs, ""),
         letters_url=link_if("informieren.letters", "informieren.letters.manage"),
         interviews_url=link_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
         can_edit=can("informieren.newcomers.edit") and found.anonymised_on is None,
@@ -235,8 +234,8 @@ def person_edit(person_id):
     _prepare(form, found, _mate())
     if form.validate_on_submit():
         try:
-            changed = register.update_person(found, form.person_data(), g.tenant, source=Source.MANUAL)
-        except register.PersonInvalid as error:
+            changed = records.update_person(found, form.person_data(), g.tenant, source=Source.MANUAL)
+        except checks.PersonInvalid as error:
             form.add_errors(error.errors)
         else:
             db.session.commit()

@@ -9,8 +9,8 @@ import click
 from core.cli import operator_command
 from core.db import db
 from core.tenancy import get_tenant, tenant_scope
-from plugins.informieren import register_query as query
 from plugins.informieren.cli import group
+from plugins.informieren.register import query
 
 COLUMNS = ("id", "official_name", "first_name", "date_of_birth", "nationalities", "languages", "arrival_date",
            "municipality_bfs", "permit_category", "stage", "source")
