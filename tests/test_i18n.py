@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import get_babel
+from flask_babel import force_locale, get_babel
 from markupsafe import escape
 
-from core import modules
+from core import i18n, modules
 from core.db import db
 from tests.conftest import login_as, make_tenant
 
@@ -234,3 +234,24 @@ def test_module_titles_and_menus_are_translated(speaking_client, language):
         "Neuzuzügerinnen und Neuzuzüger aus dem Ausland kennen, begrüssen und ihnen die Erstinformation geben."
     )
     assert html(translation(language, description)) in start.text
+
+
+# -- names of countries and languages (core.i18n), shared by every module -------------------------------------
+
+
+def test_country_and_language_codes_come_from_babel():
+    assert {"PT", "ER", "XK", "CH"} <= i18n.country_codes()
+    assert not {"EU", "UN", "ZZ", "001"} & i18n.country_codes()  # groupings are no one's nationality
+    assert {"pt", "ti", "sq"} <= i18n.language_codes() and "ckb" not in i18n.language_codes()  # ISO 639-1
+
+
+def test_names_are_in_the_users_language_and_sorted_by_name(app):
+    with app.test_request_context(), force_locale("fr_CH"):
+        assert i18n.country_name("DE") == "Allemagne" and i18n.language_name("de") == "allemand"
+        assert i18n.language_name("ti", in_language="de") == "Tigrinya"  # a letter's language, not the user's
+        names = list(i18n.countries().values())
+        assert names == sorted(names, key=str.casefold) and "Allemagne" in names
+    with app.test_request_context():
+        assert i18n.country_name("DE") == "Deutschland" and i18n.language_name("pt") == "Portugiesisch"
+        assert i18n.country_name("BFS-8999") == "BFS-8999"  # a code Babel does not know stays as it is
+        assert i18n.country_name("") == i18n.language_name(None) == ""

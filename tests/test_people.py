@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core import clock
 from core.audit import AuditEvent
 from core.db import db
-from core.people import Person, duplicates, matching, retention
+from core.people import Person, duplicates, format_partial_date, matching, retention
 from core.tenancy import tenant_scope
 from tests.conftest import login_as
 
@@ -69,6 +69,11 @@ def test_duplicates_by_ahv_number_or_by_name_and_birth_date_in_any_spelling(peop
         assert duplicates("Müller", "Jonas", "1992-02-14", None, exclude=jonas.id) == []
     with tenant_scope(b):
         assert duplicates("Müller", "Jonas", "1992-02-14", "7561234567897") == []  # another tenant's
+
+
+def test_a_partial_date_of_birth_is_shown_the_swiss_way():
+    assert [format_partial_date(value) for value in ("1985-03-14", "1985-03", "1985", None, "")] == [
+        "14.03.1985", "03.1985", "1985", "", ""]
 
 
 def test_the_person_page_shows_identity_and_warns_of_a_duplicate(client, people):

@@ -10,8 +10,9 @@ about a person (``person_export``), and agrees when the person may be anonymised
 (``retention_holds``, ``retention_erase``; see :mod:`core.people.retention`).
 """
 
-from core.people.models import Person, search_name
+from core.people.models import Person, format_partial_date, search_name
 from core.people.search import Panel, duplicates, matching
 from core.people.timeline import TimelineEntry, timeline
 
-__all__ = ["Panel", "Person", "TimelineEntry", "duplicates", "matching", "search_name", "timeline"]
+__all__ = ["Panel", "Person", "TimelineEntry", "duplicates", "format_partial_date", "matching", "search_name",
+           "timeline"]

@@ -43,6 +43,12 @@ def search_name(*names: str | None) -> str:
     return f"|{'|'.join(variants)}|"[:400] if variants else ""
 
 
+def format_partial_date(value: str | None) -> str:
+    """A partial ISO date (a date of birth: ``1985-03-14``, ``1985-03``, ``1985``) the Swiss way:
+    14.03.1985, 03.1985 or 1985; an empty string for none."""
+    return ".".join(reversed(value.split("-"))) if value else ""
+
+
 class Person(TenantScoped, db.Model):
     """Someone the tenant's staff work with: a newcomer, or anyone a module enters."""
 

@@ -19,7 +19,7 @@ from core.access import can, requires
 from core.ahv import format_ahv
 from core.db import db
 from core.people import export
-from core.people.models import Person
+from core.people.models import Person, format_partial_date
 from core.people.search import duplicates, matching
 from core.people.timeline import timeline
 from core.tenancy import Municipality
@@ -33,11 +33,6 @@ def person_or_404(person_id: uuid.UUID) -> Person:
     if person is None:
         abort(404)
     return person
-
-
-def format_partial_date(value: str | None) -> str:
-    """A partial ISO date the Swiss way: 14.03.1985, 03.1985 or 1985."""
-    return ".".join(reversed(value.split("-"))) if value else ""
 
 
 @people.get("/")

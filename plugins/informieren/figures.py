@@ -11,11 +11,10 @@ import statistics
 from collections import Counter
 
 import sqlalchemy as sa
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import i18n
 from core.db import db
 from core.plugins import Figure
 from core.reports import Chart, Section, Table
@@ -118,16 +117,16 @@ def arrivals_by_month(period) -> list[tuple[str, int]]:
     return [(f"{y}-{m:02d}", counts.get((y, m), 0)) for y, m in _months(period)]
 
 
-def _locale() -> Locale:
-    return get_locale() or Locale.parse("de_CH")
+# The report names a row of persons without a nationality or language "unbekannt" (core's names are
+# empty for no code): the only difference from core.i18n, hence these two wrappers.
 
 
 def country_name(code: str) -> str:
-    return _locale().territories.get(code, code) if code else _("unbekannt")
+    return i18n.country_name(code) if code else _("unbekannt")
 
 
 def language_name(code: str) -> str:
-    return _locale().languages.get(code, code) if code else _("unbekannt")
+    return i18n.language_name(code) if code else _("unbekannt")
 
 
 def _ranked(counter: Counter, name) -> list[list]:

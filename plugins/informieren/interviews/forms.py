@@ -4,30 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from core import clock
+from core import clock, i18n
 from core.admin import MultiCheckboxField
 from core.clock import ZURICH
 from plugins.informieren.interviews.records import INVITATION_LABELS, OUTCOME_LABELS, lines
 from plugins.informieren.models import Outcome
 
 
-def _locale() -> Locale:
-    return get_locale() or Locale.parse("de_CH")
-
-
 def language_choices() -> list[SelectChoice]:
-    """ISO 639-1 languages by their name in the user's language."""
-    names = {code: name for code, name in _locale().languages.items() if len(code) == 2 and code.isalpha()}
-    ordered = sorted(names.items(), key=lambda item: item[1].casefold())
-    return [SelectChoice("", str(_l("kein Dolmetschen"))), *(SelectChoice(code, name) for code, name in ordered)]
+    """The interpreter's language: none, or an ISO 639-1 language by its name in the user's language."""
+    return [SelectChoice("", str(_l("kein Dolmetschen"))),
+            *(SelectChoice(code, name) for code, name in i18n.languages().items())]
 
 
 def _required(message):

@@ -15,9 +15,8 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
-from babel import Locale
 from flask import g, has_request_context, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -43,16 +42,6 @@ NEEDS_HANDED_OVER = EventType(
     description=_l("Nach einem geführten Erstinformationsgespräch: die bemerkten Bedürfnisse und die "
                    "vorgeschlagenen Angebote (Texte), die Sprachen der Person."),
 )
-
-
-def _locale() -> Locale:
-    return get_locale() or Locale.parse("de_CH")
-
-
-def language_name(code: str | None) -> str:
-    if not code:
-        return ""
-    return _locale().languages.get(code, code)
 
 
 def lines(text: str | None) -> list[str]:

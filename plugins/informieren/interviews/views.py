@@ -10,7 +10,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from core import clock, events
+from core import clock, events, i18n
 from core.access import can, requires
 from core.clock import ZURICH
 from core.db import db
@@ -32,7 +32,6 @@ from plugins.informieren.interviews.records import (
     OUTCOME_LABELS,
     interviews_of,
     invite,
-    language_name,
     record_outcome,
 )
 from plugins.informieren.models import Interview, Newcomer
@@ -63,7 +62,7 @@ def person_url(person_id) -> str:
 def _page_context(person: Newcomer) -> dict:
     return {
         "person": person, "person_url": person_url(person.id), "outcome_labels": OUTCOME_LABELS,
-        "invitation_labels": INVITATION_LABELS, "language_name": language_name, "topic_label": topic_label,
+        "invitation_labels": INVITATION_LABELS, "language_name": i18n.language_name, "topic_label": topic_label,
         "may_edit": can("informieren.interviews.edit") and person.anonymised_on is None,
     }
 
@@ -170,7 +169,7 @@ def interviews():
     counts = {name: _count(condition) for name, condition in (("upcoming", upcoming), ("pending", pending))}
     return render_template(
         "informieren/interview_list.html", lists=lists, counts=counts, page=page, page_size=PAGE_SIZE,
-        person_url=person_url, invitation_labels=INVITATION_LABELS, language_name=language_name,
+        person_url=person_url, invitation_labels=INVITATION_LABELS, language_name=i18n.language_name,
         may_edit=can("informieren.interviews.edit"),
     )
 

@@ -26,21 +26,15 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import audit, clock, provisioning
+from core import audit, clock, i18n, provisioning
 from core.access import can
 from core.db import db
 from core.documents.letter import Letter, render_each
+from core.documents.text import is_rtl_language
 from core.jobs import JobContext, JobKind, ResultFile
 from core.people import TimelineEntry
 from core.tenancy import Municipality
-from plugins.informieren.letters.templates import (
-    CONTACT_SETTING,
-    FALLBACK_LANGUAGE,
-    fill,
-    is_rtl,
-    language_name,
-    templates,
-)
+from plugins.informieren.letters.templates import CONTACT_SETTING, FALLBACK_LANGUAGE, fill, templates
 from plugins.informieren.letters.texts import DEFAULTS
 from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter, refresh_stage
 
@@ -133,8 +127,10 @@ def compose(household: Household, template: LetterTemplate, tenant_name: str, co
     town = " ".join(part for part in (first.postal_code, first.town or commune) if part)
     recipient = [f"{' '.join(firsts)} {family}".strip() for family, firsts in _families(household.members)]
     sender = (tenant_name, *[line for line in contact.strip().splitlines() if line.strip()])
+    # A template may be in any language Babel knows (Hebrew, Yiddish ...), not only in the platform's
+    # content languages: the documents' own check decides right to left, not content_languages.direction.
     return Letter(
-        language=language, rtl=is_rtl(language), sender=sender, recipient=(*recipient, street, town)
+        language=language, rtl=is_rtl_language(language), sender=sender, recipient=(*recipient, street, town)
         if street else (*recipient, town), place_date=f"{commune}, {values['date']}",
         subject=fill(template.subject, values), body=fill(template.body, values),
     )
@@ -307,7 +303,7 @@ def timeline(person_id) -> list[TimelineEntry]:
     if row is None:
         return []
     url = _batch_url(row.job_id)
-    detail = language_name(row.language, _current_language())
+    detail = i18n.language_name(row.language)
     entries = [TimelineEntry(row.generated_at, "informieren", _l("Begrüssungsschreiben erstellt"), detail, url)]
     if row.state == SENT and row.sent_on:
         entries.append(TimelineEntry.on(row.sent_on, "informieren", _l("Begrüssungsschreiben versandt"), detail, url))
@@ -320,12 +316,3 @@ def _batch_url(job_id) -> str | None:
             else None
     except RuntimeError:  # outside a request (a job, the CLI): no links
         return None
-
-
-def _current_language() -> str:
-    from flask_babel import get_locale
-
-    try:
-        return str(get_locale() or FALLBACK_LANGUAGE)
-    except RuntimeError:
-        return FALLBACK_LANGUAGE

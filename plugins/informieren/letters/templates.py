@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from core import audit
 from core.db import db
 from core.documents import fonts as document_fonts
-from core.documents.text import is_rtl_language
 from core.errors import UserError
 from core.tenancy import Tenant
 from plugins.informieren.letters.texts import DEFAULT_LANGUAGES, DEFAULTS, PLACEHOLDERS
@@ -84,13 +83,6 @@ def fill(text: str, values: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def language_name(code: str, in_language: str) -> str:
-    try:
-        return Locale.parse(code).get_display_name(in_language) or code
-    except (UnknownLocaleError, ValueError):
-        return code
-
-
 def check_language(code: str) -> str:
     """A two-letter ISO 639-1 code Babel knows (lower case), or a UserError in German."""
     code = (code or "").strip().lower()
@@ -102,10 +94,6 @@ def check_language(code: str) -> str:
     except (UnknownLocaleError, ValueError):
         raise UserError(_("Die Sprache «%(code)s» ist nicht bekannt.", code=code)) from None
     return code
-
-
-def is_rtl(language: str) -> bool:
-    return is_rtl_language(language)
 
 
 def save_template(language: str, subject: str, body: str, *, new: bool = False) -> LetterTemplate:

@@ -6,17 +6,18 @@ import uuid
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from core import clock, jobs, provisioning
+from core import clock, i18n, jobs, provisioning
 from core.access import can, requires
 from core.db import db
 from core.documents.letter import render as render_letters
+from core.documents.text import is_rtl_language
 from core.errors import UserError
 from core.tenancy import served_municipalities
 from plugins.informieren.blueprints import blueprint
@@ -87,10 +88,6 @@ def _printable_with_known_placeholders(field) -> None:
     errors = [*templates.placeholder_errors(field.data or ""), templates.unprintable_error(field.data or "")]
     if any(errors):
         raise ValidationError(" ".join(filter(None, errors)))
-
-
-def _ui_language() -> str:
-    return str(get_locale() or "de")
 
 
 # -- counts, start, batches ------------------------------------------------------------------------
@@ -168,7 +165,7 @@ def letter_batch(job_id):
     record = db.session.get(jobs.JobRecord, (g.tenant.id, job_id))
     return render_template("informieren/letter_batch.html", job_id=job_id, record=record, households=households,
                            may_manage=can(MANAGE), sent_form=SentForm(sent_on=clock.today()),
-                           language_name=lambda code: templates.language_name(code, _ui_language()))
+                           language_name=i18n.language_name)
 
 
 @blueprint.post("/schreiben/serien/<uuid:job_id>/versandt", endpoint="letters_mark_sent")
@@ -219,25 +216,17 @@ def letters_regenerate(job_id):
 
 
 def _language_choices(taken) -> list[SelectChoice]:
-    ui = _ui_language()
-    names = _known_languages(ui)
-    return [SelectChoice(code, f"{name} ({code})") for code, name in names if code not in taken]
+    """Every language a template may be in (ISO 639-1, a locale Babel has), named in the user's language."""
+    return [SelectChoice(code, f"{name} ({code})") for code, name in i18n.languages().items()
+            if code not in taken and _usable(code)]
 
 
-def _known_languages(ui: str) -> list[tuple[str, str]]:
-    """Every ISO 639-1 language Babel knows, named in the user's language, sorted by name."""
-    from babel import Locale
-
-    known = Locale.parse(ui).languages
-    codes = [code for code in known if len(code) == 2 and code.isalpha() and code.islower()]
-    usable = []
-    for code in codes:
-        try:
-            templates.check_language(code)
-        except UserError:
-            continue
-        usable.append((code, known[code]))
-    return sorted(usable, key=lambda item: item[1].casefold())
+def _usable(code: str) -> bool:
+    try:
+        templates.check_language(code)
+    except UserError:
+        return False
+    return True
 
 
 def _templates_page(new_form: NewTemplateForm, contact_form: ContactForm, status: int = 200):
@@ -245,7 +234,7 @@ def _templates_page(new_form: NewTemplateForm, contact_form: ContactForm, status
     new_form.language.choices = _language_choices(current)
     return render_template("informieren/letter_templates.html", templates=current.values(), new_form=new_form,
                            contact_form=contact_form, placeholders=PLACEHOLDERS, shipped=DEFAULTS,
-                           language_name=lambda code: templates.language_name(code, _ui_language()),
+                           language_name=i18n.language_name,
                            fallback=templates.FALLBACK_LANGUAGE), status
 
 
@@ -313,7 +302,7 @@ def letter_template_edit(language):
         return redirect(url_for("informieren.letter_templates"))
     status = 400 if request.method == "POST" else 200
     return render_template("informieren/letter_edit.html", form=form, template=row, placeholders=PLACEHOLDERS,
-                           name=templates.language_name(language, _ui_language()), rtl=templates.is_rtl(language),
+                           name=i18n.language_name(language), rtl=is_rtl_language(language),
                            fallback=templates.FALLBACK_LANGUAGE), status
 
 

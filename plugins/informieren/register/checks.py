@@ -5,20 +5,17 @@ Nothing here writes: :func:`check_person` says what to store (or why not); ``rec
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from collections.abc import Mapping
 from datetime import date
 
 import sqlalchemy as sa
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import clock
-from core.ahv import format_ahv, normalize_ahv
+from core import clock, i18n
+from core.ahv import normalize_ahv
 from core.db import db
 from core.errors import UserError
 from core.tenancy import Municipality, Tenant, served_municipalities
@@ -27,8 +24,6 @@ from plugins.informieren.models import Newcomer, Source, Stage
 
 # -- reference data -------------------------------------------------------------------------
 
-# Babel's territories include groupings and pseudo-regions that are no one's nationality.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 # eCH-0020 names a country without an ISO code by its BFS number (8xxx); imports store "BFS-8xxx".
 BFS_COUNTRY = re.compile(r"^BFS-8\d{3}$")
 
@@ -78,68 +73,6 @@ FIELD_LABELS = {
     "local_person_id": _l("Personen-ID des Registers"),
     "vn": _l("AHV-Nummer"),
 }
-
-
-def _locale() -> Locale:
-    return get_locale() or Locale.parse("de_CH")
-
-
-@functools.cache
-def country_codes() -> frozenset[str]:
-    """ISO 3166 alpha-2 codes of the countries (Babel's territory list)."""
-    return frozenset(code for code in Locale.parse("de_CH").territories
-                     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
-
-
-@functools.cache
-def language_codes() -> frozenset[str]:
-    """ISO 639-1 codes of the languages Babel knows."""
-    return frozenset(code for code in Locale.parse("de_CH").languages if len(code) == 2 and code.isalpha())
-
-
-@functools.cache
-def _countries(locale: str) -> dict[str, str]:
-    names = Locale.parse(locale).territories
-    return dict(sorted(((code, names[code]) for code in country_codes()), key=lambda item: item[1]))
-
-
-@functools.cache
-def _languages(locale: str) -> dict[str, str]:
-    names = Locale.parse(locale).languages
-    return dict(sorted(((code, names[code]) for code in language_codes()), key=lambda item: item[1]))
-
-
-def countries() -> dict[str, str]:
-    """Country code -> name in the user's language, sorted by name."""
-    return _countries(str(_locale()))
-
-
-def languages() -> dict[str, str]:
-    return _languages(str(_locale()))
-
-
-def country_name(code: str) -> str:
-    return countries().get(code, code)
-
-
-def language_name(code: str) -> str:
-    return languages().get(code, code)
-
-
-def country_names(codes: list[str]) -> str:
-    return ", ".join(country_name(code) for code in codes or ())
-
-
-def language_names(codes: list[str]) -> str:
-    return ", ".join(language_name(code) for code in codes or ())
-
-
-format_vn = format_ahv
-
-
-def format_partial_date(value: str | None) -> str:
-    """A partial ISO date the Swiss way: 14.03.1985, 03.1985 or 1985."""
-    return ".".join(reversed(value.split("-"))) if value else ""
 
 
 def municipality_names() -> dict[int, str]:
@@ -249,7 +182,7 @@ def _code_list(raw, case=str.strip) -> list[str]:
 
 def parse_nationalities(raw) -> list[str]:
     codes = _code_list(raw, str.upper)
-    unknown = [code for code in codes if code not in country_codes() and not BFS_COUNTRY.match(code)]
+    unknown = [code for code in codes if code not in i18n.country_codes() and not BFS_COUNTRY.match(code)]
     if unknown:
         raise Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=", ".join(unknown)))
     return codes
@@ -257,7 +190,7 @@ def parse_nationalities(raw) -> list[str]:
 
 def parse_languages(raw) -> list[str]:
     codes = _code_list(raw, str.lower)
-    unknown = [code for code in codes if code not in language_codes()]
+    unknown = [code for code in codes if code not in i18n.language_codes()]
     if unknown:
         raise Invalid(_("Unbekannter Sprachcode: %(codes)s (erwartet wird ISO 639-1, zum Beispiel «pt» "
                         "für Portugiesisch).", codes=", ".join(unknown)))

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from core import i18n
 from core.db import db
 from plugins.informieren.models import Newcomer, Stage
 from plugins.informieren.register import checks
@@ -60,14 +61,14 @@ def _commune(text: str) -> int:
 
 def _nationality(text: str) -> str:
     code = text.upper()
-    if code not in checks.country_codes() and not checks.BFS_COUNTRY.match(code):
+    if code not in i18n.country_codes() and not checks.BFS_COUNTRY.match(code):
         raise checks.Invalid(_("Unbekannter Ländercode: %(codes)s.", codes=text))
     return code
 
 
 def _language(text: str) -> str:
     code = text.lower()
-    if code not in checks.language_codes():
+    if code not in i18n.language_codes():
         raise checks.Invalid(_("Unbekannter Sprachcode: %(codes)s.", codes=text))
     return code
 

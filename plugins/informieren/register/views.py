@@ -20,9 +20,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField
 
-from core import clock, people
+from core import clock, i18n, people
 from core.access import can, requires
+from core.ahv import format_ahv
 from core.db import db
+from core.people import format_partial_date
 from core.tenancy import served_municipalities
 from plugins.informieren.blueprints import blueprint, link_if, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Newcomer, Source
@@ -83,7 +85,7 @@ def _prepare(form: PersonForm, person: Newcomer | None, mate: Newcomer | None) -
     if person is not None and person.permit_category and person.permit_category not in permits:
         permits[person.permit_category] = person.permit_category
     form.permit_category.choices = [SelectChoice(code, label) for code, label in permits.items()]
-    countries = dict(checks.countries())
+    countries = dict(i18n.countries())
     for code in (person.nationalities if person else []):
         countries.setdefault(code, code)
     form.nationalities.choices = [SelectChoice(code, name) for code, name in countries.items()]
@@ -107,7 +109,7 @@ def _household_choices(person: Newcomer | None, mate: Newcomer | None) -> list[S
             seen.add(candidate.id)
             choices.append(SelectChoice(str(candidate.id), _("zieht zusammen mit %(name)s (%(born)s)",
                                         name=candidate.full_name,
-                                        born=checks.format_partial_date(candidate.date_of_birth) or "–")))
+                                        born=format_partial_date(candidate.date_of_birth) or "–")))
     return choices
 
 
@@ -131,8 +133,8 @@ def _form_values(person: Newcomer) -> dict:
     values.update(
         sex=person.sex or "", permit_category=person.permit_category or "",
         municipality_bfs=str(person.municipality_bfs), arrival_date=person.arrival_date.isoformat(),
-        date_of_birth=checks.format_partial_date(person.date_of_birth),
-        languages=", ".join(person.languages or []), vn=checks.format_vn(person.vn),
+        date_of_birth=format_partial_date(person.date_of_birth),
+        languages=", ".join(person.languages or []), vn=format_ahv(person.vn),
     )
     return {name: "" if value is None else value for name, value in values.items()}
 
@@ -165,9 +167,10 @@ def persons():
         rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters,
         problems=problems, page=page, pages=pages,
         communes=served_municipalities(g.tenant, clock.today()), municipality_names=checks.municipality_names(),
-        countries=checks.countries(), languages=checks.languages(), params=query.WEB_PARAMS,
+        countries=i18n.countries(), languages=i18n.languages(), params=query.WEB_PARAMS,
         args={k: v for k, v in request.args.items() if k != "seite" and k not in problems and v},
-        checks=checks, can_edit=can("informieren.newcomers.edit"),
+        checks=checks, i18n=i18n, format_partial_date=format_partial_date,
+        can_edit=can("informieren.newcomers.edit"),
     )
 
 
@@ -216,7 +219,8 @@ def person(person_id):
     found = person_or_404(person_id)
     return render_template(
         "informieren/register_person.html", person=found, members=records.household_members(found),
-        timeline=people.timeline(g.hooks, g.tenant, found.id), checks=checks,
+        timeline=people.timeline(g.hooks, g.tenant, found.id), checks=checks, i18n=i18n,
+        format_partial_date=format_partial_date, format_ahv=format_ahv,
         municipality=checks.municipality_names().get(found.municipality_bfs, ""),
         letters_url=link_if("informieren.letters", "informieren.letters.manage"),
         interviews_url=link_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
