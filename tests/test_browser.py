@@ -236,6 +236,7 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
             # A first-information interview: invited by letter, then held.
             page.goto(f"{base}/grenchen/informieren/personen")
             page.get_by_role("link", name="Tesfamariam, Selam").click()
+            expect(page.locator("main")).to_contain_text("Bewilligung bei Zuzug")  # core's page, Informieren's panel
             page.locator("main a", has_text="Erstinformationsgespräche").first.click()
             page.get_by_role("link", name="Zum Gespräch einladen").click()
             page.locator("input[name=invitation][value=letter]").check()

@@ -19,7 +19,7 @@ from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
 
 # The modules imported as ``_…`` register their pages, API and commands on the blueprints and the group.
-from plugins.informieren import cli, demo, figures, retention, worklist
+from plugins.informieren import cli, demo, figures, person_panel, retention, worklist
 from plugins.informieren.blueprints import api, blueprint
 from plugins.informieren.imports import api as _imports_api  # noqa: F401
 from plugins.informieren.imports import cli as _imports_cli  # noqa: F401
@@ -128,6 +128,11 @@ def worklist_items(tenant, day):
 def person_timeline(tenant, person_id):
     return [*register_timeline.timeline(person_id), *letter_batch.timeline(person_id),
             *interview_records.timeline(person_id)]
+
+
+@hookimpl
+def person_panels(tenant, person):
+    return person_panel.panels(person)
 
 
 @hookimpl

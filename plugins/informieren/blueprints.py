@@ -35,4 +35,4 @@ def refuse_if_anonymised(person: Newcomer):
     if person.anonymised_on is None:
         return None
     flash(str(ANONYMISED))
-    return redirect(url_for("informieren.person", person_id=person.id))
+    return redirect(url_for("people.person", person_id=person.id))

@@ -137,7 +137,7 @@ def _index():
         lists=[(item, found[item.kind], rows(g.tenant, item, limit, (page - 1) * limit, today, days))
                for item in shown],
         counts=found, kind=kind, page=page, limit=limit, deadlines=days,
-        person_url=lambda person_id: url_for("informieren.person", person_id=person_id),
+        person_url=lambda person_id: url_for("people.person", person_id=person_id),
         persons_url=link_if("informieren.persons", "informieren.newcomers.read"),
         imports_url=link_if("informieren.import_index", "informieren.imports.run"),
         letters_url=link_if("informieren.letters", "informieren.letters.manage"),

@@ -63,6 +63,12 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def fact(page: str, label: str) -> str | None:
+    """What a page's list of facts (``<dt>label</dt><dd>…</dd>``) says under ``label``, tags left out."""
+    found = re.search(rf"<dt>{re.escape(label)}</dt>\s*<dd>(.*?)</dd>", page, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found[1]).split()) if found else None
+
+
 def add_person(tenant, **fields) -> Newcomer:
     """A person straight into the table (lists and paging need many, quickly)."""
     values = {"official_name": "Muster", "first_name": "Ana", "arrival_date": date(2017, 3, 1),

@@ -115,6 +115,7 @@ def test_an_appointment_is_entered_in_swiss_time_and_stored_in_utc(client, world
     assert reload(a, person).stage == Stage.INVITED
     page = client.get(f"/grenchen/informieren/personen/{person.id}/gespraeche")
     assert "20.06.17, 14:30" in page.text and "Tigrinya" in page.text
+    assert f'href="/grenchen/personen/{person.id}"' in page.text  # the person's page is core's
     assert ("sensitive.create", "informieren_interviews") in audit_actions(a)
 
 

@@ -29,6 +29,7 @@ from tests.informieren.register_support import (
     VN_DIGITS,
     active_tenant,
     add_person,
+    fact,
     post_form,
     text,
     valid_form,
@@ -103,7 +104,7 @@ def test_a_newcomer_is_entered_through_the_form(officer, grenchen):
     response = post_form(officer, NEW, valid_form(nationalities=["PT", "DE"], languages="PT, fr, pt"))
     assert response.status_code == 302
     [person] = persons(grenchen)
-    assert response.headers["Location"].endswith(f"/grenchen/informieren/personen/{person.id}")
+    assert response.headers["Location"].endswith(f"/grenchen/personen/{person.id}")  # core's person page
     assert (person.official_name, person.first_name, person.sex) == ("Silva", "Ana", "f")
     assert person.date_of_birth == "1985-03" and person.arrival_date == date(2017, 3, 1)
     assert person.nationalities == ["PT", "DE"] and person.languages == ["pt", "fr"]
@@ -122,6 +123,12 @@ def test_a_newcomer_is_entered_through_the_form(officer, grenchen):
     page = text(officer.get(response.headers["Location"]))
     assert "Ana Silva" in page and "756.9217.0769.85" in page and "03.1985" in page
     assert "Portugal, Deutschland" in page and "Portugiesisch (liest am besten), Französisch" in page
+    # Informieren's panel on core's page: what the module keeps, and its links.
+    assert fact(page, "Zuzug aus dem Ausland") == "01.03.2017"
+    assert fact(page, "Bewilligung bei Zuzug") == "B (Aufenthaltsbewilligung)"
+    assert fact(page, "EU/EFTA") == "EU/EFTA-Staat" and fact(page, "Stand") == "Neu"
+    assert fact(page, "Herkunft des Eintrags") == "von Hand erfasst"
+    assert f'href="/grenchen/informieren/personen/{person.id}/bearbeiten"' in page
 
 
 def test_only_the_required_fields_are_needed(officer, grenchen):
@@ -258,15 +265,17 @@ def test_a_household_member_is_entered_from_the_persons_page(officer, grenchen):
     [ana] = persons(grenchen)
     url = f"{NEW}?mit={ana.id}"
     page = officer.get(url).text
-    assert "Weitere Person dieses Haushalts erfassen" in officer.get(f"/grenchen/informieren/personen/{ana.id}").text
+    old_page = officer.get(f"/grenchen/informieren/personen/{ana.id}")  # Informieren's page: now core's
+    assert old_page.status_code == 302 and old_page.headers["Location"].endswith(f"/grenchen/personen/{ana.id}")
+    assert "Weitere Person dieses Haushalts erfassen" in officer.get(old_page.headers["Location"]).text
     assert 'value="Bahnhofstrasse"' in page and f'<option selected value="{ana.id}">' in page
     response = post_form(officer, url, valid_form(first_name="Rui", sex="m", date_of_birth="2010", vn="",
                                                   local_person_id="2546:1002", moves_with=str(ana.id)), page=page)
     assert response.status_code == 302
     rui = next(p for p in persons(grenchen) if p.first_name == "Rui")
     assert rui.household_key == ana.household_key
-    ana_page = text(officer.get(f"/grenchen/informieren/personen/{ana.id}"))
-    assert f'href="/grenchen/informieren/personen/{rui.id}">Rui Silva</a>' in ana_page
+    ana_page = text(officer.get(f"/grenchen/personen/{ana.id}"))
+    assert f'href="/grenchen/personen/{rui.id}">Rui Silva</a>' in ana_page
 
 
 def test_moving_in_with_a_person_without_household_gives_both_one(officer, grenchen):
@@ -394,7 +403,7 @@ def test_the_timeline_shows_every_active_modules_entries(probe_app):
         db.session.add(PersonChange(person_id=person.id, actor="system", kind="corrected", source="ech0020",
                                     fields=["official_name"]))
         db.session.commit()
-    url = f"/grenchen/informieren/personen/{person.id}"
+    url = f"/grenchen/personen/{person.id}"
     page = text(client.get(url))
     assert "Zuzug aus dem Ausland" in page and "Erfasst" in page
     assert re.search(r"<td>01\.03\.17</td>\s*<td>Zuzug aus dem Ausland", client.get(url).text)  # a day, no time
@@ -439,14 +448,15 @@ def test_roles(client, grenchen, role, read, edit):
     person = add_person(grenchen)
     login_as(client, (grenchen, role))
     listing, new, page, edit_page = _routes(person.id)
-    assert client.get(listing).status_code == read and client.get(page).status_code == read
+    assert client.get(listing).status_code == read and client.get(page, follow_redirects=True).status_code == read
     assert client.get(new).status_code == edit and client.get(edit_page).status_code == edit
     if edit == 403:
         readable = client.get(listing).text  # a CSRF token, so that the permission is what refuses
         assert post_form(client, new, valid_form(), page=readable).status_code == 403
         assert post_form(client, edit_page, _as_form(person, official_name="X"), page=readable).status_code == 403
         assert persons(grenchen)[0].official_name == "Muster"
-        assert "Bearbeiten" not in text(client.get(page)) and "Person erfassen" not in text(client.get(listing))
+        assert "Bearbeiten" not in text(client.get(page, follow_redirects=True))
+        assert "Person erfassen" not in text(client.get(listing))
 
 
 def test_another_tenants_person_is_not_found_on_any_route(client, grenchen):
@@ -458,7 +468,7 @@ def test_another_tenants_person_is_not_found_on_any_route(client, grenchen):
     assert post_form(client, _routes(theirs.id)[3], _as_form(theirs, official_name="X"),
                      page=client.get(_routes(theirs.id)[0]).text).status_code == 404
     assert "Fremd" not in client.get(_routes(theirs.id)[0]).text
-    assert client.get(f"/balsthal/informieren/personen/{theirs.id}").status_code == 200
+    assert client.get(f"/balsthal/informieren/personen/{theirs.id}", follow_redirects=True).status_code == 200
     mine = add_person(grenchen)
     assert client.get(f"/balsthal/informieren/personen/{mine.id}").status_code == 404
     # A "moves with" pointing into the other tenant is no person here.

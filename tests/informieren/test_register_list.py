@@ -29,7 +29,7 @@ def reader(client, region):
 
 
 def names(response) -> list[str]:
-    return re.findall(r'/informieren/personen/[0-9a-f-]{36}">([^<]+)</a>', text(response))
+    return re.findall(r'/personen/[0-9a-f-]{36}">([^<]+)</a>', text(response))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -126,8 +127,11 @@ def test_an_anonymised_record_gets_no_letter_no_deadline_and_cannot_change(app, 
 
     client = app.test_client()
     login_as(client, (a, "integration_officer"))
-    page = client.get(f"/grenchen/informieren/personen/{person.id}")
-    assert "Anonymisiert am" in page.text and "/bearbeiten" not in page.text
+    page = client.get(f"/grenchen/informieren/personen/{person.id}", follow_redirects=True)
+    assert page.request.path == f"/grenchen/personen/{person.id}"  # core's page, with Informieren's panel
+    assert "Anonymisiert am" in page.text and "/bearbeiten" not in page.text and "/neu?mit=" not in page.text
+    assert "vom Zuzug bleibt der Monat" in page.text  # the panel says what Informieren erased
+    assert re.search(r"Zuzug aus dem Ausland</dt>\s*<dd>\w+ \d{4}</dd>", page.text)  # a month, no day
     assert "(anonymisiert)" in client.get("/grenchen/informieren/personen").text
     csrf = csrf_token(client.get("/grenchen/informieren/einstellungen").text)
     for url in (f"/grenchen/informieren/personen/{person.id}/bearbeiten",
@@ -136,7 +140,7 @@ def test_an_anonymised_record_gets_no_letter_no_deadline_and_cannot_change(app, 
                          client.post(url, data={"csrf_token": csrf, **valid_form(official_name="Neu")},
                                      follow_redirects=True)):
             assert response.status_code == 200 and "kann nicht mehr geändert werden" in response.text
-            assert response.request.path == f"/grenchen/informieren/personen/{person.id}"
+            assert response.request.path == f"/grenchen/personen/{person.id}"
     assert reload(a, person).official_name == ""
 
     headers = token(a, "informieren:read", "informieren:write")

@@ -103,7 +103,7 @@ def test_the_start_page_shows_counts_names_and_links(client, world):
     assert page.status_code == 200
     assert "Begrüssungsschreiben überfällig" in page.text and "Überfällig Muster" in page.text
     assert "Anderswo" not in page.text  # another tenant's newcomer
-    assert f"/grenchen/informieren/personen/{person.id}" in page.text
+    assert f'href="/grenchen/personen/{person.id}"' in page.text  # core's person page
     assert "16.05.2017" in page.text and "30.05.2017" in page.text  # arrival and letter deadline
     assert "Fristen ab Zuzug: Begrüssungsschreiben 14 Tage, Erstinformationsgespräch 90 Tage." in page.text
     assert "/grenchen/informieren/einstellungen" not in page.text  # not for residents' services

@@ -55,8 +55,8 @@ def handover_available() -> bool:
 
 
 def person_url(person_id) -> str:
-    """The person's page in the register."""
-    return url_for("informieren.person", person_id=person_id)
+    """The person's page (core's, with Informieren's panel)."""
+    return url_for("people.person", person_id=person_id)
 
 
 def _page_context(person: Newcomer) -> dict:

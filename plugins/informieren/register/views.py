@@ -1,4 +1,6 @@
-"""The register's pages: the list of newcomers, a person's page, the form to enter and edit a person.
+"""The register's pages: the list of newcomers and the form to enter and edit one.
+
+A person's page is core's (``people.person``), with Informieren's panel (``person_panel``).
 
 A double submission of the entry form creates one person: the form carries a key made when it
 is shown (``form_key``, a UUID) that becomes the new person's id. A second post with the same
@@ -20,13 +22,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField
 
-from core import clock, i18n, people
+from core import clock, i18n
 from core.access import can, requires
 from core.ahv import format_ahv
 from core.db import db
 from core.people import format_partial_date
 from core.tenancy import served_municipalities
-from plugins.informieren.blueprints import blueprint, link_if, person_or_404, refuse_if_anonymised
+from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Newcomer, Source
 from plugins.informieren.register import checks, query, records
 
@@ -199,7 +201,7 @@ def person_new():
                 db.session.commit()
                 flash(_("%(name)s ist erfasst.", name=person.full_name) if created else
                       _("Diese Erfassung war schon gespeichert (das Formular wurde zweimal abgeschickt)."))
-                return redirect(url_for("informieren.person", person_id=person.id))
+                return redirect(url_for("people.person", person_id=person.id))
     return render_template("informieren/register_form.html", form=form, person=None, mate=mate)
 
 
@@ -216,16 +218,8 @@ def _prefill_from_mate(form: PersonForm, mate: Newcomer) -> None:
 @blueprint.get("/personen/<uuid:person_id>")
 @requires("informieren.newcomers.read")
 def person(person_id):
-    found = person_or_404(person_id)
-    return render_template(
-        "informieren/register_person.html", person=found, members=records.household_members(found),
-        timeline=people.timeline(g.hooks, g.tenant, found.id), checks=checks, i18n=i18n,
-        format_partial_date=format_partial_date, format_ahv=format_ahv,
-        municipality=checks.municipality_names().get(found.municipality_bfs, ""),
-        letters_url=link_if("informieren.letters", "informieren.letters.manage"),
-        interviews_url=link_if("informieren.person_interviews", "informieren.interviews.read", person_id=found.id),
-        can_edit=can("informieren.newcomers.edit") and found.anonymised_on is None,
-    )
+    """The person's page is core's (identity, household, timeline, Informieren's panel); old links lead there."""
+    return redirect(url_for("people.person", person_id=person_or_404(person_id).id))
 
 
 @blueprint.route("/personen/<uuid:person_id>/bearbeiten", methods=["GET", "POST"])
@@ -244,5 +238,5 @@ def person_edit(person_id):
         else:
             db.session.commit()
             flash(_("Die Änderungen sind gespeichert.") if changed else _("Es gab nichts zu ändern."))
-            return redirect(url_for("informieren.person", person_id=found.id))
+            return redirect(url_for("people.person", person_id=found.id))
     return render_template("informieren/register_form.html", form=form, person=found, mate=None)
