@@ -19,7 +19,7 @@ from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
 
 # The modules imported as ``_…`` register their pages, API and commands on the blueprints and the group.
-from plugins.informieren import cli, demo, figures, person_panel, retention, worklist
+from plugins.informieren import cli, demo, export, figures, person_panel, retention, worklist
 from plugins.informieren.blueprints import api, blueprint
 from plugins.informieren.imports import api as _imports_api  # noqa: F401
 from plugins.informieren.imports import cli as _imports_cli  # noqa: F401
@@ -133,6 +133,11 @@ def person_timeline(tenant, person_id):
 @hookimpl
 def person_panels(tenant, person):
     return person_panel.panels(person)
+
+
+@hookimpl
+def person_export(tenant, person):
+    return export.sections(person)
 
 
 @hookimpl
