@@ -37,7 +37,8 @@ def _links(person: Newcomer) -> list[tuple[str, str]]:
     links = []
     editable = person.anonymised_on is None and can("informieren.newcomers.edit")
     if editable:
-        links.append((_l("Bearbeiten"), url_for("informieren.person_edit", person_id=person.id)))
+        # The form edits who they are as well as the arrival: say so, under a panel titled "Informieren".
+        links.append((_l("Personalien und Zuzug bearbeiten"), url_for("informieren.person_edit", person_id=person.id)))
     if can("informieren.letters.manage"):
         links.append((_l("Begrüssungsschreiben"), _letter_url(person)))
     if can("informieren.interviews.read"):
