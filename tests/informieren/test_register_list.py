@@ -76,6 +76,8 @@ def test_the_list_shows_everyone_newest_arrival_first_then_by_name(reader, sampl
     ("suche=%25", []),
     ("suche=_", []),
     ("suche=niemand", []),
+    ("suche=muller", ["Müller, Jonas"]),  # core's search: any spelling
+    ("suche=mueller+jonas", ["Müller, Jonas"]),
 ])
 def test_filters_and_search(reader, sample, query, expected):
     response = reader.get(f"{LIST}?{query}")

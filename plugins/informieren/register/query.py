@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core import i18n
+from core import i18n, people
 from core.db import db
 from plugins.informieren.models import Newcomer, Stage
 from plugins.informieren.register import checks
@@ -130,19 +130,8 @@ def conditions(filters: Filters) -> list:
     if filters.changed_since:
         found.append(Newcomer.updated_at >= filters.changed_since)
     if filters.search:
-        found.extend(_search_condition(word) for word in filters.search.split())
+        found.append(people.matching(filters.search))  # core's search: any spelling, the ids, AHV digits
     return found
-
-
-def _search_condition(word: str):
-    """Every word must match a name, the registry's id or (as digits) the AHV number."""
-    options = [Newcomer.official_name.icontains(word, autoescape=True),
-               Newcomer.first_name.icontains(word, autoescape=True),
-               Newcomer.local_person_id.icontains(word, autoescape=True)]
-    digits = word.replace(".", "")
-    if digits.isdigit() and len(digits) >= 3:
-        options.append(Newcomer.vn.contains(digits, autoescape=True))
-    return sa.or_(*options)
 
 
 def select_persons(filters: Filters):
