@@ -151,7 +151,7 @@ def periodic_jobs():
     return [
         # Scheduled module activations take effect on their date (requests do it too, lazily).
         PeriodicJob("modules.apply_due", "5 0 * * *", lambda: jobs.each_tenant(modules.apply_due)),
-        PeriodicJob("jobs.reconcile", "*/10 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
+        PeriodicJob("jobs.reconcile", "*/2 * * * *", lambda: jobs.each_tenant(jobs.reconcile)),
         PeriodicJob("jobs.purge_files", "30 2 * * *", lambda: jobs.each_tenant(jobs.purge_expired_files)),
         PeriodicJob("reports.scheduled", "0 6 * * *", lambda: jobs.each_tenant(reports.run_schedules)),
         PeriodicJob("worklist.digest", "0 7 * * *", lambda: jobs.each_tenant(worklist.send_digest)),

@@ -491,13 +491,9 @@ def _wait(record, tenant):
 @with_appcontext
 def worker_command(queues, burst):
     """Einen rq-Worker starten, der die Aufträge mit dieser Anwendung ausführt."""
-    from rq import SimpleWorker
-
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL fehlt: ohne Redis laufen Aufträge sofort im Webprozess.")
-    connection = jobs.redis_connection()
-    worker = SimpleWorker([jobs.queue(name) for name in queues], connection=connection)
-    worker.work(burst=burst, with_scheduler=False)
+    jobs.run_worker(queues, burst=burst)
 
 
 @click.command("cron")

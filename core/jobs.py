@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -442,7 +443,40 @@ def _abandoned_in_rq(record: JobRecord, now: datetime) -> bool:
         job = Job.fetch(f"{record.id}-{record.attempts}", connection=redis_connection())
     except NoSuchJobError:
         return True
+    if job.worker_name and not redis_connection().exists(ALIVE_KEY.format(job.worker_name)):
+        return True  # the worker that took it stopped beating: killed, or its machine is gone
     return job.get_status(refresh=True) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+
+# -- the worker ---------------------------------------------------------------------------------------
+
+# rq's SimpleWorker (no fork, see core.cli) keeps its own key alive for a whole job's timeout (an
+# import's hour), so a killed worker would look busy that long. Its own key, refreshed by a thread
+# every WORKER_HEARTBEAT_SECONDS and expiring after four of them, says within a minute that it is gone.
+ALIVE_KEY = "start_integration:worker-alive:{}"
+
+
+def run_worker(queues, *, burst: bool = False) -> None:
+    """Run an rq SimpleWorker on ``queues`` with a liveness key that :func:`reconcile` checks."""
+    from rq import SimpleWorker
+
+    connection = redis_connection()
+    worker = SimpleWorker([queue(name) for name in queues], connection=connection)
+    interval = current_app.config["WORKER_HEARTBEAT_SECONDS"]
+    key, stop = ALIVE_KEY.format(worker.name), threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            connection.set(key, "1", ex=max(int(interval * 4), 2))
+            stop.wait(interval)
+
+    connection.set(key, "1", ex=max(int(interval * 4), 2))
+    threading.Thread(target=beat, name="worker-alive", daemon=True).start()
+    try:
+        worker.work(burst=burst, with_scheduler=False)
+    finally:
+        stop.set()
+        connection.delete(key)
 
 
 def purge_expired_files(tenant: Tenant) -> int:

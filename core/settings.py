@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         # On PostgreSQL the application works as a role that row-level security binds.
         "DATABASE_ROLE": env.get("DATABASE_ROLE", APP_ROLE if url.startswith("postgresql") else ""),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # A worker refreshes its liveness key this often; a killed one is seen after four missed beats.
+        "WORKER_HEARTBEAT_SECONDS": float(env.get("WORKER_HEARTBEAT_SECONDS") or 15),
         "SECRET_KEY": secret_key(instance_path),
         "OIDC_ISSUER": env.get("OIDC_ISSUER") or None,
         "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID") or None,

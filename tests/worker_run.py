@@ -2,13 +2,10 @@
 
 import sys
 
-from rq import SimpleWorker
-
 from core import create_app, jobs
 from core.plugins import discover
 from tests.job_plugin import plugin
 
 app = create_app(plugins=[*discover(), plugin])
 with app.app_context():
-    worker = SimpleWorker([jobs.queue(name) for name in jobs.QUEUES], connection=jobs.redis_connection())
-    worker.work(burst="--burst" in sys.argv, with_scheduler=False)
+    jobs.run_worker(jobs.QUEUES, burst="--burst" in sys.argv)
