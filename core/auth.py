@@ -29,6 +29,7 @@ from core.clock import utcnow
 from core.db import UTCDateTime, db
 from core.errors import NotFound
 from core.public import is_public_page
+from core.security import safe_next
 from core.tenancy import Tenant, TenantState, canton_tenant, get_tenant, tenant_scope
 
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -250,13 +251,7 @@ def complete_login(user: User, provider: str, id_token: str | None = None):
     user.last_login_at = utcnow()
     _record_platform("auth.login", object_type="user", object_id=user.id, detail={"provider": provider})
     db.session.commit()
-    return redirect(_safe_next(target) or url_for("auth.choose"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return redirect(safe_next(target, default=url_for("auth.choose")))
 
 
 # -- views ---------------------------------------------------------------------------------
@@ -279,7 +274,7 @@ def login():
             return redirect(url_for("dev_login.choose", next=request.args.get("next")))
         return render_template("auth/unavailable.html"), 503
     name, client = found
-    session["login_next"] = _safe_next(request.args.get("next"))
+    session["login_next"] = safe_next(request.args.get("next"), default="")
     session["login_provider"] = name
     try:
         return client.authorize_redirect(url_for("auth.callback", _external=True))
@@ -366,7 +361,7 @@ def choose_dev_user():
         )
         if user is None:
             return login_failed("unknown development user")
-        session["login_next"] = _safe_next(request.args.get("next"))
+        session["login_next"] = safe_next(request.args.get("next"), default="")
         return complete_login(user, DEV_ISSUER)
     users = db.session.scalars(sa.select(User).where(User.issuer == DEV_ISSUER).order_by(User.name)).all()
     return render_template("auth/dev_login.html", users=users)

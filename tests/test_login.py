@@ -397,3 +397,11 @@ def test_without_a_choice_the_browsers_language_is_remembered(sso, op):
     user = db.session.scalars(sa.select(User).where(User.subject == "anna")).one()
     assert user.language == "en"
     assert "Sign out" in client.get("/grenchen/").text
+
+
+@pytest.mark.parametrize("target", ["%2F%2Fevil.example", "%2F%09%2Fevil.example%2Fphish", "%2F%5Cevil.example",
+                                    "https%3A%2F%2Fevil.example", "%2F%0d%0aSet-Cookie%3Ax", "javascript%3Aalert(1)"])
+def test_the_login_sends_nobody_off_site(sso, op, target):
+    """The OIDC callback redirects to ``next`` through core.security.safe_next: off-site targets become the choice."""
+    response = sign_in(sso.test_client(), "anna", f"/auth/login?next={target}")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/choose"
