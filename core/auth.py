@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, i18n, provisioning
+from core import audit, i18n, provisioning, sessions
 from core.access import Membership, authenticated, known_roles, public
 from core.clock import utcnow
 from core.db import UTCDateTime, db
@@ -102,7 +102,7 @@ def start_session(user: User, *, provider: str, id_token: str | None = None) -> 
     session.clear()  # a new session id for a new login: no fixation
     session.permanent = True
     now = int(time.time())
-    session.update(user_id=user.id, login_at=now, seen_at=now, provider=provider)
+    session.update(user_id=user.id, login_at=now, seen_at=now, provider=provider, sid=sessions.open_session(user.id))
     if id_token:
         session["id_token"] = id_token
 
@@ -117,8 +117,15 @@ def _load_user() -> None:
     config = current_app.config
     idle = now - session.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
     too_old = now - session.get("login_at", 0) > config["SESSION_MAX_HOURS"] * 3600
-    user = db.session.get(User, user_id)
+    # The cookie is signed, but only a session still live on the server counts (see core.sessions).
+    user = db.session.scalar(
+        sa.select(User).join(sessions.UserSession, sessions.UserSession.user_id == User.id)
+        .where(User.id == user_id, sessions.live(session.get("sid")))
+    )
     if idle or too_old or user is None:
+        if user is not None:
+            sessions.end_session(session.get("sid"))
+            db.session.commit()
         session.clear()
         if idle or too_old:
             flash(_("Ihre Sitzung ist abgelaufen; bitte melden Sie sich wieder an."))
@@ -167,6 +174,7 @@ def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
             }
             for role in set(current) - roles:
                 db.session.delete(current[role])
+                sessions.end_sessions_of(user.id)  # rights granted in an open session are gone: sign in again
                 audit.record(
                     "membership.remove", object_type="user", object_id=user.id, detail={"role": role, "source": "claim"}
                 )
@@ -334,7 +342,8 @@ def logout():
     provider, id_token = session.get("provider"), session.get("id_token")
     if g.get("user"):
         _record_platform("auth.logout", object_type="user", object_id=g.user.id)
-        db.session.commit()
+    sessions.end_session(session.get("sid"))  # a copy of the cookie is refused from now on
+    db.session.commit()
     session.clear()
     home = url_for("shell.index", _external=True)
     client = _oauth().create_client(provider) if provider and provider != DEV_ISSUER else None

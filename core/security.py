@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, request
 from flask_wtf.csrf import CSRFProtect
 
+from core.public import is_public_page
+
 csrf = CSRFProtect()
 
 
@@ -57,6 +59,10 @@ def _headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and not is_public_page():
+        # Staff pages, the API and downloads show personal data: no browser or proxy keeps them
+        # (forced, over send_file's "no-cache", which allows storing).  Public pages keep theirs.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
