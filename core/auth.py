@@ -12,6 +12,9 @@ first login whose provider vouches for that address.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import time
 from datetime import datetime, timedelta
 
@@ -204,7 +207,27 @@ def user_tenants(user: User) -> list[Tenant]:
 
 
 def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+    return request.remote_addr or "unknown"  # the client's, behind PROXY_FIX proxies (core.security)
+
+
+def account_key(issuer: str, subject: str) -> str:
+    """An account as the throttle counts it: the provider's issuer and subject (a digest if too long)."""
+    key = f"{issuer} {subject}"
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _named_account(client) -> str | None:
+    """The account named by an ID token the callback refused, to count the failure against it too.
+
+    Unverified, but it came from the provider's token endpoint (not from the browser): it only
+    ever throttles the account it names, never opens a session.
+    """
+    try:
+        payload = client.token["id_token"].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return account_key(str(claims["iss"]), str(claims["sub"]))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None  # no token fetched, or none that names an account
 
 
 def _record_platform(action: str, **kwargs) -> None:
@@ -217,34 +240,44 @@ def _record_platform(action: str, **kwargs) -> None:
         audit.record(action, **kwargs)
 
 
-def throttled() -> bool:
+def _recent_failures(action: str, object_id: str, minutes: int) -> int:
+    since = utcnow() - timedelta(minutes=minutes)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(audit.AuditEvent)
+        .where(
+            audit.AuditEvent.action == action,
+            audit.AuditEvent.object_id == object_id,
+            audit.AuditEvent.occurred_at >= since,
+        )
+    )
+
+
+def throttled(account: str | None = None) -> bool:
+    """Too many failed logins lately from this address, or (``account``) of this account from anywhere."""
     limit, minutes = current_app.config["LOGIN_THROTTLE"]
     try:
         canton = canton_tenant()
     except NotFound:
         return False
-    since = utcnow() - timedelta(minutes=minutes)
     with tenant_scope(canton):
-        failures = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(audit.AuditEvent)
-            .where(
-                audit.AuditEvent.action == "auth.login_failed",
-                audit.AuditEvent.object_id == _client_ip(),
-                audit.AuditEvent.occurred_at >= since,
-            )
-        )
-    return failures >= limit
+        if _recent_failures("auth.login_failed", _client_ip(), minutes) >= limit:
+            return True
+        return account is not None and _recent_failures("auth.account_failed", account, minutes) >= limit
 
 
-def _refuse_if_throttled() -> None:
-    if throttled():
+def _refuse_if_throttled(account: str | None = None) -> None:
+    if throttled(account):
         abort(429)
 
 
-def login_failed(reason: str):
+def login_failed(reason: str, account: str | None = None):
+    """A real failed login (a login was under way): counted against the address and the named account."""
     db.session.rollback()
     _record_platform("auth.login_failed", object_type="client", object_id=_client_ip(), detail={"reason": reason})
+    if account:
+        _record_platform("auth.account_failed", object_type="account", object_id=account,
+                         detail={"address": _client_ip()})
     db.session.commit()
     return render_template("auth/failed.html"), 400
 
@@ -295,11 +328,13 @@ def login():
 @public
 def callback():
     _refuse_if_throttled()
-    name = session.get("login_provider")
+    # Spent at the first answer: only a login started here can fail (once), so a stray callback (ten
+    # image tags on a page elsewhere, a back button) is nobody's failed login and locks nobody out.
+    name = session.pop("login_provider", None)
+    if name is None:
+        return redirect(url_for("shell.index"))
     if request.args.get("error"):
         return login_failed(f"provider: {request.args['error']}")
-    if name is None:
-        return login_failed("no login in progress")
     client = _oauth().create_client(name)
     if client is None:
         return login_failed("unknown provider")
@@ -309,11 +344,12 @@ def callback():
         if not claims.get("sub"):
             raise JoseError("no subject")
     except (OAuthError, JoseError, ValueError) as error:
-        return login_failed(f"{type(error).__name__}: {error}")
+        return login_failed(f"{type(error).__name__}: {error}", _named_account(client))
     except Exception as error:  # the provider unreachable or answering nonsense
         current_app.logger.warning("login failed: %r", error)
         return login_failed(f"{type(error).__name__}")
     issuer = claims.get("iss") or client.load_server_metadata()["issuer"]
+    _refuse_if_throttled(account_key(issuer, claims["sub"]))
     user = db.session.scalar(sa.select(User).where(User.issuer == issuer, User.subject == claims["sub"]))
     if user is None:
         user = User(issuer=issuer, subject=claims["sub"])

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.public import is_public_page
 
@@ -75,6 +76,9 @@ def init_app(app) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
     )
     csrf.init_app(app)
+    proxies = app.config.get("PROXY_FIX") or 0
+    if proxies:  # the client's address (throttle, audit), scheme (HSTS, cookies) and host, as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     with app.app_context():
         app.extensions["content_security_policy"] = _content_security_policy()
     app.after_request(_headers)
