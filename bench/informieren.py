@@ -178,6 +178,7 @@ PAGES = {"start page": "/informieren/", "list": "/informieren/personen",
 def _pages_case(url: str, instance: str) -> dict:
     import statistics
 
+    from core import sessions
     from core.access import Membership
     from core.auth import User
     from core.db import db
@@ -191,12 +192,13 @@ def _pages_case(url: str, instance: str) -> dict:
         db.session.flush()
         with tenant_scope(tenant):
             db.session.add(Membership(user_id=user.id, role="integration_officer", granted_by="bench"))
+        session_id = sessions.open_session(user.id)  # a live server-side session, as a login leaves it
         db.session.commit()
         user_id = user.id
     client = app.test_client()
     with client.session_transaction() as session:
         now = int(time.time())
-        session.update(user_id=user_id, login_at=now, seen_at=now, provider="bench")
+        session.update(user_id=user_id, login_at=now, seen_at=now, provider="bench", sid=session_id)
     timings = {}
     for label, path in PAGES.items():
         samples = []

@@ -15,7 +15,7 @@ from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectFie
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core import api, audit
+from core import api, audit, sessions
 from core import content_languages as languages
 from core.access import (
     Membership,
@@ -103,6 +103,7 @@ def remove_member(user_id, role):
             abort(404)
         db.session.delete(membership)
         audit.record("membership.remove", object_type="user", object_id=user_id, detail={"role": role})
+    sessions.end_sessions_of(user_id)  # the user signs in again, with the rights left
     db.session.commit()
     flash(_("Die Rolle wurde entzogen."))
     return redirect(url_for("admin.members", mandant=request.args.get("mandant")))

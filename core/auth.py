@@ -12,6 +12,9 @@ first login whose provider vouches for that address.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import time
 from datetime import datetime, timedelta
 
@@ -23,12 +26,13 @@ from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, i18n, provisioning
+from core import audit, i18n, provisioning, sessions
 from core.access import Membership, authenticated, known_roles, public
 from core.clock import utcnow
 from core.db import UTCDateTime, db
 from core.errors import NotFound
 from core.public import is_public_page
+from core.security import safe_next
 from core.tenancy import Tenant, TenantState, canton_tenant, get_tenant, tenant_scope
 
 auth = Blueprint("auth", __name__, url_prefix="/auth")
@@ -101,7 +105,7 @@ def start_session(user: User, *, provider: str, id_token: str | None = None) -> 
     session.clear()  # a new session id for a new login: no fixation
     session.permanent = True
     now = int(time.time())
-    session.update(user_id=user.id, login_at=now, seen_at=now, provider=provider)
+    session.update(user_id=user.id, login_at=now, seen_at=now, provider=provider, sid=sessions.open_session(user.id))
     if id_token:
         session["id_token"] = id_token
 
@@ -116,8 +120,15 @@ def _load_user() -> None:
     config = current_app.config
     idle = now - session.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
     too_old = now - session.get("login_at", 0) > config["SESSION_MAX_HOURS"] * 3600
-    user = db.session.get(User, user_id)
+    # The cookie is signed, but only a session still live on the server counts (see core.sessions).
+    user = db.session.scalar(
+        sa.select(User).join(sessions.UserSession, sessions.UserSession.user_id == User.id)
+        .where(User.id == user_id, sessions.live(session.get("sid")))
+    )
     if idle or too_old or user is None:
+        if user is not None:
+            sessions.end_session(session.get("sid"))
+            db.session.commit()
         session.clear()
         if idle or too_old:
             flash(_("Ihre Sitzung ist abgelaufen; bitte melden Sie sich wieder an."))
@@ -166,6 +177,7 @@ def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
             }
             for role in set(current) - roles:
                 db.session.delete(current[role])
+                sessions.end_sessions_of(user.id)  # rights granted in an open session are gone: sign in again
                 audit.record(
                     "membership.remove", object_type="user", object_id=user.id, detail={"role": role, "source": "claim"}
                 )
@@ -195,7 +207,27 @@ def user_tenants(user: User) -> list[Tenant]:
 
 
 def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+    return request.remote_addr or "unknown"  # the client's, behind PROXY_FIX proxies (core.security)
+
+
+def account_key(issuer: str, subject: str) -> str:
+    """An account as the throttle counts it: the provider's issuer and subject (a digest if too long)."""
+    key = f"{issuer} {subject}"
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _named_account(client) -> str | None:
+    """The account named by an ID token the callback refused, to count the failure against it too.
+
+    Unverified, but it came from the provider's token endpoint (not from the browser): it only
+    ever throttles the account it names, never opens a session.
+    """
+    try:
+        payload = client.token["id_token"].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return account_key(str(claims["iss"]), str(claims["sub"]))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None  # no token fetched, or none that names an account
 
 
 def _record_platform(action: str, **kwargs) -> None:
@@ -208,34 +240,44 @@ def _record_platform(action: str, **kwargs) -> None:
         audit.record(action, **kwargs)
 
 
-def throttled() -> bool:
+def _recent_failures(action: str, object_id: str, minutes: int) -> int:
+    since = utcnow() - timedelta(minutes=minutes)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(audit.AuditEvent)
+        .where(
+            audit.AuditEvent.action == action,
+            audit.AuditEvent.object_id == object_id,
+            audit.AuditEvent.occurred_at >= since,
+        )
+    )
+
+
+def throttled(account: str | None = None) -> bool:
+    """Too many failed logins lately from this address, or (``account``) of this account from anywhere."""
     limit, minutes = current_app.config["LOGIN_THROTTLE"]
     try:
         canton = canton_tenant()
     except NotFound:
         return False
-    since = utcnow() - timedelta(minutes=minutes)
     with tenant_scope(canton):
-        failures = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(audit.AuditEvent)
-            .where(
-                audit.AuditEvent.action == "auth.login_failed",
-                audit.AuditEvent.object_id == _client_ip(),
-                audit.AuditEvent.occurred_at >= since,
-            )
-        )
-    return failures >= limit
+        if _recent_failures("auth.login_failed", _client_ip(), minutes) >= limit:
+            return True
+        return account is not None and _recent_failures("auth.account_failed", account, minutes) >= limit
 
 
-def _refuse_if_throttled() -> None:
-    if throttled():
+def _refuse_if_throttled(account: str | None = None) -> None:
+    if throttled(account):
         abort(429)
 
 
-def login_failed(reason: str):
+def login_failed(reason: str, account: str | None = None):
+    """A real failed login (a login was under way): counted against the address and the named account."""
     db.session.rollback()
     _record_platform("auth.login_failed", object_type="client", object_id=_client_ip(), detail={"reason": reason})
+    if account:
+        _record_platform("auth.account_failed", object_type="account", object_id=account,
+                         detail={"address": _client_ip()})
     db.session.commit()
     return render_template("auth/failed.html"), 400
 
@@ -250,13 +292,7 @@ def complete_login(user: User, provider: str, id_token: str | None = None):
     user.last_login_at = utcnow()
     _record_platform("auth.login", object_type="user", object_id=user.id, detail={"provider": provider})
     db.session.commit()
-    return redirect(_safe_next(target) or url_for("auth.choose"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return redirect(safe_next(target, default=url_for("auth.choose")))
 
 
 # -- views ---------------------------------------------------------------------------------
@@ -279,7 +315,7 @@ def login():
             return redirect(url_for("dev_login.choose", next=request.args.get("next")))
         return render_template("auth/unavailable.html"), 503
     name, client = found
-    session["login_next"] = _safe_next(request.args.get("next"))
+    session["login_next"] = safe_next(request.args.get("next"), default="")
     session["login_provider"] = name
     try:
         return client.authorize_redirect(url_for("auth.callback", _external=True))
@@ -292,11 +328,13 @@ def login():
 @public
 def callback():
     _refuse_if_throttled()
-    name = session.get("login_provider")
+    # Spent at the first answer: only a login started here can fail (once), so a stray callback (ten
+    # image tags on a page elsewhere, a back button) is nobody's failed login and locks nobody out.
+    name = session.pop("login_provider", None)
+    if name is None:
+        return redirect(url_for("shell.index"))
     if request.args.get("error"):
         return login_failed(f"provider: {request.args['error']}")
-    if name is None:
-        return login_failed("no login in progress")
     client = _oauth().create_client(name)
     if client is None:
         return login_failed("unknown provider")
@@ -306,11 +344,12 @@ def callback():
         if not claims.get("sub"):
             raise JoseError("no subject")
     except (OAuthError, JoseError, ValueError) as error:
-        return login_failed(f"{type(error).__name__}: {error}")
+        return login_failed(f"{type(error).__name__}: {error}", _named_account(client))
     except Exception as error:  # the provider unreachable or answering nonsense
         current_app.logger.warning("login failed: %r", error)
         return login_failed(f"{type(error).__name__}")
     issuer = claims.get("iss") or client.load_server_metadata()["issuer"]
+    _refuse_if_throttled(account_key(issuer, claims["sub"]))
     user = db.session.scalar(sa.select(User).where(User.issuer == issuer, User.subject == claims["sub"]))
     if user is None:
         user = User(issuer=issuer, subject=claims["sub"])
@@ -339,7 +378,8 @@ def logout():
     provider, id_token = session.get("provider"), session.get("id_token")
     if g.get("user"):
         _record_platform("auth.logout", object_type="user", object_id=g.user.id)
-        db.session.commit()
+    sessions.end_session(session.get("sid"))  # a copy of the cookie is refused from now on
+    db.session.commit()
     session.clear()
     home = url_for("shell.index", _external=True)
     client = _oauth().create_client(provider) if provider and provider != DEV_ISSUER else None
@@ -366,7 +406,7 @@ def choose_dev_user():
         )
         if user is None:
             return login_failed("unknown development user")
-        session["login_next"] = _safe_next(request.args.get("next"))
+        session["login_next"] = safe_next(request.args.get("next"), default="")
         return complete_login(user, DEV_ISSUER)
     users = db.session.scalars(sa.select(User).where(User.issuer == DEV_ISSUER).order_by(User.name)).all()
     return render_template("auth/dev_login.html", users=users)

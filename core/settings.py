@@ -59,7 +59,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1") != "0",
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 10)),
-        "LOGIN_THROTTLE": (10, 15),  # failed logins from one address, minutes
+        "LOGIN_THROTTLE": (10, 15),  # failed logins from one address, or of one account; minutes
+        # Behind this many reverse proxies, trust their X-Forwarded-For/-Proto/-Host (Werkzeug's ProxyFix).
+        "PROXY_FIX": int(env.get("PROXY_FIX") or 0),
         "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
         # How long a process may serve a tenant's row (and module states) from memory.
         "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", 30)),

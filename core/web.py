@@ -13,6 +13,7 @@ from core.api import PREFIX, json_errors
 from core.db import db
 from core.errors import UserError
 from core.plugins import PluginRegistry
+from core.security import safe_next
 from core.tenancy import Tenant, TenantState, served_municipalities
 
 shell = Blueprint("shell", __name__)
@@ -50,11 +51,7 @@ def choose_language(code):
         if g.get("user"):
             g.user.language = code  # mails to the user follow the choice too
             db.session.commit()
-    target = request.args.get("next", "")
-    # Only paths on this site: no open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("shell.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), default=url_for("shell.index")))
 
 
 @shell.get("/favicon.ico")

@@ -184,8 +184,12 @@ def login_as(client, *memberships: tuple[Tenant, str], name: str = "Test Person"
     """Log ``client`` in as a new user holding these roles (the OIDC flow is tested on its own)."""
     import time
 
+    from core import sessions
+
     user = make_user(*memberships, name=name)
+    session_id = sessions.open_session(user.id)  # live on the server, as a login would leave it
+    db.session.commit()
     with client.session_transaction(**({"base_url": base_url} if base_url else {})) as session:
         now = int(time.time())
-        session.update(user_id=user.id, login_at=now, seen_at=now, provider="test")
+        session.update(user_id=user.id, login_at=now, seen_at=now, provider="test", sid=session_id)
     return user

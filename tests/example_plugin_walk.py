@@ -108,9 +108,13 @@ def client_of(world, *memberships, name="Olga Offizier"):
 
 
 def sign_in(client, user) -> None:
+    from core import sessions
+
+    session_id = sessions.open_session(user.id)
+    db.session.commit()
     with client.session_transaction() as session:
         now = int(time.time())
-        session.update(user_id=user.id, login_at=now, seen_at=now, provider="test")
+        session.update(user_id=user.id, login_at=now, seen_at=now, provider="test", sid=session_id)
 
 
 def person_in(tenant, first_name="Ana", official_name="Muster") -> Person:

@@ -340,7 +340,12 @@ def test_the_callback_refuses_a_replayed_answer(sso):
 
 
 def test_a_callback_without_a_login_under_way_or_with_an_error_is_refused(sso):
-    assert_refused(sso.test_client(), sso.test_client().get("/auth/callback?code=x&state=y"), "no login in progress")
+    stray = sso.test_client()
+    for _ in range(12):  # ten image tags on a page elsewhere: not failed logins, nobody locked out
+        response = stray.get("/auth/callback?code=x&state=y")
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert stray.get("/auth/callback?error=access_denied").headers["Location"] == "/"
+    assert failures() == [] and stray.get("/auth/login").status_code == 302
     client = sso.test_client()
     start_login(client)
     response = client.get("/auth/callback?error=access_denied")
@@ -397,3 +402,48 @@ def test_without_a_choice_the_browsers_language_is_remembered(sso, op):
     user = db.session.scalars(sa.select(User).where(User.subject == "anna")).one()
     assert user.language == "en"
     assert "Sign out" in client.get("/grenchen/").text
+
+
+@pytest.mark.parametrize("target", ["%2F%2Fevil.example", "%2F%09%2Fevil.example%2Fphish", "%2F%5Cevil.example",
+                                    "https%3A%2F%2Fevil.example", "%2F%0d%0aSet-Cookie%3Ax", "javascript%3Aalert(1)"])
+def test_the_login_sends_nobody_off_site(sso, op, target):
+    """The OIDC callback redirects to ``next`` through core.security.safe_next: off-site targets become the choice."""
+    response = sign_in(sso.test_client(), "anna", f"/auth/login?next={target}")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/choose"
+
+
+# -- throttling: real failures only, per address and per account ---------------------------------------
+
+
+def test_a_refused_token_counts_against_its_account_too(sso, op, token_response):
+    client = sso.test_client()
+    location, _nonce = start_login(client)
+    token_response(with_id_token(tokens_for(op, nonce="another-nonce")["id_token"]))
+    assert_refused(client, finish_login(client, location), "Invalid claim: 'nonce'")
+    assert account_failures() == [f"{op.issuer} anna"]
+    retry = client.get("/auth/callback?code=x&state=y")  # the answer is spent: no login under way any more
+    assert retry.status_code == 302 and len(failures()) == 1
+
+
+def test_an_account_with_too_many_failures_is_throttled_from_any_address(sso, op):
+    from core.tenancy import canton_tenant
+
+    with tenant_scope(canton_tenant()):
+        for _ in range(10):
+            db.session.add(AuditEvent(actor="system", action="auth.account_failed", object_type="account",
+                                      object_id=f"{op.issuer} anna", detail={}))
+        db.session.commit()
+    elsewhere = sso.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    assert sign_in(elsewhere, "anna").status_code == 429
+    with elsewhere.session_transaction() as session:
+        assert "user_id" not in session
+    assert sign_in(sso.test_client(), "nora").status_code == 302  # others log in from the same address
+
+
+def account_failures() -> list[str]:
+    from core.tenancy import canton_tenant
+
+    with tenant_scope(canton_tenant()):
+        query = sa.select(AuditEvent.object_id).where(AuditEvent.action == "auth.account_failed")
+        return db.session.scalars(query).all()

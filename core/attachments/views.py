@@ -18,6 +18,7 @@ from core.access import authenticated
 from core.attachments import service
 from core.attachments.models import Attachment
 from core.db import db
+from core.security import safe_next
 
 attachments = Blueprint("attachments", __name__, url_prefix="/<tenant>/anhang")
 
@@ -59,7 +60,4 @@ def delete(attachment_id):
 
 def _back() -> str:
     """Where the form came from (``next``, a path on this site), else the tenant's home."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("shell.tenant_home")
+    return safe_next(request.form.get("next"), default=url_for("shell.tenant_home"))
