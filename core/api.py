@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import uuid
@@ -142,6 +143,57 @@ def error_response(status: int, code: str, message: str, **extra):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="start.integration"'
     return response
+
+
+MAX_JSON_BYTES = 1024 * 1024  # a JSON body; the register's largest is a few kilobytes
+MAX_JSON_DEPTH = 32
+
+
+class BadJson(ValueError):
+    """A request's JSON the API refuses before any endpoint looks at it; ``str()`` says why."""
+
+
+def _check_json(value, depth: int = 0) -> None:
+    """Refuse what no column can store and no check expects: NUL bytes, lone surrogates, deep nesting."""
+    if depth > MAX_JSON_DEPTH:
+        raise BadJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadJson("A text contains a NUL byte.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadJson("A text contains a lone surrogate (no valid Unicode).") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+
+
+def json_body():
+    """The request's JSON, checked; returns (value, None) or (None, the 400/413/415 response refusing it).
+
+    The one place the API parses JSON, so that every endpoint gets only text a database can keep.
+    """
+    if not request.is_json:
+        return None, error_response(415, "unsupported_media_type", "Send a JSON object as application/json.")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_JSON_BYTES:  # a chunked body names no length
+        return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
+    try:
+        value = json.loads(raw)
+        _check_json(value)
+    except RecursionError:
+        return None, error_response(400, "bad_request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    except (BadJson, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        message = str(error) if isinstance(error, BadJson) else "The body is not valid JSON."
+        return None, error_response(400, "bad_request", message)
+    return value, None
 
 
 def authenticate():
