@@ -122,15 +122,32 @@ def list_tokens(tenant: Tenant) -> list[ApiToken]:
 # -- declaring endpoints -----------------------------------------------------------------
 
 
+COMMON_ANSWERS = {
+    401: "No valid token",
+    403: "The token lacks the scope",
+    404: "Unknown here (another tenant's token, an inactive module, no such record)",
+}
+ERROR = {
+    "type": "object", "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                              "description": "With 400 and 422: the messages per field or parameter."}},
+}
+
+
 def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, response: dict | None = None,
-                 request_type: str = "application/json"):
-    """Declare an API view: the scope its token needs and what the OpenAPI document says of it."""
+                 request_type: str = "application/json", answers: dict[int, str] | None = None):
+    """Declare an API view: the scope its token needs and what the OpenAPI document says of it.
+
+    ``answers`` names every status the view itself gives besides 200 (and 401, 403, 404, which
+    every endpoint may give): a success (2xx) carries ``response``, an error the API's error object.
+    """
 
     def mark(view):
         view.required_permission = API
         view.api_scope = scope
         view.api_doc = {"summary": summary, "request_body": request_body, "response": response,
-                        "request_type": request_type}
+                        "request_type": request_type, "answers": {200: "OK", **(answers or {}), **COMMON_ANSWERS}}
         return view
 
     return mark
@@ -225,7 +242,12 @@ def authenticate():
 
 
 def json_errors(error: HTTPException):
-    return error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "")
+    response = error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"),
+                              error.description or "")
+    for name, value in error.get_headers():  # 405's Allow, say
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 # -- core's own endpoints ----------------------------------------------------------------
@@ -274,17 +296,14 @@ def openapi_document() -> dict:
                     for name in rule.arguments
                 ],
                 "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {"application/json": {"schema": doc["response"] or {"type": "object"}}},
-                    },
-                    "401": {"description": "No valid token"},
-                    "403": {"description": "The token lacks the scope"},
-                    "404": {"description": "Unknown here (another tenant's token, an inactive module)"},
+                    str(status): {"description": description, "content": {"application/json": {
+                        "schema": (doc["response"] or {"type": "object"}) if status < 300 else ERROR}}}
+                    for status, description in sorted(doc["answers"].items())
                 },
             }
             if doc["request_body"]:
-                operation["requestBody"] = {"content": {doc["request_type"]: {"schema": doc["request_body"]}}}
+                operation["requestBody"] = {"required": True,
+                                            "content": {doc["request_type"]: {"schema": doc["request_body"]}}}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",

@@ -39,6 +39,9 @@ XML_TYPES = ("application/xml", "text/xml")
     request_body={"type": "string", "format": "binary", "description": "an eCH-0020 v3 message"},
     request_type="application/xml",
     response=SUMMARY_SCHEMA,
+    answers={202: "Accepted: the import runs as a job", 400: "The body is empty",
+             409: "Another delivery wrote the same data at the same time, each time this one tried: send it again",
+             413: "Larger than 300 MB", 415: "Not application/xml", 422: "The message is refused as a whole"},
 )
 def post_delivery():
     mimetype = (request.mimetype or "").lower()

@@ -91,7 +91,10 @@ def as_json(person: Newcomer) -> dict:
 
 WRITTEN = {"type": "object", "description": "Without the read scope only the key and timestamps.",
            "properties": {name: NEWCOMER["properties"][name] for name in ("id", "created_at", "updated_at")}}
-ANSWER = {"oneOf": [NEWCOMER, WRITTEN]}
+ANSWER = {"anyOf": [NEWCOMER, WRITTEN]}
+WRITE_ERRORS = {400: "The body is no JSON object, or holds NUL bytes, lone surrogates or deep nesting",
+                413: "The body is larger than 1 MB", 415: "The body is not application/json",
+                422: "A field is missing or invalid (messages per field)"}
 
 
 def _answer(person: Newcomer, status: int = 200):
@@ -126,7 +129,8 @@ def _body() -> tuple[dict | None, object]:
 @api.get("/newcomers")
 @api_endpoint("informieren:read", "The tenant's newcomers, newest arrival first, 50 a page. Query parameters: "
               "page, per_page (up to 200), arrival_from, arrival_to (YYYY-MM-DD), commune (BFS number), "
-              "changed_since (ISO 8601 timestamp).", response=PAGE)
+              "changed_since (ISO 8601 timestamp).", response=PAGE,
+              answers={400: "A query parameter is invalid (messages per parameter)"})
 def newcomers():
     filters, problems = query.parse_filters(request.args, query.API_PARAMS)
     page, per_page = request.args.get("page", "1"), request.args.get("per_page", str(query.PAGE_SIZE))
@@ -150,8 +154,10 @@ def newcomer(person_id):
 
 
 @api.post("/newcomers")
-@api_endpoint("informieren:write", "Create a newcomer (201; 200 with the existing one when its id was posted "
-              "before; 422 with a message per field).", request_body=CREATE, response=NEWCOMER)
+@api_endpoint("informieren:write", "Create a newcomer (201; 200 when the same entry with its id was posted before; "
+              "409 when the id is taken with other data; 422 with a message per field). Without the read scope "
+              "the answer holds only id, created_at and updated_at.", request_body=CREATE, response=ANSWER,
+              answers={201: "Created", **WRITE_ERRORS, 409: "The id exists with other data (the answer names it)"})
 def create_newcomer():
     data, refusal = _body()
     if refusal is not None:
@@ -192,8 +198,9 @@ def _repeated(existing: Newcomer, data: dict):
 
 @api.patch("/newcomers/<uuid:person_id>")
 @api_endpoint("informieren:write", "Change a newcomer: only the fields given (422 with a message per field; 409 "
-              "once the record is anonymised).",
-              request_body=UPDATE, response=NEWCOMER)
+              "once the record is anonymised). Without the read scope the answer holds only id, created_at and "
+              "updated_at.", request_body=UPDATE, response=ANSWER,
+              answers={**WRITE_ERRORS, 409: "The record is anonymised and can no longer change"})
 def update_newcomer(person_id):
     person = person_or_404(person_id)
     if person.anonymised_on:
