@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import uuid
@@ -121,15 +122,32 @@ def list_tokens(tenant: Tenant) -> list[ApiToken]:
 # -- declaring endpoints -----------------------------------------------------------------
 
 
+COMMON_ANSWERS = {
+    401: "No valid token",
+    403: "The token lacks the scope",
+    404: "Unknown here (another tenant's token, an inactive module, no such record)",
+}
+ERROR = {
+    "type": "object", "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                   "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                              "description": "With 400 and 422: the messages per field or parameter."}},
+}
+
+
 def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, response: dict | None = None,
-                 request_type: str = "application/json"):
-    """Declare an API view: the scope its token needs and what the OpenAPI document says of it."""
+                 request_type: str = "application/json", answers: dict[int, str] | None = None):
+    """Declare an API view: the scope its token needs and what the OpenAPI document says of it.
+
+    ``answers`` names every status the view itself gives besides 200 (and 401, 403, 404, which
+    every endpoint may give): a success (2xx) carries ``response``, an error the API's error object.
+    """
 
     def mark(view):
         view.required_permission = API
         view.api_scope = scope
         view.api_doc = {"summary": summary, "request_body": request_body, "response": response,
-                        "request_type": request_type}
+                        "request_type": request_type, "answers": {200: "OK", **(answers or {}), **COMMON_ANSWERS}}
         return view
 
     return mark
@@ -142,6 +160,57 @@ def error_response(status: int, code: str, message: str, **extra):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="start.integration"'
     return response
+
+
+MAX_JSON_BYTES = 1024 * 1024  # a JSON body; the register's largest is a few kilobytes
+MAX_JSON_DEPTH = 32
+
+
+class BadJson(ValueError):
+    """A request's JSON the API refuses before any endpoint looks at it; ``str()`` says why."""
+
+
+def _check_json(value, depth: int = 0) -> None:
+    """Refuse what no column can store and no check expects: NUL bytes, lone surrogates, deep nesting."""
+    if depth > MAX_JSON_DEPTH:
+        raise BadJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadJson("A text contains a NUL byte.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadJson("A text contains a lone surrogate (no valid Unicode).") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+
+
+def json_body():
+    """The request's JSON, checked; returns (value, None) or (None, the 400/413/415 response refusing it).
+
+    The one place the API parses JSON, so that every endpoint gets only text a database can keep.
+    """
+    if not request.is_json:
+        return None, error_response(415, "unsupported_media_type", "Send a JSON object as application/json.")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_JSON_BYTES:  # a chunked body names no length
+        return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
+    try:
+        value = json.loads(raw)
+        _check_json(value)
+    except RecursionError:
+        return None, error_response(400, "bad_request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    except (BadJson, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        message = str(error) if isinstance(error, BadJson) else "The body is not valid JSON."
+        return None, error_response(400, "bad_request", message)
+    return value, None
 
 
 def authenticate():
@@ -173,7 +242,12 @@ def authenticate():
 
 
 def json_errors(error: HTTPException):
-    return error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"), error.description or "")
+    response = error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"),
+                              error.description or "")
+    for name, value in error.get_headers():  # 405's Allow, say
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 # -- core's own endpoints ----------------------------------------------------------------
@@ -222,17 +296,14 @@ def openapi_document() -> dict:
                     for name in rule.arguments
                 ],
                 "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {"application/json": {"schema": doc["response"] or {"type": "object"}}},
-                    },
-                    "401": {"description": "No valid token"},
-                    "403": {"description": "The token lacks the scope"},
-                    "404": {"description": "Unknown here (another tenant's token, an inactive module)"},
+                    str(status): {"description": description, "content": {"application/json": {
+                        "schema": (doc["response"] or {"type": "object"}) if status < 300 else ERROR}}}
+                    for status, description in sorted(doc["answers"].items())
                 },
             }
             if doc["request_body"]:
-                operation["requestBody"] = {"content": {doc["request_type"]: {"schema": doc["request_body"]}}}
+                operation["requestBody"] = {"required": True,
+                                            "content": {doc["request_type"]: {"schema": doc["request_body"]}}}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",

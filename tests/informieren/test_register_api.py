@@ -68,7 +68,7 @@ def test_a_repeated_post_with_the_same_id_creates_nothing(client, grenchen, writ
     assert first.get_json()["id"] == second.get_json()["id"] == key
     assert len(stored(grenchen)) == 1
     again = client.post(BASE, json=NEWCOMER, headers=writer)  # no id: a second person, but the same AHV number
-    assert again.status_code == 422 and "bereits erfasst" in again.get_json()["fields"]["vn"][0]
+    assert again.status_code == 422 and "gehört bereits" in again.get_json()["fields"]["vn"][0]
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [

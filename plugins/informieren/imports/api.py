@@ -39,6 +39,9 @@ XML_TYPES = ("application/xml", "text/xml")
     request_body={"type": "string", "format": "binary", "description": "an eCH-0020 v3 message"},
     request_type="application/xml",
     response=SUMMARY_SCHEMA,
+    answers={202: "Accepted: the import runs as a job", 400: "The body is empty",
+             409: "Another delivery wrote the same data at the same time, each time this one tried: send it again",
+             413: "Larger than 300 MB", 415: "Not application/xml", 422: "The message is refused as a whole"},
 )
 def post_delivery():
     mimetype = (request.mimetype or "").lower()
@@ -49,12 +52,16 @@ def post_delivery():
     data = request.get_data(cache=False)
     if not data:
         return error_response(400, "empty", "The body is empty.")
-    name = request.headers.get("X-Filename") or "delivery.xml"
+    # A header's text goes into the database: no control characters (a NUL byte would be a 500).
+    name = "".join(c for c in request.headers.get("X-Filename", "") if c.isprintable())[:300] or "delivery.xml"
     if len(data) > SYNC_API_BYTES:
         batch = runs.store(g.tenant, [(name, data)])
         run, record = runs.request_import(g.tenant, batch, filename=name, source=Source.API)
         return jsonify(import_id=str(run.id), job_id=str(record.id), status="queued", counts={}, items=[]), 202
-    run, importer = runs.run_now(g.tenant, [(name, data)], source=Source.API, filename=name, files_total=1)
+    try:
+        run, importer = runs.run_now(g.tenant, [(name, data)], source=Source.API, filename=name, files_total=1)
+    except runs.ImportRace as race:
+        return error_response(409, "conflict", str(race), import_id=str(race.run.id))
     with tenant_scope(g.tenant):
         items = db.session.scalars(sa.select(ImportItem).where(ImportItem.import_id == run.id)
                                    .order_by(ImportItem.position)).all()

@@ -10,7 +10,7 @@ failed job keeps them for its retry); uploads never imported are purged after a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -146,16 +146,60 @@ def job_link(record: jobs.JobRecord):
 # -- in-process runs (API, CLI) and CSV --------------------------------------------------------------------------------
 
 
+RACE_RETRIES = 3  # a run that lost a race to another import runs again this often
+
+
+class ImportRace(UserError):
+    """Another import wrote the same messages or persons at the same time, each time this one tried."""
+
+    def __init__(self, run: ImportRun):
+        super().__init__(_("Ein anderer Import hat gleichzeitig dieselben Daten geschrieben; von diesem ist nichts "
+                           "gespeichert. Bitte senden Sie ihn noch einmal."))
+        self.run = run
+
+
 def run_now(tenant: Tenant, files: Iterable[tuple[str, bytes] | FileRefusal], *, source: str, filename: str,
             since: date | None = None, files_total: int | None = None) -> tuple[ImportRun, Importer]:
-    """Import here and now (a posted message, the CLI); committed chunk by chunk."""
+    """Import here and now (a posted message, the CLI); committed chunk by chunk.
+
+    Two deliveries posted at once may both find a message or a person new and both insert it; the
+    one that loses to the unique index runs again (files given as a sequence), and then finds what
+    the other wrote: "already imported", or an update. Whatever happens, the run is finished.
+    """
     run = new_run(tenant, source, filename)
     db.session.commit()
-    importer = Importer(tenant, run, since=since or default_since(tenant), source=source)
-    importer.files_total = files_total
-    importer.add_files(files)
-    importer.finish()
-    return run, importer
+    retries = RACE_RETRIES if isinstance(files, Sequence) else 0
+    for attempt in range(retries + 1):
+        importer = Importer(tenant, run, since=since or default_since(tenant), source=source)
+        importer.files_total = files_total
+        try:
+            importer.add_files(files)
+            importer.finish()
+            return run, importer
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # a unique key taken, a deadlock, a lock timeout
+            _reload(tenant, run)
+            if attempt == retries:
+                _close(tenant, run, str(ImportRace(run)))
+                raise ImportRace(run) from None
+        except BaseException as error:
+            _reload(tenant, run)
+            _close(tenant, run, f"{type(error).__name__}")
+            raise
+    raise AssertionError("unreachable")
+
+
+def _reload(tenant: Tenant, run: ImportRun) -> None:
+    db.session.rollback()
+    with tenant_scope(tenant):
+        db.session.refresh(run)
+
+
+def _close(tenant: Tenant, run: ImportRun, reason: str) -> None:
+    """Finish a run that failed: its page says why instead of "running" for ever."""
+    with tenant_scope(tenant):
+        run.finished_at = utcnow()
+        run.refused = reason[:4000]
+    db.session.commit()
 
 
 def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dict[str, int | None]) -> None:

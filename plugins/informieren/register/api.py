@@ -2,17 +2,22 @@
 
 A body is checked by the form's own check (:func:`checks.check_person`); its errors come back
 as 422 with a message per field. A POST may carry an ``id`` (a UUID the client chooses): posting
-the same id again returns the person created the first time (200) instead of a second one (201).
+the same entry again returns the person created the first time (200) instead of a second one (201);
+the same id with other (or too few) data is a conflict (409) or invalid (422), never a way to read.
+
+Writing is not reading: a token without ``informieren:read`` gets back only the key and the
+timestamps of what it wrote, and a taken id is named as taken, not by whom.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from core.api import api_endpoint, error_response
+from core.api import api_endpoint, error_response, json_body
 from core.db import db
 from plugins.informieren.blueprints import ANONYMISED, api, person_or_404
 from plugins.informieren.models import Newcomer, Source
@@ -20,6 +25,8 @@ from plugins.informieren.register import checks, query, records
 
 READ_ONLY = {"eu_efta", "source", "stage", "created_at", "updated_at", "anonymised_on"}
 MAX_PER_PAGE = 200
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and an offset far within 64 bits
+READ_SCOPE = "informieren:read"
 
 _CODES = {"type": "array", "items": {"type": "string"}}
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -82,13 +89,35 @@ def as_json(person: Newcomer) -> dict:
     }
 
 
+WRITTEN = {"type": "object", "description": "Without the read scope only the key and timestamps.",
+           "properties": {name: NEWCOMER["properties"][name] for name in ("id", "created_at", "updated_at")}}
+ANSWER = {"anyOf": [NEWCOMER, WRITTEN]}
+WRITE_ERRORS = {400: "The body is no JSON object, or holds NUL bytes, lone surrogates or deep nesting",
+                413: "The body is larger than 1 MB", 415: "The body is not application/json",
+                422: "A field is missing or invalid (messages per field)"}
+
+
+def _answer(person: Newcomer, status: int = 200):
+    """What a write gets back: the record for a token that may read it, else only its key and version."""
+    if READ_SCOPE in g.api_token.scopes:
+        body = as_json(person)
+    else:
+        body = {"id": str(person.id), "created_at": person.created_at.isoformat(),
+                "updated_at": person.updated_at.isoformat()}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
 def _invalid(errors: dict):
     return error_response(422, "invalid", _("Die Angaben sind unvollständig oder ungültig."), fields=errors)
 
 
 def _body() -> tuple[dict | None, object]:
     """The request's JSON object without the read-only fields, or the response refusing it."""
-    data = request.get_json(silent=True)
+    data, refusal = json_body()
+    if refusal is not None:
+        return None, refusal
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", "A JSON object is expected (Content-Type: application/json).")
     unknown = sorted(set(data) - set(checks.INPUT_FIELDS) - READ_ONLY - {"id"})
@@ -100,13 +129,14 @@ def _body() -> tuple[dict | None, object]:
 @api.get("/newcomers")
 @api_endpoint("informieren:read", "The tenant's newcomers, newest arrival first, 50 a page. Query parameters: "
               "page, per_page (up to 200), arrival_from, arrival_to (YYYY-MM-DD), commune (BFS number), "
-              "changed_since (ISO 8601 timestamp).", response=PAGE)
+              "changed_since (ISO 8601 timestamp).", response=PAGE,
+              answers={400: "A query parameter is invalid (messages per parameter)"})
 def newcomers():
     filters, problems = query.parse_filters(request.args, query.API_PARAMS)
     page, per_page = request.args.get("page", "1"), request.args.get("per_page", str(query.PAGE_SIZE))
-    if not page.isdigit() or int(page) < 1:
+    if not WHOLE_NUMBER.fullmatch(page) or int(page) < 1:
         problems["page"] = _("Bitte eine Seitenzahl ab 1 angeben.")
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+    if not WHOLE_NUMBER.fullmatch(per_page) or not 1 <= int(per_page) <= MAX_PER_PAGE:
         problems["per_page"] = _("Bitte 1 bis %(max)d angeben.", max=MAX_PER_PAGE)
     if problems:
         fields = {key: [message] for key, message in problems.items()}
@@ -124,8 +154,10 @@ def newcomer(person_id):
 
 
 @api.post("/newcomers")
-@api_endpoint("informieren:write", "Create a newcomer (201; 200 with the existing one when its id was posted "
-              "before; 422 with a message per field).", request_body=CREATE, response=NEWCOMER)
+@api_endpoint("informieren:write", "Create a newcomer (201; 200 when the same entry with its id was posted before; "
+              "409 when the id is taken with other data; 422 with a message per field). Without the read scope "
+              "the answer holds only id, created_at and updated_at.", request_body=CREATE, response=ANSWER,
+              answers={201: "Created", **WRITE_ERRORS, 409: "The id exists with other data (the answer names it)"})
 def create_newcomer():
     data, refusal = _body()
     if refusal is not None:
@@ -135,21 +167,40 @@ def create_newcomer():
         key = checks.as_uuid(key)
         if key is None:
             return _invalid({"id": [_("Bitte eine UUID angeben.")]})
+        existing = db.session.get(Newcomer, (g.tenant.id, key))
+        if existing is not None:
+            return _repeated(existing, data)
     try:
-        person, created = records.create_person(data, g.tenant, source=Source.API, person_id=key)
+        person, created = records.create_person(data, g.tenant, source=Source.API, person_id=key,
+                                                name_holder=False)
     except checks.PersonInvalid as error:
         return _invalid(error.errors)
     db.session.commit()
-    response = jsonify(as_json(person))
-    response.status_code = 201 if created else 200
+    return _located(_answer(person, 201 if created else 200), person)
+
+
+def _located(response, person: Newcomer):
     response.headers["Location"] = url_for("informieren_api.newcomer", person_id=person.id)
     return response
 
 
+def _repeated(existing: Newcomer, data: dict):
+    """A POST of an id already taken: checked as a create; the same entry is 200, other data 409."""
+    try:
+        changes = checks.check_person(data, g.tenant, existing, name_holder=False)
+    except checks.PersonInvalid as error:
+        return _invalid(error.errors)
+    if set(changes) - {"moves_with"}:
+        return error_response(409, "exists", "A newcomer with this id exists with other data; change it with PATCH.",
+                              id=str(existing.id))
+    return _located(_answer(existing), existing)
+
+
 @api.patch("/newcomers/<uuid:person_id>")
 @api_endpoint("informieren:write", "Change a newcomer: only the fields given (422 with a message per field; 409 "
-              "once the record is anonymised).",
-              request_body=UPDATE, response=NEWCOMER)
+              "once the record is anonymised). Without the read scope the answer holds only id, created_at and "
+              "updated_at.", request_body=UPDATE, response=ANSWER,
+              answers={**WRITE_ERRORS, 409: "The record is anonymised and can no longer change"})
 def update_newcomer(person_id):
     person = person_or_404(person_id)
     if person.anonymised_on:
@@ -159,9 +210,9 @@ def update_newcomer(person_id):
         return refusal
     data.pop("id", None)
     try:
-        records.update_person(person, data, g.tenant, source=Source.API, partial=True)
+        records.update_person(person, data, g.tenant, source=Source.API, partial=True, name_holder=False)
     except checks.PersonInvalid as error:
         return _invalid(error.errors)
     db.session.commit()
-    return jsonify(as_json(person))
+    return _answer(person)
 

@@ -266,14 +266,20 @@ PARSERS = {
 EMPTY = {"nationalities": [], "languages": []}
 
 
-def check_person(data: Mapping, tenant: Tenant, person: Newcomer | None = None, *, partial: bool = False) -> dict:
+LIST_FIELDS = ("nationalities", "languages")
+
+
+def check_person(data: Mapping, tenant: Tenant, person: Newcomer | None = None, *, partial: bool = False,
+                 name_holder: bool = True) -> dict:
     """The values to store for ``data`` (a new person, or changes to ``person``), or PersonInvalid.
 
     The one check behind the form and the API. With ``partial`` only the fields present are
     looked at (PATCH). A field that keeps its stored value is not checked again, so that an
     imported record with a value the form would not offer can still be edited. Returns only the
     columns that change (for a new person: all), with the derived ``eu_efta``, and under
-    ``moves_with`` the Person moved in with (or "new": a household of one's own).
+    ``moves_with`` the Person moved in with (or "new": a household of one's own). Without
+    ``name_holder`` a taken id says only that it is taken, not by whom (an API client that may write
+    but not read).
     """
     names = [name for name in INPUT_FIELDS if name in data] if partial else list(INPUT_FIELDS)
     values, errors = {}, {}
@@ -287,11 +293,14 @@ def check_person(data: Mapping, tenant: Tenant, person: Newcomer | None = None, 
             elif name in EDITABLE:
                 values[name] = list(EMPTY.get(name, [])) if name in EMPTY else None
             continue
+        if isinstance(raw, list | tuple | dict) and name not in LIST_FIELDS:  # JSON's ["B"] for "B"
+            errors[name] = [_("Bitte einen Text angeben.")]
+            continue
         try:
             values[name] = PARSERS[name](raw)
         except Invalid as error:
             errors[name] = [str(error)]
-    _check_together(values, errors, tenant, person)
+    _check_together(values, errors, tenant, person, name_holder)
     if errors:
         raise PersonInvalid(errors)
     if person is not None:
@@ -317,7 +326,8 @@ def _same(raw, stored) -> bool:
     return raw == stored
 
 
-def _check_together(values: dict, errors: dict, tenant: Tenant, person: Newcomer | None) -> None:
+def _check_together(values: dict, errors: dict, tenant: Tenant, person: Newcomer | None,
+                    name_holder: bool = True) -> None:
     """The checks that need the database or several fields: commune, unique ids, the household."""
 
     def current(name):
@@ -334,14 +344,17 @@ def _check_together(values: dict, errors: dict, tenant: Tenant, person: Newcomer
     if vn and "vn" not in errors:
         other = _holder(Newcomer.vn == vn, person_id)
         if other is not None:
-            errors["vn"] = [_("Diese AHV-Nummer ist bereits erfasst (%(name)s).", name=other.full_name)]
+            errors["vn"] = [_("Diese AHV-Nummer ist bereits erfasst (%(name)s).", name=other.full_name)
+                            if name_holder else _("Die AHV-Nummer gehört bereits einer anderen Person.")]
     local_id = current("local_person_id")
     if local_id and ({"local_person_id", "municipality_bfs"} & set(values)) and not (
             {"local_person_id", "municipality_bfs"} & set(errors)):
         other = _holder(sa.and_(Newcomer.local_person_id == local_id, Newcomer.municipality_bfs == bfs), person_id)
         if other is not None:
-            errors["local_person_id"] = [_("Diese Personen-ID des Registers ist in dieser Gemeinde bereits "
-                                           "vergeben (%(name)s).", name=other.full_name)]
+            errors["local_person_id"] = [
+                _("Diese Personen-ID des Registers ist in dieser Gemeinde bereits vergeben (%(name)s).",
+                  name=other.full_name)
+                if name_holder else _("Die Personenkennung des Registers gehört bereits einer anderen Person.")]
     ref = values.get("moves_with")
     if isinstance(ref, uuid.UUID):
         mate = db.session.get(Newcomer, (tenant.id, ref))

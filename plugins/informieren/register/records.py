@@ -29,7 +29,7 @@ def _household(values: dict, person: Newcomer | None, source: str) -> None:
 
 
 def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
-                  person_id: uuid.UUID | None = None) -> tuple[Newcomer, bool]:
+                  person_id: uuid.UUID | None = None, name_holder: bool = True) -> tuple[Newcomer, bool]:
     """Create a newcomer from ``data`` (checked); returns (person, created).
 
     ``person_id`` is the form's (or API client's) key of this entry: when a person with that id
@@ -40,7 +40,7 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
     if existing is not None:
         return existing, False
     try:
-        values = check_person(data, tenant)
+        values = check_person(data, tenant, name_holder=name_holder)
     except PersonInvalid:
         # The same entry, sent twice at once, may have been saved since we looked: its AHV number
         # is then "taken" by this very entry.
@@ -60,7 +60,7 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
         existing = db.session.get(Newcomer, (tenant.id, person_id))
         if existing is not None:
             return existing, False
-        check_person(data, tenant)  # now names the duplicate field
+        check_person(data, tenant, name_holder=name_holder)  # now names the duplicate field
         raise
     fields = sorted(name for name, value in values.items() if value not in (None, []))
     _record(person, "created", source, fields)
@@ -68,9 +68,9 @@ def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
 
 
 def update_person(person: Newcomer, data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,
-                  partial: bool = False) -> list[str]:
+                  partial: bool = False, name_holder: bool = True) -> list[str]:
     """Apply the checked changes in ``data``; returns the names of the changed fields."""
-    values = check_person(data, tenant, person, partial=partial)
+    values = check_person(data, tenant, person, partial=partial, name_holder=name_holder)
     _household(values, person, source)
     if not values:
         return []
@@ -80,7 +80,7 @@ def update_person(person: Newcomer, data: Mapping, tenant: Tenant, *, source: st
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError:
-        check_person(data, tenant, person, partial=partial)
+        check_person(data, tenant, person, partial=partial, name_holder=name_holder)
         raise
     fields = sorted(values)
     _record(person, "edited", source, fields)
