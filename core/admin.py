@@ -34,6 +34,7 @@ from core.db import db
 from core.errors import UserError
 from core.i18n import language as current_language
 from core.input_guard import page_number
+from core.spreadsheet import csv_row
 from core.tenancy import Tenant, canton_scope, get_tenant, tenant_scope
 
 admin = Blueprint("admin", __name__, url_prefix="/<tenant>")
@@ -219,8 +220,8 @@ def audit_csv():
     writer = csv.writer(buffer)
     writer.writerow(["occurred_at", "tenant", "actor", "action", "object_type", "object_id", "detail"])
     for event, slug in _audit_rows(form, None):
-        writer.writerow([event.occurred_at.isoformat(), slug, event.actor, event.action, event.object_type or "",
-                         event.object_id or "", event.detail])
+        writer.writerow(csv_row([event.occurred_at.isoformat(), slug, event.actor, event.action,
+                                 event.object_type or "", event.object_id or "", event.detail]))
     return Response(
         "\ufeff" + buffer.getvalue(),  # a BOM, so that Excel reads UTF-8
         mimetype="text/csv",
