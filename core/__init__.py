@@ -28,6 +28,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         audit,
         auth,
         cli,
+        input_guard,
         job_pages,
         security,
         settings_views,
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         _configure_connections(app)
     i18n.init_app(app, [m.translations for m in registry.manifests.values() if m.translations])
     tenancy.init_app(app)
+    input_guard.init_app(app)  # before anything reads the request's values
     # Order matters: each request first finds its tenant's modules (404 for an inactive one),
     # then its user, then checks the view's declared permission or the API token.
     web.init_app(app, registry)

@@ -33,6 +33,8 @@ from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
 from core.i18n import language as current_language
+from core.input_guard import page_number
+from core.spreadsheet import csv_row
 from core.tenancy import Tenant, canton_scope, get_tenant, tenant_scope
 
 admin = Blueprint("admin", __name__, url_prefix="/<tenant>")
@@ -202,7 +204,7 @@ def _audit_rows(form: AuditFilter, limit: int | None, offset: int = 0):
 @requires("core.audit.read")
 def audit_log():
     form = AuditFilter(request.args)
-    page = max(request.args.get("seite", 1, type=int), 1)
+    page = page_number(request.args.get("seite"))
     rows = _audit_rows(form, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) if form.validate() else []
     return render_template(
         "admin/audit.html", form=form, rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE
@@ -219,8 +221,8 @@ def audit_csv():
     writer = csv.writer(buffer)
     writer.writerow(["occurred_at", "tenant", "actor", "action", "object_type", "object_id", "detail"])
     for event, slug in _audit_rows(form, None):
-        writer.writerow([event.occurred_at.isoformat(), slug, event.actor, event.action, event.object_type or "",
-                         event.object_id or "", event.detail])
+        writer.writerow(csv_row([event.occurred_at.isoformat(), slug, event.actor, event.action,
+                                 event.object_type or "", event.object_id or "", event.detail]))
     return Response(
         "\ufeff" + buffer.getvalue(),  # a BOM, so that Excel reads UTF-8
         mimetype="text/csv",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import audit, clock, modules
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
+from core.spreadsheet import csv_row, text_cells
 from core.tenancy import (
     Municipality,
     Tenant,
@@ -264,13 +265,13 @@ def render_csv(report: Report) -> bytes:
     """One file: each table under its section and title; semicolons, as Excel in Switzerland expects."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([report.title, report.subtitle, _stamp(report)])
+    writer.writerow(csv_row([report.title, report.subtitle, _stamp(report)]))
     for section in report.sections:
         for table in section.tables:
             writer.writerow([])
-            writer.writerow([f"{section.title}: {table.title}"])
-            writer.writerow(table.columns)
-            writer.writerows(table.rows)
+            writer.writerow(csv_row([f"{section.title}: {table.title}"]))
+            writer.writerow(csv_row(table.columns))
+            writer.writerows(csv_row(row) for row in table.rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -325,6 +326,7 @@ def render_xlsx(report: Report) -> bytes:
             chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=sheet.max_row))
             chart.width, chart.height = 24, 10
             sheet.add_chart(chart, f"{get_column_letter(len(widths) + 2)}{top}")
+        text_cells(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,8 @@ from core.console.feedback.models import FeedbackRequest
 from core.db import db
 from core.tenancy import tenant_scope
 from tests.conftest import login_as, make_tenant
+from tests.test_formula_injection import LEAK as FORMULA
+from tests.test_formula_injection import assert_no_formula
 
 
 @pytest.fixture
@@ -150,6 +152,14 @@ def test_the_answers_as_xlsx(world, sent):
     grenchen = next(row for row in rows if row[0] == "Grenchen")
     assert grenchen[2] == 7.5 and grenchen[3] == "Erstinformation" and grenchen[5] == "Danke"
     assert ("Antworten", 1) in [row[:2] for row in rows]
+
+
+def test_a_feedback_answer_is_text_in_the_cantons_xlsx(sent):
+    canton_client, _token, commune, token = sent
+    assert answer(commune, token, worked=FORMULA, problems="@SUM(1)", remarks="-2+3").status_code == 302
+    response = canton_client.get("/kanton/rueckmeldungen/2017.xlsx")
+    assert response.status_code == 200
+    assert_no_formula(response.data, FORMULA, "@SUM(1)", "-2+3")
 
 
 def test_only_the_roles_with_the_permission_answer(app, world, sent):

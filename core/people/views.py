@@ -18,6 +18,7 @@ from core import i18n
 from core.access import can, requires
 from core.ahv import format_ahv
 from core.db import db
+from core.input_guard import page_number
 from core.people import export
 from core.people.models import Person, format_partial_date
 from core.people.search import duplicates, matching
@@ -39,7 +40,7 @@ def person_or_404(person_id: uuid.UUID) -> Person:
 @requires("core.persons.read")
 def search():
     text = request.args.get("suche", "").strip()[:200]
-    page = max(request.args.get("seite", 1, type=int), 1)
+    page = page_number(request.args.get("seite"))
     query = sa.select(Person).where(matching(text)) if text else sa.select(Person)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     found = db.session.scalars(query.order_by(Person.official_name, Person.first_name, Person.id)

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, NumberRange
 from core import clock, modules, provisioning
 from core.access import requires
 from core.db import db
+from core.input_guard import page_number
 from core.tenancy import tenant_scope
 from core.worklist import WorkItem
 from plugins.informieren import retention
@@ -125,7 +126,7 @@ def worklist_items(tenant, day: date) -> list[WorkItem]:
 
 def _index():
     kind = request.args.get("liste")
-    page = max(request.args.get("seite", 1, type=int), 1)
+    page = page_number(request.args.get("seite"))
     if kind is not None and kind not in BY_KIND:
         abort(404)
     shown = [BY_KIND[kind]] if kind else list(LISTS)

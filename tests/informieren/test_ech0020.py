@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -487,3 +488,40 @@ def test_error_messages_are_german_and_translatable():
     error = refused(b"")
     assert isinstance(error, ValueError)
     assert type(error.message).__name__ == "LazyString"
+
+
+def _entity_in_name(codec: str, declared: str) -> bytes:
+    """A valid move-in whose name holds an internal entity, declared in a DOCTYPE, encoded without a BOM."""
+    text = ech.move_in(replace(ech.PersonSpec(), official_name="A&x;B")).decode("utf-8")
+    text = text.replace('encoding="UTF-8"?>', f'encoding="{declared}"?><!DOCTYPE d [<!ENTITY x "y">]>', 1)
+    assert "<!DOCTYPE" in text
+    return text.encode(codec)
+
+
+@pytest.mark.parametrize(("codec", "declared"), [
+    ("utf-16-le", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32-le", "UCS-4"), ("utf-32-be", "UCS-4"),
+    ("utf-16-le", "UTF-8"), ("utf-32-le", "UTF-8"),  # a declaration that lies
+    ("utf-32", "UTF-32"),  # with a UTF-32 BOM (FF FE 00 00, which starts like UTF-16's)
+])
+def test_a_doctype_in_utf16_or_ucs4_without_a_bom_is_refused(codec, declared):
+    """XML detects these from the first four bytes (XML 1.0, appendix F); so must the DOCTYPE check."""
+    data = _entity_in_name(codec, declared)
+    assert not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or codec == "utf-32"
+    assert refused(data).code == "doctype"
+
+
+@pytest.mark.parametrize("first", [b"\x00\x00\x3c\x00", b"\x00\x3c\x00\x00", b"\x4c\x6f\xa7\x94"])
+def test_unusual_byte_orders_and_ebcdic_are_refused(first):
+    assert refused(first + b"\x00" * 64).code == "encoding"
+
+
+def test_nul_bytes_in_a_utf8_document_are_refused():
+    data = ech.move_in(ech.PersonSpec()).replace(b"<eCH-0020:delivery", b"\x00<eCH-0020:delivery", 1)
+    assert refused(data).code == "encoding"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_document_without_a_bom_and_without_a_doctype_is_read(codec):
+    text = ech.move_in(replace(ech.PersonSpec(), official_name="Rössli")).decode("utf-8")
+    data = text.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1).encode(codec)
+    assert parse_message(data).events[0].person.official_name == "Rössli"

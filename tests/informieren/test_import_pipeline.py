@@ -257,3 +257,16 @@ def test_parser_rejects_are_listed(world):
     assert (result.counts["created"], result.counts["rejected"]) == (1, 1)
     [item] = items(grenchen)
     assert (item.outcome, item.position) == ("rejected", 2) and "AHV-Nummer" in item.reason
+
+
+def test_identical_refused_files_are_each_refused_never_already_imported(world):
+    grenchen, _balsthal = world
+    broken = ech.move_in(spec(5), message_id="b")[:-60]
+    batch = zip_of({f"{n}.xml": broken for n in range(40)} | {"ok.xml": ech.move_in(spec(6), message_id="ok")})
+    result = run(grenchen, *import_sources.unpack("batch.zip", batch))
+    assert (result.counts["refused"], result.counts["already_imported"], result.counts["created"]) == (40, 0, 1)
+    refused = [i for i in items(grenchen, result) if i.outcome == "refused"]
+    assert len(refused) == 40 and all("unvollständig" in i.reason for i in refused)
+    # and not remembered: the same file sent again is refused again, not "already imported"
+    again = run(grenchen, ("again.xml", broken), ("again2.xml", broken))
+    assert (again.counts["refused"], again.counts["already_imported"]) == (2, 0)

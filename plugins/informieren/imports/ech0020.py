@@ -289,12 +289,27 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".0", "")
 
 
+# XML 1.0, appendix F: the encoding family from a BOM or the first four bytes, checked in this order
+# (a UTF-32 BOM starts like UTF-16's). None: an order or family Python cannot decode; it is refused.
+_FIRST_BYTES = (
+    (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xff\xfe", None), (b"\xfe\xff\x00\x00", None),  # UCS-4 in the orders 2143 and 3412
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00<\x00", None), (b"\x00<\x00\x00", None),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", None),  # EBCDIC
+)
+
+
 def _declared_encoding(data: bytes) -> str:
-    """The encoding lxml will use: a BOM, else the XML declaration, else UTF-8."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+    """The encoding XML parsers use: a BOM or the first four bytes, else the XML declaration, else UTF-8."""
+    for start, name in _FIRST_BYTES:
+        if data.startswith(start):
+            if name is None:
+                raise MessageError("encoding", _l("Die Zeichenkodierung «%(encoding)s» wird nicht unterstützt.",
+                                                  encoding=data[:4].hex(" ")))
+            return name
     match = _XML_DECL.match(data[:200])
     return match.group(1).decode("ascii") if match else "utf-8"
 
@@ -313,24 +328,31 @@ def _check_encoding_and_doctype(data: bytes) -> None:
         try:
             text = decoder.decode(data[start : start + CHUNK])
         except UnicodeDecodeError as exc:
-            raise MessageError(
-                "encoding",
-                _l(
-                    "Die Datei enthält Zeichen, die nicht der angegebenen Kodierung %(encoding)s entsprechen "
-                    "(Byte %(offset)s).",
-                    encoding=name.upper(),
-                    offset=start + exc.start,
-                ),
-                detail=str(exc),
-            ) from None
+            raise _encoding_error(name, start + exc.start, str(exc)) from None
         window = tail + text
         if any(marker in window for marker in _DOCTYPE_MARKERS):
             raise _doctype_error()
+        if "\x00" in text:  # never in XML: a wide encoding read as a narrow one, hiding what it holds
+            before = text[: text.index("\x00")].encode("utf-8", "surrogatepass")  # exact for UTF-8
+            raise _encoding_error(name, start + len(before))
         tail = window[-16:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise _truncated_error() from None
+
+
+def _encoding_error(name: str, offset: int, detail: str | None = None) -> MessageError:
+    return MessageError(
+        "encoding",
+        _l(
+            "Die Datei enthält Zeichen, die nicht der angegebenen Kodierung %(encoding)s entsprechen "
+            "(Byte %(offset)s).",
+            encoding=name.upper(),
+            offset=offset,
+        ),
+        detail=detail,
+    )
 
 
 def _doctype_error() -> MessageError:

@@ -199,7 +199,8 @@ class Importer:
         self.events_done = 0
         self._buffer: list[_Pending | _Received] = []
         self._events_in_buffer = 0
-        self._seen_hashes: set[str] = set()
+        self._seen_hashes: set[str] = set()  # files taken in this run
+        self._refused_hashes: dict[str, tuple[str, str]] = {}  # files refused in this run: (reason, code)
         self._items: list[dict] = []
         with tenant_scope(tenant):
             self._load_index()
@@ -269,14 +270,18 @@ class Importer:
             if known.get(digest) != self.run.id:  # taken by this very run: a retried job, not counted twice
                 self.counts["already_imported"] += 1
             return
-        self._seen_hashes.add(digest)
+        if digest in self._refused_hashes:  # a copy of a refused file is refused too, without parsing it again
+            self.refuse(filename, *self._refused_hashes[digest])
+            return
         from plugins.informieren.imports import ech0020
 
         try:
             message = self.parse(data)
         except ech0020.MessageError as error:
-            self.refuse(filename, str(error), getattr(error, "code", "invalid"))
+            self._refused_hashes[digest] = (str(error), getattr(error, "code", "invalid"))
+            self.refuse(filename, *self._refused_hashes[digest])
             return
+        self._seen_hashes.add(digest)  # taken: a copy later in the run is already imported
         message_id = str(message.message_id or "")[:200]
         if getattr(message, "test_delivery", False):
             # The registry's connection test (eCH-0058 testDeliveryFlag): real people must not come of it.

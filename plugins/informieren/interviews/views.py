@@ -15,6 +15,7 @@ from core.access import can, requires
 from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
+from core.input_guard import page_number
 from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
 from plugins.informieren.interviews.checklist import (
     MAX_TOPIC_LABEL,
@@ -157,7 +158,7 @@ def _outcome_values(interview: Interview) -> _Values:
 @requires("informieren.interviews.read")
 def interviews():
     """Upcoming appointments, and invitations whose outcome is still to be recorded."""
-    page = max(request.args.get("seite", 1, type=int), 1)
+    page = page_number(request.args.get("seite"))
     start_of_today = clock.start_of(clock.today())
     open_ = Interview.outcome.is_(None)
     upcoming = sa.and_(open_, Interview.appointment_at >= start_of_today)

@@ -26,6 +26,7 @@ from core import clock, i18n
 from core.access import can, requires
 from core.ahv import format_ahv
 from core.db import db
+from core.input_guard import page_number
 from core.people import format_partial_date
 from core.tenancy import served_municipalities
 from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
@@ -154,16 +155,15 @@ def _mate() -> Newcomer | None:
 @requires("informieren.newcomers.read")
 def persons():
     filters, problems = query.parse_filters(request.args, query.WEB_PARAMS)
-    page = request.args.get("seite", "1")
-    if not page.isdigit() or int(page) < 1:
+    raw_page = request.args.get("seite", "1")
+    if not (raw_page.isascii() and raw_page.isdigit() and raw_page.strip("0")):
         problems["seite"] = _("Ungültige Seite; die erste wird gezeigt.")
-        page = "1"
     # One pass counts by stage (for the stage filter's options) and gives the number found.
     stage_counts = query.stage_counts(filters)
     found = stage_counts.get(filters.stage, 0) if filters.stage else sum(stage_counts.values())
     total = query.count(query.Filters()) if filters.active() else found
     pages = max(math.ceil(found / query.PAGE_SIZE), 1)
-    page = min(int(page), pages)
+    page = min(page_number(raw_page), pages)
     return render_template(
         "informieren/register_list.html",
         rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters,
