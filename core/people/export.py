@@ -22,7 +22,8 @@ IDENTITY_FIELDS = ("official_name", "first_name", "sex", "date_of_birth", "natio
                    "local_person_id", "vn", "created_at", "updated_at", "anonymised_on")
 
 
-def _plain(value):
+def plain(value):
+    """A value as the export's JSON holds it: dates ISO, ids as text (modules use it for their sections)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -33,7 +34,7 @@ def _plain(value):
 def gather(tenant: Tenant, person: Person) -> dict:
     """The export's content: core's identity first, then each module's section."""
     with tenant_scope(tenant):
-        sections = {_("Person"): {field: _plain(getattr(person, field)) for field in IDENTITY_FIELDS}}
+        sections = {_("Person"): {field: plain(getattr(person, field)) for field in IDENTITY_FIELDS}}
         for contribution in reversed(modules.registry().hook.person_export(tenant=tenant, person=person)):
             sections.update(contribution or {})
     return {"tenant": tenant.name, "person_id": str(person.id), "exported_on": clock.today().isoformat(),
@@ -42,7 +43,7 @@ def gather(tenant: Tenant, person: Person) -> dict:
 
 def export(tenant: Tenant, person: Person) -> bytes:
     """The file, recorded in the audit log (who exported whom; not what)."""
-    content = json.dumps(gather(tenant, person), ensure_ascii=False, indent=2, default=_plain).encode()
+    content = json.dumps(gather(tenant, person), ensure_ascii=False, indent=2, default=plain).encode()
     with tenant_scope(tenant):
         audit.record("person.export", object_type="person", object_id=person.id)
     return content

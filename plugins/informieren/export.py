@@ -9,14 +9,12 @@ and named them, as long as the report keeps its details (``retention.IMPORT_DETA
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.db import db
 from core.people import Person
+from core.people.export import plain
 from plugins.informieren.models import ImportItem, ImportRun, Interview, Newcomer, PersonChange, WelcomeLetter
 
 NEWCOMER_FIELDS = ("arrival_date", "permit_category", "eu_efta", "source", "stage")
@@ -26,7 +24,7 @@ def sections(person: Person) -> dict:
     """{section title: data} of what Informieren holds about ``person`` (in the current tenant's scope)."""
     found = {}
     if isinstance(person, Newcomer):
-        found[_("Informieren: Zuzug und Stand")] = {name: _plain(getattr(person, name)) for name in NEWCOMER_FIELDS}
+        found[_("Informieren: Zuzug und Stand")] = {name: plain(getattr(person, name)) for name in NEWCOMER_FIELDS}
         found[_("Informieren: Änderungen am Eintrag")] = _changes(person.id)
         found[_("Informieren: Begrüssungsschreiben")] = _letter(person.id)
         found[_("Informieren: Erstinformationsgespräche")] = _interviews(person.id)
@@ -35,16 +33,8 @@ def sections(person: Person) -> dict:
     return found
 
 
-def _plain(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
 def _row(obj, names: tuple[str, ...]) -> dict:
-    return {name: _plain(getattr(obj, name)) for name in names}
+    return {name: plain(getattr(obj, name)) for name in names}
 
 
 def _changes(person_id) -> list[dict]:
@@ -80,7 +70,7 @@ def _import_items(person: Person) -> list[dict]:
         .where(sa.or_(*(detail.contains(f'"{value}"', autoescape=True) for value in ids)))
         .order_by(ImportRun.started_at, ImportItem.position)
     ).all()
-    return [{"imported_at": _plain(started_at), **_row(item, ("filename", "position", "outcome", "reason")),
+    return [{"imported_at": plain(started_at), **_row(item, ("filename", "position", "outcome", "reason")),
              "detail": item.detail} for item, started_at in rows if _names(item.detail, person)]
 
 
