@@ -402,7 +402,7 @@ def choose_dev_user():
     _refuse_if_throttled()
     if request.method == "POST":
         user = db.session.scalar(
-            sa.select(User).where(User.issuer == DEV_ISSUER, User.id == request.form.get("user_id", type=int))
+            sa.select(User).where(User.issuer == DEV_ISSUER, User.id == _user_id(request.form.get("user_id")))
         )
         if user is None:
             return login_failed("unknown development user")
@@ -410,6 +410,11 @@ def choose_dev_user():
         return complete_login(user, DEV_ISSUER)
     users = db.session.scalars(sa.select(User).where(User.issuer == DEV_ISSUER).order_by(User.name)).all()
     return render_template("auth/dev_login.html", users=users)
+
+
+def _user_id(raw: str | None) -> int | None:
+    """A user id as the form sends it, or None: no 64-bit overflow in the query."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def dev_login_allowed(app) -> bool:

@@ -119,7 +119,9 @@ def _navigation() -> dict:
 def _error_page(error: HTTPException):
     if request.path.startswith(PREFIX + "/") or request.path == "/healthz":
         return json_errors(error)
-    return render_template("error.html", error=error), error.code
+    # Keep what the error says in its headers (a 405's Allow, a 401's WWW-Authenticate).
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return render_template("error.html", error=error), error.code, headers
 
 
 def _user_error(error: UserError):

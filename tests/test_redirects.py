@@ -93,3 +93,19 @@ def test_the_development_login_stays_on_site(database_url, app, grenchen, target
     assert response.status_code == 302
     expected = target if target in GOOD else "/auth/choose"
     assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("user_id", ["99999999999999999999999", "-1", "abc", ""])
+def test_the_development_login_refuses_an_unknown_or_impossible_user_id_cleanly(database_url, app, grenchen, user_id):
+    dev = make_app(SQLALCHEMY_DATABASE_URI=database_url, DEBUG=True)
+    client = dev.test_client()
+    page = client.get("/auth/dev-login/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/auth/dev-login/", data={"csrf_token": token, "user_id": user_id})
+    assert response.status_code in (400, 401, 403) and "user_id" not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_method_the_page_does_not_take_answers_405_with_allow(client, grenchen):
+    response = client.post("/")
+    assert response.status_code == 405, response.status_code
+    assert response.headers.get("Allow") == "GET, HEAD, OPTIONS"
