@@ -108,4 +108,4 @@ def test_the_development_login_refuses_an_unknown_or_impossible_user_id_cleanly(
 def test_a_method_the_page_does_not_take_answers_405_with_allow(client, grenchen):
     response = client.post("/")
     assert response.status_code == 405, response.status_code
-    assert response.headers.get("Allow") == "GET, HEAD, OPTIONS"
+    assert set((response.headers.get("Allow") or "").split(", ")) == {"GET", "HEAD", "OPTIONS"}
