@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core import modules
 from core.plugins import PluginError
+from core.reports import figure_label
 from core.tenancy import Tenant, tenant_scope
 
 Counts = dict[str, dict[int, int]]  # activity key -> {BFS number: count}
@@ -40,6 +41,4 @@ def totals(tenant: Tenant, period) -> dict[str, int]:
     return {key: sum(per_commune.values()) for key, per_commune in counts(tenant, period).items()}
 
 
-def label(key: str) -> str:
-    figure = modules.registry().figures.get(key)
-    return str(figure.label) if figure else key
+label = figure_label  # an activity key's label is its figure's: one lookup for both

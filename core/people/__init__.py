@@ -11,8 +11,8 @@ about a person (``person_export``), and agrees when the person may be anonymised
 """
 
 from core.people.models import Person, format_partial_date, search_name
-from core.people.search import Panel, duplicates, matching
-from core.people.timeline import TimelineEntry, timeline
+from core.people.page import Panel, TimelineEntry, timeline
+from core.people.search import duplicates, matching
 
 __all__ = ["Panel", "Person", "TimelineEntry", "duplicates", "format_partial_date", "matching", "search_name",
            "timeline"]

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup
 
 from core.db import db
 from core.people.models import Person, name_variants
-
-
-@dataclass(frozen=True)
-class Panel:
-    """What a module shows on core's person page (the ``person_panels`` hook)."""
-
-    title: Any  # a (lazy) translatable text
-    body: Markup  # rendered by the module, with its own links
-    position: int = 100
 
 
 def condition(word: str):

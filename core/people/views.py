@@ -21,8 +21,8 @@ from core.db import db
 from core.input_guard import page_number
 from core.people import export
 from core.people.models import Person, format_partial_date
+from core.people.page import timeline
 from core.people.search import duplicates, matching
-from core.people.timeline import timeline
 from core.tenancy import Municipality
 
 people = Blueprint("people", __name__, url_prefix="/<tenant>/personen")

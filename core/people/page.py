@@ -1,4 +1,4 @@
-"""A person's timeline: what every active module did with or for them (the ``person_timeline`` hook)."""
+"""What modules add to core's person page: panels (``person_panels``) and timeline entries (``person_timeline``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from markupsafe import Markup
+
 from core.clock import start_of
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What a module shows on core's person page (the ``person_panels`` hook)."""
+
+    title: Any  # a (lazy) translatable text
+    body: Markup  # rendered by the module, with its own links
+    position: int = 100
 
 
 @dataclass(frozen=True)
