@@ -177,7 +177,7 @@ def build_site(label: str, url: str, instance_path: str) -> Site:
     with _environment(INSTANCE_PATH=instance_path, DATABASE_URL=url, REDIS_URL=None, TENANT_HOSTS=None):
         app = create_app(config={"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None}, plugins=[*discover(), plugin])
     with app.app_context(), _quiet():
-        upgrade()  # the core branch and every plugin branch, as `flask db upgrade` does
+        upgrade(revision="heads")  # the core branch and every plugin branch, as `flask db upgrade heads` does
     owner = sa.create_engine(url, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     with owner.begin() as connection:
         _create_bench_table(connection)

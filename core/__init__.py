@@ -77,20 +77,30 @@ def _configure_connections(app: Flask) -> None:
         def _sqlite_foreign_keys(dbapi_connection, record):
             dbapi_connection.execute("PRAGMA foreign_keys = ON")
     if engine.dialect.name == "postgresql":
-        from core import db
+        _configure_postgres(engine, app.config)
 
-        event.listen(engine, "before_cursor_execute", db.send_rls_settings)
-        event.listen(engine, "after_cursor_execute", db.sync_rls_pipeline)
-        event.listen(engine, "handle_error", db.close_rls_pipeline)
-        event.listen(engine, "commit", db.drop_pending_rls_settings)
-        event.listen(engine, "rollback", db.drop_pending_rls_settings)
-    role = app.config["DATABASE_ROLE"]
-    if engine.dialect.name == "postgresql" and role:
-        @event.listens_for(engine, "connect")
-        def _set_role(dbapi_connection, record):
+
+def _configure_postgres(engine, config) -> None:
+    from sqlalchemy import event
+
+    from core import db, rls
+
+    event.listen(engine, "before_cursor_execute", db.send_rls_settings)
+    event.listen(engine, "after_cursor_execute", db.sync_rls_pipeline)
+    event.listen(engine, "handle_error", db.close_rls_pipeline)
+    event.listen(engine, "commit", db.drop_pending_rls_settings)
+    event.listen(engine, "rollback", db.drop_pending_rls_settings)
+    secret = rls.scope_secret(config["SECRET_KEY"])
+    role = config["DATABASE_ROLE"]
+
+    @event.listens_for(engine, "connect")
+    def _prepare(dbapi_connection, record):
+        record.info["scope_secret"] = secret
+        if role:  # development: the owner connects, registers the secret and becomes the role
+            rls.register_secret(dbapi_connection, secret)
             with dbapi_connection.cursor() as cursor:
                 cursor.execute(f'SET ROLE "{role}"')
-            dbapi_connection.commit()
+        dbapi_connection.commit()
 
 
 def _init_migrations(app: Flask, registry: PluginRegistry) -> None:

@@ -27,6 +27,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
+from core import rls
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -226,7 +228,6 @@ def _apply_tenant_scope(state) -> None:
 
 
 EMPTY_RLS_SCOPE = (None, False)  # what a new transaction starts with: nothing set
-RLS_SETTINGS_SQL = "SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', %s, true)"
 
 
 def _apply_rls_settings(session: Session, scope: Scope) -> None:
@@ -239,10 +240,7 @@ def _apply_rls_settings(session: Session, scope: Scope) -> None:
     if session.info.get("rls_scope", EMPTY_RLS_SCOPE) == wanted:
         return
     connection = session.connection()
-    connection.info["rls_pending"] = (
-        "" if scope.tenant_id is None else str(scope.tenant_id),
-        "on" if scope.all_tenants else "off",
-    )
+    connection.info["rls_pending"] = (scope.tenant_id, scope.all_tenants)
     session.info["rls_scope"] = wanted
 
 
@@ -260,14 +258,15 @@ def send_rls_settings(conn, cursor, statement, parameters, context, executemany)
     pending = conn.info.pop("rls_pending", None)
     if pending is None:
         return
+    arguments = (conn.info["scope_secret"], *pending)  # the secret proves the scope (core.rls)
     driver = cursor.connection
     if executemany or context is None:
-        driver.execute(RLS_SETTINGS_SQL, pending)  # a round trip of its own
+        driver.execute(rls.ENTER_SCOPE_SQL, arguments)  # a round trip of its own
         return
     pipeline = driver.pipeline()
     pipeline.__enter__()
     context.rls_pipeline = pipeline
-    driver.execute(RLS_SETTINGS_SQL, pending)
+    driver.execute(rls.ENTER_SCOPE_SQL, arguments)
 
 
 def sync_rls_pipeline(conn, cursor, statement, parameters, context, executemany) -> None:

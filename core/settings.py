@@ -46,6 +46,10 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not url.startswith("sqlite") else {},
         # On PostgreSQL the application works as a role that row-level security binds.
         "DATABASE_ROLE": env.get("DATABASE_ROLE", APP_ROLE if url.startswith("postgresql") else ""),
+        # Production: the owner's connection for "flask db upgrade"; DATABASE_URL logs in as a role
+        # that owns nothing (docs/database-roles.md).
+        "MIGRATION_DATABASE_URL": database_url(env["MIGRATION_DATABASE_URL"], instance_path)
+        if env.get("MIGRATION_DATABASE_URL") else None,
         "REDIS_URL": env.get("REDIS_URL") or None,
         # A worker refreshes its liveness key this often; a killed one is seen after four missed beats.
         "WORKER_HEARTBEAT_SECONDS": float(env.get("WORKER_HEARTBEAT_SECONDS") or 15),

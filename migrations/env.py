@@ -1,7 +1,8 @@
 """Alembic environment: one history, a branch per plugin (see core.plugins.Manifest.alembic_branch).
 
-Migrations run as the connecting (owner) role, not as the application's role,
-so they can create tables, policies and grants.
+Migrations run as the owner (``MIGRATION_DATABASE_URL``, else ``DATABASE_URL``), never
+as the application's role, so they can create tables, policies and grants.  Afterwards
+the owner registers the application's scope secret (core.rls).
 """
 
 import logging
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from core import rls
 from core.db import db
 
 config = context.config
@@ -18,11 +20,12 @@ if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
-URL = current_app.config["SQLALCHEMY_DATABASE_URI"]
+URL = current_app.config.get("MIGRATION_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
 OPTIONS = dict(
     target_metadata=db.metadata,
     render_as_batch=True,  # SQLite alters tables by copying them
     compare_type=True,
+    include_name=rls.include_name,
 )
 
 
@@ -44,6 +47,9 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, process_revision_directives=_skip_empty_autogenerate, **OPTIONS)
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "postgresql":
+                rls.register_secret(connection.connection.dbapi_connection,
+                                    rls.scope_secret(current_app.config["SECRET_KEY"]))
 
 
 if context.is_offline_mode():

@@ -20,6 +20,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
+from core import rls
+
 revision = 'core_0012_settings_roles'
 down_revision = 'core_0011_submissions'
 branch_labels = None
@@ -31,9 +33,7 @@ REDACTED = "***"
 
 def upgrade():
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        # Row-level security is forced on audit_events, for its owner too: see every tenant's rows.
-        bind.execute(sa.text("SELECT set_config('app.all_tenants', 'on', true)"))
+    rls.data_migration(op)  # row-level security is forced on audit_events, for its owner too
     events = sa.table("audit_events", sa.column("tenant_id"), sa.column("id"), sa.column("action"),
                       sa.column("object_id"), sa.column("detail", sa.JSON))
     rows = bind.execute(
@@ -48,8 +48,6 @@ def upgrade():
         bind.execute(
             events.update().where(events.c.tenant_id == tenant_id, events.c.id == event_id).values(detail=detail)
         )
-    if bind.dialect.name == "postgresql":
-        bind.execute(sa.text("SELECT set_config('app.all_tenants', '', true)"))
 
 
 def downgrade():
