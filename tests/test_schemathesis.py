@@ -47,9 +47,9 @@ def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
         if server.poll() is not None:
             pytest.fail(f"the server ended with {server.returncode}: {log.read_text()}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its worker still booting
             time.sleep(0.2)
     pytest.fail(f"the server did not answer {url} within a minute")
 
