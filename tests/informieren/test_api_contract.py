@@ -77,3 +77,41 @@ def test_a_wrong_method_answers_405_with_allow(client, ctx):
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
     item = client.put(f"{BASE}/{uuid.uuid4()}")
     assert item.status_code == 405 and {"GET", "PATCH"} <= set(item.headers["Allow"].split(", "))
+
+
+def _body_schema(document, path: str, method: str) -> dict:
+    [content] = document["paths"][f"/api/v1/{{tenant}}/informieren/{path}"][method]["requestBody"]["content"].values()
+    return content["schema"]
+
+
+def test_the_bodies_the_register_refuses_by_their_shape_are_outside_the_document(client, ctx, document):
+    """schemathesis sent bodies the document allowed and the register refused: unknown fields, blank names,
+    texts longer than the register keeps, an empty delivery. The document now says so, and the register
+    still refuses each of them."""
+    grenchen = active_tenant("grenchen", [2546])
+    writer = token(grenchen, "informieren:read", "informieren:write")
+    for path, method in (("newcomers", "post"), ("newcomers/{person_id}", "patch")):
+        schema = _body_schema(document, path, method)
+        assert schema["additionalProperties"] is False
+        names = schema["properties"]["official_name"], schema["properties"]["first_name"]
+        assert all(name["minLength"] == 1 and name["pattern"] == r"\S" for name in names)
+        assert (schema["properties"]["street"]["maxLength"], schema["properties"]["town"]["maxLength"]) == (150, 100)
+        assert {"source", "stage", "created_at"} <= {n for n, p in schema["properties"].items() if p.get("readOnly")}
+    assert _body_schema(document, "deliveries", "post")["minLength"] == 1
+    refused = [
+        client.post(BASE, json={**NEWCOMER, "nickname": "x"}, headers=writer),
+        client.post(BASE, json={**NEWCOMER, "first_name": " "}, headers=writer),
+        client.post(BASE, json={**NEWCOMER, "street": "x" * 151}, headers=writer),
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 422]
+    assert set(refused[0].get_json()["fields"]) == {"nickname"}
+
+
+def test_what_a_client_read_can_be_sent_back(client, ctx):
+    """The read-only fields the document lists in a body are accepted and ignored, as it says."""
+    grenchen = active_tenant("grenchen", [2546])
+    writer = token(grenchen, "informieren:read", "informieren:write")
+    person = add_person(grenchen)
+    record = client.get(f"{BASE}/{person.id}", headers=writer).get_json()
+    answer = client.patch(f"{BASE}/{person.id}", json={**record, "source": "csv", "stage": "x"}, headers=writer)
+    assert answer.status_code == 200 and answer.get_json()["source"] == record["source"]

@@ -36,7 +36,7 @@ XML_TYPES = ("application/xml", "text/xml")
     "Post one eCH-0020 v3 delivery (the raw XML). Up to 2 MB it is imported at once (200 with the summary; "
     "422 when the message is refused as a whole); larger ones run as a job (202 with the import's and the "
     "job's id).",
-    request_body={"type": "string", "format": "binary", "description": "an eCH-0020 v3 message"},
+    request_body={"type": "string", "format": "binary", "minLength": 1, "description": "an eCH-0020 v3 message"},
     request_type="application/xml",
     response=SUMMARY_SCHEMA,
     answers={202: "Accepted: the import runs as a job", 400: "The body is empty",

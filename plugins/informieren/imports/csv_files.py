@@ -201,7 +201,7 @@ def _record(values: dict[str, str]) -> tuple[PersonRecord, list[str]]:
         date_of_birth=parse("date_of_birth", parse_partial_date),
         nationalities=parse("nationalities", parse_countries) or (),
         languages=parse("languages", parse_languages) or (),
-        permit_category=(values.get("permit_category") or None),
+        permit_category=parse("permit_category", parse_permit),
         arrival_date=parse("arrival_date", parse_date),
         municipality_bfs=parse("municipality_bfs", parse_bfs),
         origin=_origin(values.get("comes_from", "")),
@@ -231,6 +231,16 @@ def _naming_the_value(check):
 # The same dates as the register's form: TT.MM.JJJJ or JJJJ-MM-TT; a date of birth may be partial.
 parse_date = _naming_the_value(checks.parse_date)
 parse_partial_date = _naming_the_value(checks.parse_partial_date)
+
+
+def _permit_of(text: str) -> str:
+    """The register's category for a cell, whatever its case ("b", "ci"); the form's check refuses the rest."""
+    known = {code.casefold(): code for code in checks.PERMITS}
+    return checks.parse_permit(known.get(text.casefold(), text))
+
+
+# The form's categories (checks.PERMITS), no other text: a cell like "=1+1" rejects its row.
+parse_permit = _naming_the_value(_permit_of)
 
 
 def parse_sex(text: str) -> str:

@@ -191,7 +191,7 @@ class Importer:
         self.report_progress = progress
         self._parse = parse
         self.actor = audit.current_actor()
-        self.counts = {key: int(run.counts.get(key, 0)) for key in COUNT_KEYS}
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.refused_files: list[tuple[str, str]] = []
         self.files_done = 0
         self.files_total: int | None = None  # set by the caller when known
@@ -204,6 +204,7 @@ class Importer:
         self._items: list[dict] = []
         with tenant_scope(tenant):
             self._load_index()
+            self._start_over()
 
     # -- lookups prepared once -------------------------------------------------------------------
 
@@ -223,6 +224,31 @@ class Importer:
             (link.bfs_number, link.valid_from, link.valid_to)
             for link in db.session.scalars(sa.select(TenantMunicipality))
         ]
+
+    def _start_over(self) -> None:
+        """An attempt reads all of the run's files again, so the counts describe this run, not its attempts.
+
+        An earlier attempt (a killed worker's, or one that lost a race) committed chunks: its items and
+        taken messages are forgotten here (with this attempt's first commit), and what it did to persons
+        is remembered, so that meeting them again counts as "created" or "updated" once more, not as
+        "unchanged", and adds no second change to their history.
+        """
+        self._earlier: dict[uuid.UUID, list[str]] = {}  # person → the kinds of change earlier attempts made
+        if not self.run.counts:  # a new run: no attempt committed anything yet (each commit writes counts)
+            return
+        rows = db.session.execute(sa.select(PersonChange.person_id, PersonChange.kind)
+                                  .where(PersonChange.import_id == self.run.id).order_by(PersonChange.occurred_at))
+        for person_id, kind in rows:
+            self._earlier.setdefault(person_id, []).append(kind)
+        db.session.execute(sa.delete(ImportItem).where(ImportItem.import_id == self.run.id))
+        db.session.execute(sa.delete(ReceivedMessage).where(ReceivedMessage.import_id == self.run.id))
+
+    def _again(self, person_id: uuid.UUID) -> str:
+        """How an event that changes nothing counts: as the earlier attempt's change it repeats, if any."""
+        kinds = self._earlier.get(person_id)
+        if not kinds:
+            return "unchanged"
+        return "created" if kinds.pop(0) == "created" else "updated"
 
     def serves(self, bfs: int | None, arrival: date) -> bool:
         """Whether the tenant serves the commune on the arrival day or today (as the register's form checks).
@@ -267,8 +293,7 @@ class Importer:
 
     def _add_message(self, filename: str, data: bytes, digest: str, known: dict) -> None:
         if digest in self._seen_hashes or digest in known:
-            if known.get(digest) != self.run.id:  # taken by this very run: a retried job, not counted twice
-                self.counts["already_imported"] += 1
+            self.counts["already_imported"] += 1
             return
         if digest in self._refused_hashes:  # a copy of a refused file is refused too, without parsing it again
             self.refuse(filename, *self._refused_hashes[digest])
@@ -514,7 +539,7 @@ class Importer:
             self._reject(entry, conflict, entry.event.person)
             return
         if not changed:
-            self.counts["unchanged"] += 1
+            self.counts[self._again(slot.id)] += 1
             return
         self._unindex(slot)
         slot.values.update(changed)

@@ -29,10 +29,17 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and an offset far
 READ_SCOPE = "informieren:read"
 
 _CODES = {"type": "array", "items": {"type": "string"}}
-_NULLABLE_TEXT = {"type": "string", "nullable": True}
+
+
+def _text(name: str, **schema) -> dict:
+    """A text field: at most the length the register keeps (counted after runs of spaces become one)."""
+    return {"type": "string", "maxLength": checks.LENGTHS[name], **schema}
+
+
+_NAME = {"minLength": 1, "pattern": r"\S", "description": "Not blank."}
 INPUT_PROPERTIES = {
-    "official_name": {"type": "string", "maxLength": 100},
-    "first_name": {"type": "string", "maxLength": 100},
+    "official_name": _text("official_name", **_NAME),
+    "first_name": _text("first_name", **_NAME),
     "sex": {"type": "string", "enum": ["m", "f"], "nullable": True},
     "date_of_birth": {"type": "string", "nullable": True, "example": "1985-03",
                       "description": "Partial ISO date: YYYY-MM-DD, YYYY-MM or YYYY."},
@@ -41,11 +48,12 @@ INPUT_PROPERTIES = {
     "arrival_date": {"type": "string", "format": "date", "description": "Not in the future."},
     "municipality_bfs": {"type": "integer", "description": "BFS number of a commune the tenant serves."},
     "permit_category": {"type": "string", "enum": list(checks.PERMITS), "nullable": True},
-    "street": _NULLABLE_TEXT, "house_number": _NULLABLE_TEXT,
-    "postal_code": {"type": "string", "pattern": "^[0-9]{4}$", "nullable": True}, "town": _NULLABLE_TEXT,
-    "household_key": {**_NULLABLE_TEXT, "description": "Members moving together share it."},
+    "street": _text("street", nullable=True), "house_number": _text("house_number", nullable=True),
+    "postal_code": {"type": "string", "pattern": "^[0-9]{4}$", "nullable": True},
+    "town": _text("town", nullable=True),
+    "household_key": _text("household_key", nullable=True, description="Members moving together share it."),
     "moves_with": {"type": "string", "format": "uuid", "description": "Join this person's household."},
-    "local_person_id": _NULLABLE_TEXT,
+    "local_person_id": _text("local_person_id", nullable=True),
     "vn": {"type": "string", "nullable": True, "example": "756.9217.0769.85",
            "description": "AHV number, with or without dots; stored and returned as 13 digits."},
 }
@@ -64,12 +72,16 @@ NEWCOMER = {
                                          "ids are then empty, and the record can no longer change."},
     },
 }
-CREATE = {"type": "object", "required": list(checks.REQUIRED),
+# What a client read may be sent back as it was: these fields are ignored. Any other field is refused (422).
+IGNORED = {name: {**NEWCOMER["properties"][name], "readOnly": True} for name in sorted(READ_ONLY)}
+CREATE = {"type": "object", "required": list(checks.REQUIRED), "additionalProperties": False,
           "properties": {"id": {"type": "string", "format": "uuid",
                                 "description": "Optional key of this entry: a repeated POST creates nothing."},
-                         **INPUT_PROPERTIES}}
+                         **INPUT_PROPERTIES, **IGNORED}}
 UPDATE = {"type": "object", "description": "Only the fields given change; null clears an optional field.",
-          "properties": INPUT_PROPERTIES}
+          "additionalProperties": False,
+          "properties": {"id": {"type": "string", "format": "uuid", "description": "Ignored."},
+                         **INPUT_PROPERTIES, **IGNORED}}
 PAGE = {
     "type": "object",
     "properties": {"items": {"type": "array", "items": NEWCOMER}, "total": {"type": "integer"},
