@@ -237,6 +237,18 @@ def _identification(tag: str) -> str:
     return ech._identification(ech.PersonSpec(), tag)
 
 
+@pytest.mark.parametrize("code", ["0101", "1001", "1101"])
+def test_a_permit_outside_the_registers_categories_is_other_with_its_code(code):
+    """The API documents the register's categories only: A (01), M (10) and others are "other"."""
+    permit = _delivery_with(
+        f"<eCH-0020:correctResidencePermit>{_identification('correctResidencePermitPerson')}"
+        f"<eCH-0020:residencePermitData><eCH-0011:residencePermit>{code}</eCH-0011:residencePermit>"
+        "</eCH-0020:residencePermitData></eCH-0020:correctResidencePermit>"
+    )
+    person = parse_message(permit).events[0].person
+    assert (person.permit_category, person.permit_code) == ("other", code)
+
+
 def test_correct_residence_permit_and_nationality():
     permit = _delivery_with(
         f"<eCH-0020:correctResidencePermit>{_identification('correctResidencePermitPerson')}"

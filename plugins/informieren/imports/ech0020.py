@@ -102,8 +102,10 @@ CORRECTION_FIELDS: dict[str, frozenset[str]] = {
     "correctIdentification": frozenset({"local_person_id", "vn"}),
 }
 
+# eCH-0006 categories -> the register's (checks.PERMITS). The seasonal permit A (01, abolished 2002), the
+# notified short stay (10) and any other code count as "other"; the full code stays in permit_code.
 PERMIT_CATEGORIES = {
-    "01": "A", "02": "B", "03": "C", "04": "Ci", "05": "F", "06": "G", "07": "L", "08": "N", "09": "S", "10": "M",
+    "02": "B", "03": "C", "04": "Ci", "05": "F", "06": "G", "07": "L", "08": "N", "09": "S",
 }  # fmt: skip
 _SEX = {"1": "m", "2": "f", "3": None}
 _NATIONALITY_STATUS = {"0": "unknown", "1": "stateless", "2": "known"}
@@ -771,7 +773,7 @@ def _permit(permit_data, values: dict) -> None:
     permit = kids.get("residencePermit")
     code = None if _nil(permit) else _text(permit)
     values["permit_code"] = code
-    values["permit_category"] = PERMIT_CATEGORIES.get(code[:2]) if code else None
+    values["permit_category"] = PERMIT_CATEGORIES.get(code[:2], "other") if code else None
     values["entry_date"] = _date(kids.get("entryDate"), "entry_date", _BAD_ENTRY)
 
 
