@@ -338,7 +338,7 @@ def probe(site: Site) -> tuple[int, int]:
                 statements.append(statement)
                 # core's scope settings, sent with this statement in one round trip (either listener order)
                 if conn.info.get("rls_pending") or getattr(context, "rls_pipeline", None):
-                    statements.append("set_config")
+                    statements.append("app_enter_scope")
 
             engines = {_engine(app), site.owner}
             for engine in engines:
@@ -543,7 +543,7 @@ def table(results: list[Result]) -> str:
             f"{r.median('cold'):>7.0f} µs"
         )
     lines.append("(times per request in microseconds; SQL per request: statements (a) / (b) when warm, pool pings")
-    lines.append(" not counted; on PostgreSQL the scope's set_config travels in one round trip with the query)")
+    lines.append(" not counted; on PostgreSQL app_enter_scope travels in one round trip with the query)")
     return "\n".join(lines)
 
 
