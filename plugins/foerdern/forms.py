@@ -90,12 +90,12 @@ class OfferForm(FlaskForm):
     form_key = HiddenField()  # made when a new offer's form is shown; becomes its id (a second post finds it)
     title = TranslationsField(_l("Titel"), multiline=False)
     description = OptionalTranslationsField(_l("Beschreibung"))
-    kind = SelectField(_l("Art des Angebots"))
+    kind = SelectField(_l("Art des Angebots"), validate_choice=False)  # checked by validate_kind
     provider_name = StringField(_l("Organisation"), **_optional_text(200))
     provider_contact = TextAreaField(_l("Kontaktperson"), description=_l("Name, Telefon, E-Mail"),
                                      **_optional_text(1000))
     address = TextAreaField(_l("Adresse"), **_optional_text(1000))
-    municipality = SelectField(_l("Gemeinde"))
+    municipality = SelectField(_l("Gemeinde"), validate_choice=False)  # checked by validate_municipality
     online = BooleanField(_l("online"))
     timing = ChoiceField(_l("Wann"), default="ongoing")
     starts_on = DayField(_l("Beginn"), validators=[Optional()])
@@ -173,10 +173,6 @@ class OfferForm(FlaskForm):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_("Das Ende liegt vor dem Beginn."))
 
-    def validate_starts_on(self, field):
-        if self.timing.data == "dates" and not field.data:
-            raise ValidationError(_("Bitte den Beginn angeben (oder «laufend» wählen)."))
-
     def validate_schedule(self, field):
         if self.timing.data == "recurring" and not field.data:
             raise ValidationError(_("Bitte den Zeitplan auf Deutsch angeben."))
@@ -192,6 +188,14 @@ class OfferForm(FlaskForm):
     def validate_reduction_conditions(self, field):
         if self.rappen.get("reduced_cost") is not None and not field.data:
             raise ValidationError(_("Bitte angeben, wer die reduzierten Kosten bezahlt."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Here, not in validate_starts_on: an empty optional field ends its own checks.
+        if self.timing.data == "dates" and self.starts_on.data is None and not self.starts_on.errors:
+            self.starts_on.errors = [_("Bitte den Beginn angeben (oder «laufend» wählen).")]
+            valid = False
+        return valid
 
     def values(self) -> dict:
         """The offer's columns from the validated form."""

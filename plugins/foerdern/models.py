@@ -105,5 +105,9 @@ class Offer(TenantScoped, db.Model):
 
     @classmethod
     def expired_clause(cls, day: date):
-        """The SQL of :meth:`expired_on`: past its validity, or a dated offer that has ended."""
-        return sa.or_(cls.valid_until < day, sa.and_(cls.timing == "dates", cls.ends_on < day))
+        """The SQL of :meth:`expired_on`: past its validity, or a dated offer that has ended.
+
+        Never NULL (an open date compares as not past), so that its negation finds the current ones.
+        """
+        return sa.or_(sa.and_(cls.valid_until.is_not(None), cls.valid_until < day),
+                      sa.and_(cls.timing == "dates", cls.ends_on.is_not(None), cls.ends_on < day))

@@ -44,7 +44,6 @@ TIMING_LABELS = {
     "recurring": _l("regelmässig (Zeitplan)"),
     "ongoing": _l("laufend"),
 }
-REACH_LABELS = {"own": _l("eigenes"), "regional": _l("regional"), "cantonal": _l("kantonal")}
 CURRENT, EXPIRED, ALL = "aktuell", "abgelaufen", "alle"  # the list's filter by validity, in its URLs
 OWN_PREFIX = "own:"  # a kind choice naming one of the tenant's own kinds: "own:<uuid>"
 

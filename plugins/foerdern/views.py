@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from core import clock, content_languages
 from core.access import can, requires
+from core.auth import actor_names
 from core.content_languages import pick
 from core.db import db
 from core.errors import UserError
@@ -88,6 +89,7 @@ def offer_page(offer_id):
     return render_template("foerdern/offer.html", offer=offer, language=language, pick=pick, commune=commune,
                            kind=offers.kind_label(offer, language), audience=offers.audience(offer),
                            language_name=lambda code: content_languages.name_in(code, language),
+                           updated_by=actor_names([offer.updated_by]).get(offer.updated_by, offer.updated_by),
                            today=clock.today(), may_edit=can(EDIT))
 
 
