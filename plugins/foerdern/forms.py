@@ -98,10 +98,11 @@ class OfferForm(FlaskForm):
     municipality = SelectField(_l("Gemeinde"), validate_choice=False)  # checked by validate_municipality
     online = BooleanField(_l("online"))
     timing = ChoiceField(_l("Wann"), default="ongoing")
-    starts_on = DayField(_l("Beginn"), validators=[Optional()])
-    ends_on = DayField(_l("Ende"), validators=[Optional()])
+    starts_on = DayField(_l("Beginn"), validators=[Optional()], description=_l("bei «von – bis»"))
+    ends_on = DayField(_l("Ende"), validators=[Optional()], description=_l("bei «von – bis»; leer: offen"))
     schedule = OptionalTranslationsField(_l("Zeitplan"), multiline=False,
-                                         description=_l("zum Beispiel: jeden Dienstag, 14 bis 16 Uhr"))
+                                         description=_l("bei «regelmässig», zum Beispiel: jeden Dienstag, 14 bis 16 "
+                                                        "Uhr"))
     languages = ChecklistField(_l("Sprachen im Angebot"))
     target_groups = ChecklistField(_l("Zielgruppen"))
     age_min = AgeField(_l("Alter von"), validators=[Optional(), NumberRange(0, MAX_AGE, _l(
@@ -111,7 +112,7 @@ class OfferForm(FlaskForm):
     women_only = BooleanField(_l("nur für Frauen"))
     childcare = BooleanField(_l("mit Kinderbetreuung"))
     cost = StringField(_l("Kosten (CHF)"), description=_l("Leer lassen oder 0, wenn das Angebot kostenlos ist."))
-    reduced_cost = StringField(_l("Reduzierte Kosten (CHF)"))
+    reduced_cost = StringField(_l("Reduzierte Kosten (CHF)"), description=_l("für wen, sagen die Bedingungen"))
     reduction_conditions = OptionalTranslationsField(_l("Bedingungen für die Reduktion"), multiline=False)
     registration_url = StringField(_l("Link zur Anmeldung"), description=_l("beginnt mit https:// oder http://"),
                                    **_optional_text(URL_LENGTH))
