@@ -147,6 +147,14 @@ def listing(filters: Filters, today: date) -> list[Offer]:
     return sorted(offers, key=lambda offer: offer.title[GERMAN].casefold())
 
 
+def counts(today: date) -> dict[str, int]:
+    """The tenant's offers: how many are current, how many expired."""
+    expired = Offer.expired_clause(today)
+    current_count, expired_count = db.session.execute(sa.select(
+        sa.func.count().filter(~expired), sa.func.count().filter(expired)).select_from(Offer)).one()
+    return {CURRENT: current_count, EXPIRED: expired_count}
+
+
 def _matches(offer: Offer, text: str) -> bool:
     """The search looks at the titles and descriptions in every language and at the provider."""
     needle = text.casefold()

@@ -60,7 +60,8 @@ def municipalities(offer: Offer | None = None) -> dict[int, str]:
 @blueprint.get("/", endpoint="index")
 @requires(READ)
 def index():
-    return redirect(url_for(".offers"))
+    """The module's start page: how many offers are current and expired, and the way to them."""
+    return render_template("foerdern/index.html", counts=offers.counts(clock.today()), may_edit=can(EDIT))
 
 
 @blueprint.get("/angebote", endpoint="offers")

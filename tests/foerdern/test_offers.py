@@ -358,3 +358,13 @@ def test_another_tenants_offer_is_not_found(client, grenchen):
     response = post(client, NEW, valid_form(kind=f"own:{their_kind.id}"))
     assert response.status_code == 400 and stored(grenchen) == []
     assert [o.title["de"] for o in stored(balsthal)] == ["Deutschtreff Balsthal"]
+
+
+def test_the_start_page_counts_current_and_expired_offers(officer, grenchen):
+    from datetime import timedelta
+
+    add_offer(grenchen, title={"de": "Deutschkurs"})
+    add_offer(grenchen, title={"de": "Spielgruppe"}, valid_until=clock.today() - timedelta(days=1))
+    add_offer(grenchen, title={"de": "Nähkurs"}, valid_until=clock.today() - timedelta(days=2))
+    page = text(officer.get("/grenchen/foerdern/"))
+    assert "1 aktuelles Angebot" in page and "2 abgelaufene Angebote" in page

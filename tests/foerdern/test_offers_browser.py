@@ -53,7 +53,7 @@ def test_an_officer_enters_an_offer_and_finds_it_in_the_list(site, tmp_path):  #
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             context, page = watched_page(browser, provider, problems)
-            page.goto(f"{base}/grenchen/foerdern/")
+            page.goto(f"{base}/grenchen/foerdern/angebote")
             _sign_in(page, provider)
             expect(page).to_have_url(f"{base}/grenchen/foerdern/angebote")
             page.click("text=Neues Angebot")
