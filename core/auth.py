@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -190,6 +191,18 @@ def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
                         object_id=user.id,
                         detail={"role": role, "source": "claim"},
                     )
+
+
+def actor_names(actors) -> dict[str, str]:
+    """``user:<id>`` -> the user's name (one query), for pages that say who did something.
+
+    Other actors (API tokens, the CLI's operator, the system) are not in it: show them as they are.
+    """
+    ids = {int(actor.split(":", 1)[1]) for actor in actors if re.fullmatch(r"user:\d+", actor or "")}
+    if not ids:
+        return {}
+    return {f"user:{user_id}": name for user_id, name in
+            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()}
 
 
 def user_tenants(user: User) -> list[Tenant]:

@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional
 
 from core import submissions
 from core.access import can, requires
-from core.auth import User
+from core.auth import actor_names
 from core.db import db
 from core.errors import UserError
 from core.submissions import STATE_LABELS, TRANSITIONS, State, Submission
@@ -62,13 +62,6 @@ def _submission(number: str) -> Submission:
     if submission is None or not _may_see(submission):
         abort(404)
     return submission
-
-
-def _actor_names(actors) -> dict[str, str]:
-    """``user:<id>`` -> the user's name, for the history."""
-    ids = {int(a.split(":", 1)[1]) for a in actors if a.startswith("user:") and a.split(":", 1)[1].isdigit()}
-    users = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all() if ids else []
-    return {f"user:{user_id}": name for user_id, name in users}
 
 
 @pages.get("/eingaben")
@@ -123,7 +116,7 @@ def _page(submission: Submission, error: str | None = None, status: int = 200):
     owner = db.session.get(Tenant, submission.tenant_id)
     return render_template(
         "submissions/show.html", submission=submission, kind=kind, owner=owner,
-        versions=submissions.versions(submission), events=events, names=_actor_names(e.actor for e in events),
+        versions=submissions.versions(submission), events=events, names=actor_names(e.actor for e in events),
         steps=steps, form=NoteForm(), error=error,
     ), status
 

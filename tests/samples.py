@@ -24,6 +24,7 @@ from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
 from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
+from plugins.foerdern.models import Offer, OwnKind
 from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
     ImportItem,
@@ -95,6 +96,13 @@ def _course() -> Course:
     return course
 
 
+def _own_kind() -> OwnKind:
+    kind = OwnKind(id=uuid.uuid4(), name={"de": "Nähtreff"})
+    db.session.add(kind)
+    db.session.flush()
+    return kind
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1, content=b"x",
@@ -140,4 +148,6 @@ SAMPLES = {
     SubmissionEvent: lambda: SubmissionEvent(submission_id=_submission().id, seq=1, occurred_at=utcnow(), actor="test",
                                              by_canton=False, action="submit", to_state="submitted", version=1),
     SubmissionCounter: lambda: SubmissionCounter(prefix="SA", year=2017, last_number=1),
+    OwnKind: _own_kind,
+    Offer: lambda: Offer(title={"de": "Deutschkurs"}, kind="own", own_kind_id=_own_kind().id, updated_by="test"),
 }

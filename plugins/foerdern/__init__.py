@@ -1,34 +1,36 @@
-"""Module Fördern: integration offers and the needs of migrants."""
+"""Module Fördern: integration offers and the needs of migrants.
+
+This step holds the offers and their editor: ``models`` (offers, the tenant's own kinds),
+``offers`` (labels, the list's query, saving and deleting, audited), ``forms`` (the editor's
+checks, messages in the user's language) and ``views`` (the pages below /<tenant>/foerdern).
+"""
 
 from pathlib import Path
 
-from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from core.access import Role, requires
+from core.access import Role
 from core.plugins import Manifest, MenuEntry, Permission
-from core.web import module_start_page
-
-blueprint = Blueprint("foerdern", __name__)
+from plugins.foerdern import views
 
 manifest = Manifest(
     id="foerdern",
     title=_l("Fördern"),
-    version="0.1.0",
+    version="0.2.0",
     description=_l("Integrationsangebote bereitstellen und die Bedürfnisse der Migrantinnen und Migranten kennen."),
     position=20,
     requires=(),
     permissions=(
         Permission(
-            "foerdern.offers.read",
+            views.READ,
             _l("Integrationsangebote und Bedürfnisse einsehen"),
             (Role.INTEGRATION_OFFICER, Role.RESIDENTS_SERVICES, Role.TENANT_ADMIN, Role.READ_ONLY),
         ),
-        Permission("foerdern.offers.edit", _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER,)),
+        Permission(views.EDIT, _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER,)),
     ),
-    blueprint=blueprint,
-    menu=(MenuEntry(_l("Fördern"), "foerdern.index", "foerdern.offers.read"),),
+    blueprint=views.blueprint,
+    menu=(MenuEntry(_l("Fördern"), "foerdern.index", views.READ),),
     translations=Path(__file__).parent / "translations",
+    alembic_branch="foerdern",
+    migrations=Path(__file__).parent / "migrations",
 )
-
-blueprint.add_url_rule("/", "index", requires("foerdern.offers.read")(module_start_page(manifest)))

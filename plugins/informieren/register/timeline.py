@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.auth import actor_names
 from core.db import db
 from core.people import TimelineEntry
 from plugins.informieren.models import Newcomer, PersonChange, Source
@@ -32,7 +31,7 @@ def timeline(person_id) -> list[TimelineEntry]:
     changes = db.session.scalars(
         sa.select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.occurred_at)
     ).all()
-    names = _actor_names({change.actor for change in changes})
+    names = actor_names({change.actor for change in changes})
     entries = [TimelineEntry.on(person.arrival_date, MODULE, _l("Zuzug aus dem Ausland"),
                                 municipality_names().get(person.municipality_bfs, str(person.municipality_bfs)))]
     for change in changes:
@@ -46,14 +45,3 @@ def timeline(person_id) -> list[TimelineEntry]:
         entries.append(TimelineEntry(at=change.occurred_at, module=MODULE, title=_CHANGE_TITLES.get(kind, kind),
                                      detail=detail))
     return entries
-
-
-def _actor_names(actors: set[str]) -> dict[str, str]:
-    """Users by name (one query); other actors (API tokens, the CLI, the system) as they are."""
-    from core.auth import User
-
-    ids = {int(actor.split(":", 1)[1]) for actor in actors if re.fullmatch(r"user:\d+", actor)}
-    if not ids:
-        return {}
-    return {f"user:{user_id}": name for user_id, name in
-            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()}

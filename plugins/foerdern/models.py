@@ -1,0 +1,113 @@
+"""Fördern's tables: the tenant's integration offers and the kinds of offer it adds to the built-in ones.
+
+An offer's texts for newcomers (title, description, a recurring schedule, the conditions of a
+reduced price) are translated columns in the tenant's content languages, German required where
+the text is given at all. ``reach`` says who shows the offer: ``own`` (this tenant alone) for now;
+``regional`` and ``cantonal`` offers will be shown to other tenants through an explicit, read-only
+path, so the column is here from the start.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import utcnow
+from core.content_languages import translated_column
+from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.money import money_column
+
+OWN_KIND = "own"  # an offer's kind is one of the tenant's own (``own_kind_id``)
+BUILTIN_KINDS = ("language_course", "childcare", "parents_group", "club", "counselling", "work", "health", "other")
+KINDS = (*BUILTIN_KINDS, OWN_KIND)
+TARGET_GROUPS = ("children", "youth", "adults", "parents", "families", "seniors")
+TIMINGS = ("dates", "recurring", "ongoing")  # from a start to an end date, a repeated schedule, always
+REACHES = ("own", "regional", "cantonal")
+URL_LENGTH = 500
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class OwnKind(TenantScoped, db.Model):
+    """A kind of offer a tenant adds to the built-in ones, named in its content languages."""
+
+    __tablename__ = "foerdern_kinds"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[dict] = translated_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Offer(TenantScoped, db.Model):
+    """An integration offer: what, by whom, where, when, for whom, at what cost, how to register."""
+
+    __tablename__ = "foerdern_offers"
+    __table_args__ = (
+        tenant_fk(["own_kind_id"], "foerdern_kinds"),
+        sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
+        sa.CheckConstraint("(kind = 'own') = (own_kind_id IS NOT NULL)", name="own_kind"),
+        sa.CheckConstraint(_one_of("timing", TIMINGS), name="timing"),
+        sa.CheckConstraint(_one_of("reach", REACHES), name="reach"),
+        sa.CheckConstraint("starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on", name="dates"),
+        sa.CheckConstraint("valid_from IS NULL OR valid_until IS NULL OR valid_from <= valid_until",
+                           name="validity"),
+        sa.CheckConstraint("age_min IS NULL OR age_max IS NULL OR age_min <= age_max", name="ages"),
+        sa.Index("ix_foerdern_offers_kind", "tenant_id", "kind"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    title: Mapped[dict] = translated_column()
+    description: Mapped[dict | None] = translated_column(nullable=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    own_kind_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    # provider
+    provider_name: Mapped[str | None] = mapped_column(sa.String(200))
+    provider_contact: Mapped[str | None] = mapped_column(sa.Text)
+    # where
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    municipality_bfs: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.bfs_number"))
+    online: Mapped[bool] = mapped_column(default=False)
+    # when
+    timing: Mapped[str] = mapped_column(sa.String(10), default="ongoing")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    schedule: Mapped[dict | None] = translated_column(nullable=True)  # "Tuesdays 14-16", in the content languages
+    # for whom
+    languages: Mapped[list] = mapped_column(sa.JSON, default=list)  # content language codes spoken in the offer
+    target_groups: Mapped[list] = mapped_column(sa.JSON, default=list)  # TARGET_GROUPS
+    age_min: Mapped[int | None]
+    age_max: Mapped[int | None]
+    women_only: Mapped[bool] = mapped_column(default=False)
+    childcare: Mapped[bool] = mapped_column(default=False)  # childcare is provided during the offer
+    # cost: 0 is free of charge
+    cost: Mapped[int] = money_column(default=0)
+    reduced_cost: Mapped[int | None] = money_column(nullable=True)
+    reduction_conditions: Mapped[dict | None] = translated_column(nullable=True)
+    # registration
+    registration_url: Mapped[str | None] = mapped_column(sa.String(URL_LENGTH))
+    registration_contact: Mapped[str | None] = mapped_column(sa.Text)
+    # validity: an offer past valid_until is expired
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    reach: Mapped[str] = mapped_column(sa.String(10), default="own")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(sa.String(200))
+
+    def expired_on(self, day: date) -> bool:
+        return (self.valid_until is not None and self.valid_until < day) or (
+            self.timing == "dates" and self.ends_on is not None and self.ends_on < day)
+
+    @classmethod
+    def expired_clause(cls, day: date):
+        """The SQL of :meth:`expired_on`: past its validity, or a dated offer that has ended.
+
+        Never NULL (an open date compares as not past), so that its negation finds the current ones.
+        """
+        return sa.or_(sa.and_(cls.valid_until.is_not(None), cls.valid_until < day),
+                      sa.and_(cls.timing == "dates", cls.ends_on.is_not(None), cls.ends_on < day))
