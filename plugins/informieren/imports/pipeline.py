@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -40,6 +40,7 @@ COUNT_KEYS = (
 )
 CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
+HASH_BLOCK = 1024 * 1024
 ROW_LOOKUP_BATCH = 900  # ids per IN (...) (SQLite allows 32,766 parameters; PostgreSQL more)
 DEFAULT_SINCE = date(2017, 1, 1)  # the introduction year of first information
 
@@ -168,6 +169,16 @@ def _invalid_ids(record) -> str | None:
     return None
 
 
+def sha256_of(content: bytes | BinaryIO) -> str:
+    if isinstance(content, bytes | bytearray):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    content.seek(0)
+    while block := content.read(HASH_BLOCK):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def db_tenant_id() -> int:
     return current_scope().tenant_id
 
@@ -235,17 +246,21 @@ class Importer:
 
     # -- feeding ------------------------------------------------------------------------------------
 
-    def parse(self, data: bytes):
+    def parse(self, content: bytes | BinaryIO):
+        """The message checked as a whole; its records are read one at a time from ``entries()``."""
         if self._parse is None:
             from plugins.informieren.imports import ech0020
 
-            self._parse = ech0020.parse_message
-        return self._parse(data)
+            self._parse = ech0020.open_message
+        return self._parse(content)
 
-    def add_files(self, files: Iterable[tuple[str, bytes] | FileRefusal]) -> None:
-        """Registry messages (name, bytes), or refusals of the unpacking; hashes looked up in batches."""
+    def add_files(self, files: Iterable[tuple[str, bytes | BinaryIO] | FileRefusal]) -> None:
+        """Registry messages (name, bytes or a seekable binary file), or refusals of the unpacking.
+
+        Hashes are looked up in batches; a file's content is read in blocks, never whole.
+        """
         for group in _batched(files, HASH_LOOKUP_BATCH):
-            digests = {id(f): hashlib.sha256(f[1]).hexdigest() for f in group if not isinstance(f, FileRefusal)}
+            digests = {id(f): sha256_of(f[1]) for f in group if not isinstance(f, FileRefusal)}
             known = self._received(set(digests.values()))
             for item in group:
                 if isinstance(item, FileRefusal):
@@ -290,13 +305,21 @@ class Importer:
                        {"message_id": message_id})
             self._buffer.append(_Received(digest, message_id))
             return
-        for rejected in message.rejected:
-            self.reject_row(filename, rejected.position, str(rejected.reason),
-                            {"message_id": message_id, "event": getattr(rejected, "name", None)})
         if self.files_total == 1:  # one file: the progress counts its records
-            self.events_total = len(message.events)
-        self.add_events(filename, message_id, message.events)
+            self.events_total = message.events_total
+        self.add_events(filename, message_id, self._events_of(filename, message_id, message))
         self._buffer.append(_Received(digest, message_id))
+
+    def _events_of(self, filename: str, message_id: str, message) -> Iterator:
+        """The message's events as the parser reads them; a rejected record is reported on the way."""
+        from plugins.informieren.imports import ech0020
+
+        for entry in message.entries():
+            if isinstance(entry, ech0020.Rejected):
+                self.reject_row(filename, entry.position, str(entry.reason),
+                                {"message_id": message_id, "event": entry.name})
+            else:
+                yield entry
 
     def add_events(self, filename: str, message_id: str, events: Iterable) -> None:
         for event in events:
@@ -328,6 +351,8 @@ class Importer:
     def reject_row(self, filename: str, position: int | None, reason: str, detail: dict | None = None) -> None:
         self.counts["rejected"] += 1
         self._item(filename, position, "rejected", reason, detail or {})
+        if len(self._items) >= self.chunk_size:  # a file of rejected records only: its reasons go in chunks too
+            self.flush()
 
     def _item(self, filename, position, outcome, reason, detail) -> None:
         self._items.append({
