@@ -15,8 +15,8 @@ running is not queued twice; a job whose worker died is found by
 from __future__ import annotations
 
 import contextlib
-import io
 import hashlib
+import io
 import json
 import logging
 import threading

@@ -3,10 +3,10 @@
 The file is decoded as UTF-8 (with or without byte-order mark), else as Windows-1252; the delimiter
 is ``;`` or ``,`` (whichever the header line has more of).  The file is read as a stream, never whole:
 one pass checks the encoding, one reads the header, a few rows to show and the number of rows (at most
-:data:`MAX_ROWS`, stated in the refusal), and the import reads the rows once more, one at a time.  Each target field is proposed a column by
-its header (German, French or English); the user confirms or changes the mapping, then each row
-becomes an arrival event the pipeline treats like one from an eCH-0020 message.  A row with bad
-values is rejected with all its reasons; the others are imported.
+:data:`MAX_ROWS`, stated in the refusal), and the import reads the rows once more, one at a time.
+Each target field is proposed a column by its header (German, French or English); the user confirms
+or changes the mapping, then each row becomes an arrival event the pipeline treats like one from an
+eCH-0020 message.  A row with bad values is rejected with all its reasons; the others are imported.
 """
 
 from __future__ import annotations

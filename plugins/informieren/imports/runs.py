@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _

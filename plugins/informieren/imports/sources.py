@@ -148,7 +148,7 @@ def _member_problem(info: zipfile.ZipInfo, limits: Limits) -> str | None:
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, room: int):
     """Copy a member into a temporary file, stopping as soon as it inflates beyond what it declared or what is left."""
     allowed = min(info.file_size, limits.max_member_bytes, room)
-    copy, written = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES), 0
+    copy, written = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES), 0  # noqa: SIM115 (handed to the caller)
     try:
         with archive.open(info) as member:
             while block := member.read(READ_BLOCK):
@@ -181,7 +181,7 @@ def _from_file(path: Path, limits: Limits):
         yield FileRefusal(str(path), _("Die Datei ist zu gross."), "too_large")
         return
     # Not closed here: the importer reads a file after the next ones were opened (it hashes them in batches).
-    yield from unpack(str(path), path.open("rb"), limits)  # noqa: SIM115
+    yield from unpack(str(path), path.open("rb"), limits)
 
 
 def count_paths(paths: Iterable[Path]) -> int:
