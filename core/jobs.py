@@ -142,6 +142,10 @@ class JobFile(TenantScoped, db.Model):
     def open(self, tenant: Tenant) -> stored_files.ChunkReader:
         return stored_files.open_file(self.file_id, tenant)
 
+    def read_all(self, tenant: Tenant) -> bytes:
+        """The whole content (a small file: a test, the CLI's report); downloads stream :meth:`open`."""
+        return self.open(tenant).read()
+
 
 class JobContext:
     """What a running job gets: its tenant, parameters, and a way to report progress."""

@@ -179,7 +179,21 @@ class ChunkReader(io.RawIOBase):
         self._start, self._data = row.start, bytes(row.data)
 
     def iter_blocks(self) -> Iterator[bytes]:
-        """The file from the start, chunk by chunk (for streaming a download)."""
+        """The file from the start, chunk by chunk."""
         self.seek(0)
         while block := self.read(CHUNK_BYTES):
+            yield block
+
+    def response_blocks(self, app) -> Iterator[bytes]:
+        """The file for a streamed response: each chunk is fetched in an application context of its own.
+
+        A WSGI server iterates the body after the request's context is gone (and maybe in another
+        context), so nothing may stay pushed from one block to the next.
+        """
+        self.seek(0)
+        while True:
+            with app.app_context():
+                block = self.read(CHUNK_BYTES)
+            if not block:
+                return
             yield block

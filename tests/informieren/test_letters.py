@@ -71,7 +71,7 @@ def run_batch(tenant, **filters) -> jobs.JobRecord:
 
 def files_of(tenant, record) -> dict[str, bytes]:
     with tenant_scope(tenant):
-        return {f.filename: f.content for f in db.session.scalars(
+        return {f.filename: f.read_all(tenant) for f in db.session.scalars(
             sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id))}
 
 
