@@ -111,15 +111,20 @@ def _rechunked(parts: Iterable[bytes]) -> Iterator[bytes]:
 
 def delete(file_id: uuid.UUID) -> None:
     """Remove a file and its chunks (in the current tenant's scope)."""
-    db.session.execute(sa.delete(StoredChunk).where(StoredChunk.file_id == file_id))
-    db.session.execute(sa.delete(StoredFile).where(StoredFile.id == file_id))
+    delete_many([file_id])
 
 
 def delete_many(file_ids) -> None:
     ids = [file_id for file_id in file_ids if file_id is not None]
     if ids:
-        db.session.execute(sa.delete(StoredChunk).where(StoredChunk.file_id.in_(ids)))
-        db.session.execute(sa.delete(StoredFile).where(StoredFile.id.in_(ids)))
+        # Not matched against loaded objects: the tenant's criterion decides, in the database.
+        db.session.execute(sa.delete(StoredChunk).where(StoredChunk.file_id.in_(ids)),
+                           execution_options={"synchronize_session": False})
+        db.session.execute(sa.delete(StoredFile).where(StoredFile.id.in_(ids)),
+                           execution_options={"synchronize_session": False})
+        for loaded in [obj for obj in db.session.identity_map.values() if isinstance(obj, StoredFile)]:
+            if loaded.id in ids:
+                db.session.expunge(loaded)
 
 
 def open_file(file_id: uuid.UUID, tenant: Tenant) -> ChunkReader:
@@ -157,15 +162,17 @@ class ChunkReader(io.RawIOBase):
         return self.position
 
     def readinto(self, buffer) -> int:
-        if self.position >= self.size:
-            return 0
-        if not self._start <= self.position < self._start + len(self._data):
-            self._fetch()
-        offset = self.position - self._start
-        count = min(len(buffer), len(self._data) - offset)
-        buffer[:count] = self._data[offset:offset + count]
-        self.position += count
-        return count
+        """Fill ``buffer`` across chunk ends (a ZIP reader takes a short read for a truncated file)."""
+        view, filled = memoryview(buffer).cast("B"), 0
+        while filled < len(view) and self.position < self.size:
+            if not self._start <= self.position < self._start + len(self._data):
+                self._fetch()
+            offset = self.position - self._start
+            count = min(len(view) - filled, len(self._data) - offset)
+            view[filled:filled + count] = self._data[offset:offset + count]
+            self.position += count
+            filled += count
+        return filled
 
     def _fetch(self) -> None:
         self._data = b""  # the old chunk goes before the next one comes

@@ -13,7 +13,6 @@ from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren.blueprints import api
 from plugins.informieren.imports import runs
-from plugins.informieren.imports.runs import MAX_UPLOAD_BYTES
 from plugins.informieren.models import ImportItem, Source
 
 SYNC_API_BYTES = 2 * 1024 * 1024  # a posted message up to this size is imported in the request
@@ -61,8 +60,8 @@ def post_delivery():
     mimetype = (request.mimetype or "").lower()
     if mimetype not in XML_TYPES:
         return error_response(415, "unsupported_media_type", "Send the message as application/xml.")
-    too_large = error_response(413, "too_large", f"At most {MAX_UPLOAD_BYTES // 2**20} MB.")
-    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+    too_large = error_response(413, "too_large", f"At most {runs.MAX_UPLOAD_BYTES // 2**20} MB.")
+    if (request.content_length or 0) > runs.MAX_UPLOAD_BYTES:
         return too_large
     # A header's text goes into the database: no control characters (a NUL byte would be a 500).
     name = "".join(c for c in request.headers.get("X-Filename", "") if c.isprintable())[:300] or "delivery.xml"

@@ -62,22 +62,22 @@ class UploadTooLarge(UserError):
         super().__init__(_("Die Dateien sind zu gross (höchstens %(max)s MB).", max=MAX_UPLOAD_BYTES // 2**20))
 
 
-def store(tenant: Tenant, files: list[tuple[str, bytes | BinaryIO]], limit: int = MAX_UPLOAD_BYTES) -> uuid.UUID:
+def store(tenant: Tenant, files: list[tuple[str, bytes | BinaryIO]], limit: int | None = None) -> uuid.UUID:
     """Keep the files for the worker, read from their streams in blocks; returns the batch id.
 
     Committed by the caller. Raises :class:`UploadTooLarge` as soon as the files together exceed ``limit``.
     """
-    batch, room = uuid.uuid4(), limit
+    batch, room = uuid.uuid4(), MAX_UPLOAD_BYTES if limit is None else limit
     for position, (name, content) in enumerate(files):
         stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
         room -= _store_one(tenant, batch, position, name, stored_files.blocks(stream), room)
     return batch
 
 
-def store_blocks(tenant: Tenant, name: str, blocks: Iterable[bytes], limit: int = MAX_UPLOAD_BYTES) -> uuid.UUID:
+def store_blocks(tenant: Tenant, name: str, blocks: Iterable[bytes], limit: int | None = None) -> uuid.UUID:
     """Keep one file that comes in blocks (a request body); as :func:`store`."""
     batch = uuid.uuid4()
-    _store_one(tenant, batch, 0, name, blocks, limit)
+    _store_one(tenant, batch, 0, name, blocks, MAX_UPLOAD_BYTES if limit is None else limit)
     return batch
 
 

@@ -18,7 +18,6 @@ from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.imports import csv_files, runs, sources
 from plugins.informieren.imports.pipeline import COUNT_KEYS
-from plugins.informieren.imports.runs import MAX_UPLOAD_BYTES
 from plugins.informieren.models import ImportItem, ImportRun, Source
 
 PERMISSION = "informieren.imports.run"
@@ -78,8 +77,8 @@ def _since(form: UploadForm):
 @requires(PERMISSION)
 def import_index():
     form = UploadForm()
-    if request.method == "POST" and (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        form.files.errors = [_("Die Dateien sind zu gross (höchstens %(max)s MB).", max=MAX_UPLOAD_BYTES // 2**20)]
+    if request.method == "POST" and (request.content_length or 0) > runs.MAX_UPLOAD_BYTES:
+        form.files.errors = [str(runs.UploadTooLarge())]
     elif form.validate_on_submit():
         try:
             return _start_upload(form)
