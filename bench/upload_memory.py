@@ -8,7 +8,7 @@ directory, a regional tenant with Informieren active; each phase is a child proc
 
   zip      a ZIP of four members of 250 MB [12 MB] at a ratio of about 120:1 (the measured attack)
   xml      a delivery of 299 MB [12 MB]: 1,000 persons padded with whitespace
-  base     a baseDelivery of 95,000 [5,000] persons, about 190 MB [10 MB]: accepted and imported
+  base     a baseDelivery of 70,000 [5,000] persons, 195 MB [14 MB]: accepted and imported
   csv      a CSV of 1,000,000 [150,000] rows, 42 MB [6 MB]: beyond the row limit (100,000)
   csv ok   a CSV of 100,000 [20,000] rows: mapped and imported
   api      a chunked POST of 310 MB to ``/api/v1/<tenant>/informieren/deliveries`` (no length named)
@@ -40,7 +40,7 @@ from pathlib import Path
 GOAL_MB = 300
 SLUG = "bench-region"
 COMMUNES = (2601, 2581, 2546)
-FULL = {"zip_member_mb": 250, "xml_mb": 299, "base_persons": 95_000, "csv_rows": 1_000_000, "csv_ok_rows": 100_000,
+FULL = {"zip_member_mb": 250, "xml_mb": 299, "base_persons": 70_000, "csv_rows": 1_000_000, "csv_ok_rows": 100_000,
         "api_mb": 310, "letter_persons": 1_000_000}
 SMALL = {"zip_member_mb": 12, "xml_mb": 12, "base_persons": 5_000, "csv_rows": 150_000, "csv_ok_rows": 20_000,
          "api_mb": 310, "letter_persons": 20_000}

@@ -222,8 +222,10 @@ class Importer:
         self.by_local: dict[tuple[int, str], uuid.UUID] = {}
         self.by_vn: dict[str, uuid.UUID] = {}
         self.by_local_id: dict[str, set[uuid.UUID]] = {}  # the local id alone (corrections name no commune)
+        # Streamed: the whole register's rows are never in memory at once, only the ids kept below.
         rows = db.session.execute(
-            sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn))
+            sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn)
+            .execution_options(yield_per=10_000))
         for person_id, bfs, local_id, vn in rows:
             if local_id:
                 self.by_local[(bfs, local_id)] = person_id
