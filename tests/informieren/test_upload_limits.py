@@ -194,3 +194,18 @@ def run_items_reason(tenant, run) -> str:
 
     with tenant_scope(tenant):
         return " ".join(db.session.scalars(sa.select(ImportItem.reason).where(ImportItem.import_id == run.id)))
+
+
+def test_the_register_index_is_read_a_page_at_a_time_and_finds_everybody(world, monkeypatch):
+    grenchen, _balsthal = world
+    from datetime import date
+
+    from plugins.informieren.imports import pipeline
+
+    people = [spec(n) for n in range(1, 6)]
+    runs.run_now(grenchen, [("a.xml", ech.base_delivery(people, message_id="a"))], source="ech0020",
+                 filename="a.xml", since=date(2017, 1, 1))
+    monkeypatch.setattr(pipeline, "INDEX_PAGE", 2)
+    again, _importer = runs.run_now(grenchen, [("b.xml", ech.base_delivery(people, message_id="b"))],
+                                    source="ech0020", filename="b.xml", since=date(2017, 1, 1))
+    assert fresh_run(grenchen, again.id).counts["unchanged"] == 5

@@ -41,6 +41,7 @@ COUNT_KEYS = (
 CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
 HASH_BLOCK = 1024 * 1024
+INDEX_PAGE = 10_000  # register rows read at a time when the importer builds its index
 ROW_LOOKUP_BATCH = 900  # ids per IN (...) (SQLite allows 32,766 parameters; PostgreSQL more)
 DEFAULT_SINCE = date(2017, 1, 1)  # the introduction year of first information
 
@@ -179,6 +180,22 @@ def sha256_of(content: bytes | BinaryIO) -> str:
     return digest.hexdigest()
 
 
+def _register_ids() -> Iterator[tuple]:
+    """The register's ids, a page at a time: a large register's rows are never in memory at once.
+
+    Pages by key rather than a server-side cursor, which PostgreSQL's pipeline (the RLS settings) rules out.
+    """
+    query = sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn)
+    last = None
+    while True:
+        page = query if last is None else query.where(Newcomer.id > last)
+        rows = db.session.execute(page.order_by(Newcomer.id).limit(INDEX_PAGE)).all()
+        yield from rows
+        if len(rows) < INDEX_PAGE:
+            return
+        last = rows[-1][0]
+
+
 def db_tenant_id() -> int:
     return current_scope().tenant_id
 
@@ -222,11 +239,7 @@ class Importer:
         self.by_local: dict[tuple[int, str], uuid.UUID] = {}
         self.by_vn: dict[str, uuid.UUID] = {}
         self.by_local_id: dict[str, set[uuid.UUID]] = {}  # the local id alone (corrections name no commune)
-        # Streamed: the whole register's rows are never in memory at once, only the ids kept below.
-        rows = db.session.execute(
-            sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn)
-            .execution_options(yield_per=10_000))
-        for person_id, bfs, local_id, vn in rows:
+        for person_id, bfs, local_id, vn in _register_ids():
             if local_id:
                 self.by_local[(bfs, local_id)] = person_id
                 self.by_local_id.setdefault(local_id, set()).add(person_id)
