@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -100,6 +100,7 @@ class Table:
     delimiter: str
     encoding: str
     row_count: int = 0  # all data rows
+    source: BinaryIO | None = field(default=None, repr=False)  # the file, read again by rows()
 
 
 def _as_file(content: bytes | BinaryIO) -> BinaryIO:
@@ -174,12 +175,12 @@ def read(content: bytes | BinaryIO) -> Table:
         raise CsvError(str(_l("Die CSV-Datei enthält keine Datenzeilen (die erste Zeile sind die Spaltennamen).")))
     if len(header) < 2:
         raise CsvError(str(_l("Die CSV-Datei hat nur eine Spalte; getrennt wird mit «;» oder «,».")))
-    return Table(header, preview, delimiter, encoding, count)
+    return Table(header, preview, delimiter, encoding, count, content)
 
 
-def data_rows(content: bytes | BinaryIO, table: Table) -> Iterator[list[str]]:
-    """The data rows (after the header), read again from the file one at a time."""
-    lines = _lines(_as_file(content), table.encoding, table.delimiter)
+def data_rows(table: Table) -> Iterator[list[str]]:
+    """The data rows (after the header), read again from the table's file one at a time."""
+    lines = _lines(table.source, table.encoding, table.delimiter)
     next(lines, None)
     yield from lines
 
@@ -231,9 +232,9 @@ def digest(content: bytes | BinaryIO, mapping: dict) -> str:
 
 
 # A row becomes the parser's PersonRecord and Event, so the pipeline reads CSV and XML alike.
-def rows(content: bytes | BinaryIO, table: Table, mapping: dict[str, int | None]):
+def rows(table: Table, mapping: dict[str, int | None]):
     """For each data row: its line number, its Event or the reasons it is rejected, and its record."""
-    for number, cells in enumerate(data_rows(content, table), start=2):
+    for number, cells in enumerate(data_rows(table), start=2):
         values = {key: (cells[column].strip() if column is not None and column < len(cells) else "")
                   for key, column in mapping.items()}
         record, problems = _record(values)

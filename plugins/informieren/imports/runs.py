@@ -259,13 +259,12 @@ def import_csv_file(importer: Importer, filename: str, content: bytes | BinaryIO
     if importer.taken(digest):
         return
     importer.events_total = table.row_count
-    importer.add_record(filename, digest, f"csv:{filename}"[:200], _csv_events(importer, filename, content, table,
-                                                                                 mapping))
+    importer.add_record(filename, digest, f"csv:{filename}"[:200], _csv_events(importer, filename, table, mapping))
 
 
-def _csv_events(importer: Importer, filename: str, content, table: csv_files.Table, mapping: dict):
+def _csv_events(importer: Importer, filename: str, table: csv_files.Table, mapping: dict):
     """The events of the good rows; a bad row is reported on the way."""
-    for number, result, record in csv_files.rows(content, table, mapping):
+    for number, result, record in csv_files.rows(table, mapping):
         if isinstance(result, list):
             importer.reject_row(filename, number, "; ".join(result), {
                 "official_name": record.official_name, "first_name": record.first_name,
