@@ -95,7 +95,7 @@ def run_case(label: str, url: str, instance_path: str, persons: int, households:
             record = db.session.get(jobs.JobRecord, (tenant.id, record.id), populate_existing=True)
             if record.state != "finished":
                 raise RuntimeError(f"the letters job failed: {record.error}")
-            files = {f.filename: f.content for f in db.session.scalars(
+            files = {f.filename: f.read_all(tenant) for f in db.session.scalars(
                 sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id))}
             marked = db.session.scalar(sa.select(sa.func.count()).select_from(WelcomeLetter))
         started = time.perf_counter()

@@ -692,12 +692,13 @@ def measure_latency(world: World, process, log_path: Path, count: int, warmup: i
                 calls[record.id] = (called, returned, seen)
         db.session.rollback()  # a fresh snapshot: what the worker committed
         with tenant_scope(tenant):
-            rows = db.session.execute(
-                sa.select(jobs.JobRecord.id, jobs.JobRecord.state, jobs.JobRecord.started_at, jobs.JobFile.content)
-                .join(jobs.JobFile, sa.and_(jobs.JobFile.tenant_id == jobs.JobRecord.tenant_id,
-                                            jobs.JobFile.job_id == jobs.JobRecord.id))
-                .where(jobs.JobRecord.id.in_(list(calls)))
-            ).all()
+            rows = [(record_id, state, started_at, result.read_all(tenant)) for record_id, state, started_at, result
+                    in db.session.execute(
+                        sa.select(jobs.JobRecord.id, jobs.JobRecord.state, jobs.JobRecord.started_at, jobs.JobFile)
+                        .join(jobs.JobFile, sa.and_(jobs.JobFile.tenant_id == jobs.JobRecord.tenant_id,
+                                                    jobs.JobFile.job_id == jobs.JobRecord.id))
+                        .where(jobs.JobRecord.id.in_(list(calls)))
+                    ).all()]
         db.session.rollback()
         db.session.remove()
     if len(rows) != count or any(state != "finished" for _id, state, _s, _c in rows):

@@ -190,6 +190,20 @@ def _check_json(value, depth: int = 0) -> None:
             _check_json(item, depth + 1)
 
 
+def read_head(limit: int, block: int = 64 * 1024) -> tuple[bytes, bool]:
+    """The request body's first bytes, up to one more than ``limit``, and whether that was all of it.
+
+    A chunked body declares no length, so its bytes are counted as they come; nothing beyond the
+    limit is read, and the rest stays in ``request.stream`` for a caller that wants it.
+    """
+    body = bytearray()
+    while part := request.stream.read(min(block, limit + 1 - len(body))):
+        body += part
+        if len(body) > limit:
+            return bytes(body), False
+    return bytes(body), True
+
+
 def json_body():
     """The request's JSON, checked; returns (value, None) or (None, the 400/413/415 response refusing it).
 
@@ -199,8 +213,8 @@ def json_body():
         return None, error_response(415, "unsupported_media_type", "Send a JSON object as application/json.")
     if (request.content_length or 0) > MAX_JSON_BYTES:
         return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_JSON_BYTES:  # a chunked body names no length
+    raw, complete = read_head(MAX_JSON_BYTES)
+    if not complete:  # a chunked body names no length: counted as it comes, never read beyond the limit
         return None, error_response(413, "too_large", f"At most {MAX_JSON_BYTES // 1024} KB of JSON.")
     try:
         value = json.loads(raw)

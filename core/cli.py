@@ -462,8 +462,10 @@ def reports_run(target, period, fmt, out, no_wait):
         raise UserError(f"Der Bericht ist fehlgeschlagen: {record.error}")
     with tenant_scope(tenant):
         result = db.session.scalars(sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id)).one()
-        out.write_bytes(result.content)
-    click.echo(f"{out} ({len(result.content)} Bytes)")
+    with out.open("wb") as target:
+        for block in result.open(tenant).iter_blocks():
+            target.write(block)
+    click.echo(f"{out} ({result.size} Bytes)")
 
 
 def _wait(record, tenant):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -79,8 +79,10 @@ def download(job_id, file_id):
         result = db.session.get(jobs.JobFile, (g.tenant.id, file_id))
     if result is None or result.job_id != record.id:
         abort(404)
-    return Response(result.content, mimetype=result.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"'})
+    # Streamed chunk by chunk: a result file of hundreds of MB never lies whole in the web process.
+    return Response(result.open(g.tenant).response_blocks(current_app._get_current_object()), mimetype=result.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"',
+                             "Content-Length": str(result.size)})
 
 
 @pages.post("/auftraege/<uuid:job_id>/wiederholen")

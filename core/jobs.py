@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -25,14 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core import audit
+from core import audit, stored_files
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
 from core.errors import UserError
@@ -78,9 +79,11 @@ class PeriodicJob:
 
 @dataclass(frozen=True)
 class ResultFile:
+    """A file a job returns: its bytes, or an open binary file (a temporary file for a large result)."""
+
     filename: str
     mimetype: str
-    content: bytes
+    content: bytes | BinaryIO
 
 
 class JobRecord(TenantScoped, db.Model):
@@ -119,7 +122,7 @@ class JobRecord(TenantScoped, db.Model):
 
 
 class JobFile(TenantScoped, db.Model):
-    """A result file of a job, kept in the database (workers and web servers need no shared disk)."""
+    """A result file of a job, kept in the database in chunks (workers and web servers need no shared disk)."""
 
     __tablename__ = "job_files"
 
@@ -127,13 +130,21 @@ class JobFile(TenantScoped, db.Model):
     job_id: Mapped[uuid.UUID]
     filename: Mapped[str] = mapped_column(sa.String(200))
     mimetype: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    file_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)  # the content: a core.stored_files file
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     job: Mapped[JobRecord] = relationship(back_populates="files", viewonly=True)
 
-    __table_args__ = (tenant_fk(["job_id"], "jobs", ondelete="CASCADE"),)
+    __table_args__ = (tenant_fk(["job_id"], "jobs", ondelete="CASCADE"),
+                      tenant_fk(["file_id"], "stored_files", ondelete="CASCADE"))
+
+    def open(self, tenant: Tenant) -> stored_files.ChunkReader:
+        return stored_files.open_file(self.file_id, tenant)
+
+    def read_all(self, tenant: Tenant) -> bytes:
+        """The whole content (a small file: a test, the CLI's report); downloads stream :meth:`open`."""
+        return self.open(tenant).read()
 
 
 class JobContext:
@@ -297,10 +308,12 @@ def _run(record_id: str, tenant_id: int, reraise: bool = False) -> str:
 def _finish(record: JobRecord, job_kind: JobKind, files: list[ResultFile]) -> None:
     expires = utcnow() + timedelta(days=job_kind.keep_days)
     for result in files:
-        db.session.add(JobFile(
-            job_id=record.id, filename=result.filename, mimetype=result.mimetype, size=len(result.content),
-            content=result.content, expires_at=expires,
-        ))
+        content = result.content
+        stored = stored_files.write(io.BytesIO(content) if isinstance(content, bytes | bytearray) else content)
+        if hasattr(content, "close"):
+            content.close()  # a temporary file goes away
+        db.session.add(JobFile(job_id=record.id, filename=result.filename, mimetype=result.mimetype,
+                               size=stored.size, file_id=stored.id, expires_at=expires))
     record.state = JobState.FINISHED
     record.finished_at = utcnow()
     if record.progress_total:
@@ -482,6 +495,8 @@ def run_worker(queues, *, burst: bool = False) -> None:
 def purge_expired_files(tenant: Tenant) -> int:
     """Delete the tenant's result files past their keeping time."""
     with tenant_scope(tenant):
+        expired = db.session.scalars(sa.select(JobFile.file_id).where(JobFile.expires_at < utcnow())).all()
         deleted = db.session.execute(sa.delete(JobFile).where(JobFile.expires_at < utcnow())).rowcount
+        stored_files.delete_many(expired)
     db.session.commit()
     return deleted

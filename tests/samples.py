@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from core import stored_files
 from core.access import Membership, RoleGrant
 from core.api import ApiToken
 from core.attachments import Attachment, AttachmentContent
@@ -22,6 +23,7 @@ from core.modules import ModuleActivation
 from core.people import Person
 from core.provisioning import Invitation, TenantSetting
 from core.reports import ReportSchedule
+from core.stored_files import StoredChunk, StoredFile
 from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
 from plugins.foerdern.models import Offer, OwnKind
@@ -88,6 +90,10 @@ def _submission() -> Submission:
     return submission
 
 
+def _stored(content: bytes = b"x") -> StoredFile:
+    return stored_files.write_bytes(content)
+
+
 def _course() -> Course:
     course = Course(title="Einführung", place="Solothurn", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=3),
                     capacity=10, created_by="test")
@@ -105,8 +111,10 @@ def _own_kind() -> OwnKind:
 
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
-    JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1, content=b"x",
-                             expires_at=utcnow()),
+    JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1,
+                             file_id=_stored().id, expires_at=utcnow()),
+    StoredFile: lambda: StoredFile(size=0, sha256=""),
+    StoredChunk: lambda: StoredChunk(file_id=_stored(b"").id, start=0, data=b"x"),
     ReportSchedule: lambda: ReportSchedule(frequency="monthly", format="pdf", created_by="test"),
     ApiToken: lambda: ApiToken(name="sample", secret_hash="0" * 64, scopes=["core:read"], created_by="test",
                                expires_at=utcnow()),
@@ -123,7 +131,7 @@ SAMPLES = {
     ImportRun: lambda: ImportRun(source="ech0020", requested_by="test"),
     ImportItem: lambda: ImportItem(import_id=_import().id, outcome="rejected", reason="sample"),
     ReceivedMessage: lambda: ReceivedMessage(sha256="0" * 64, message_id="sample"),
-    Upload: lambda: Upload(batch_id=uuid.uuid4(), position=0, filename="m.xml", size=1, content=b"x",
+    Upload: lambda: Upload(batch_id=uuid.uuid4(), position=0, filename="m.xml", size=1, file_id=_stored().id,
                            uploaded_by="test"),
     LetterTemplate: lambda: LetterTemplate(language="de", subject="Willkommen", body="Guten Tag"),
     WelcomeLetter: lambda: WelcomeLetter(person_id=_person().id, household_key="h", language="de", state="generated"),

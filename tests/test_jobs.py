@@ -85,7 +85,7 @@ def test_a_job_runs_and_keeps_its_result_and_its_work(inprocess):
     assert record.started_at <= record.finished_at
     with tenant_scope(grenchen):
         [result] = db.session.scalars(sa.select(jobs.JobFile)).all()
-        assert (result.filename, result.content) == ("echo.txt", b"hello (1)")  # content: a deferred column
+        assert (result.filename, result.read_all(grenchen)) == ("echo.txt", b"hello (1)")
     assert setting(grenchen, "test_jobs.runs") == 1
 
 

@@ -37,7 +37,8 @@ YEAR = str(clock.today().year)  # the modules of these tests are switched on tod
 
 def result_of(record, tenant) -> bytes:
     with tenant_scope(tenant):
-        return db.session.scalars(sa.select(jobs.JobFile.content).where(jobs.JobFile.job_id == record.id)).one()
+        result = db.session.scalars(sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id)).one()
+        return result.read_all(tenant)
 
 
 @pytest.mark.parametrize(

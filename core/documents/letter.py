@@ -51,12 +51,21 @@ def render(letters: Iterable[Letter]) -> bytes:
     return buffer.getvalue()
 
 
-def render_each(letters: list[Letter], progress: Callable[[int], None] | None = None) -> tuple[bytes, list[bytes]]:
-    """The combined PDF to print and one PDF per letter; the caches of names are dropped afterwards."""
+def render_each(letters: list[Letter], progress: Callable[[int], None] | None = None,
+                each: Callable[[int, bytes], None] | None = None) -> tuple[bytes, list[bytes]]:
+    """The combined PDF to print and one PDF per letter; the caches of names are dropped afterwards.
+
+    With ``each``, every single PDF is handed to it (number, bytes) as soon as it is rendered instead of
+    being collected, so a large batch holds one at a time (written into a ZIP on disk, say).
+    """
     try:
         singles = []
         for number, letter in enumerate(letters, 1):
-            singles.append(render([letter]))
+            single = render([letter])
+            if each is None:
+                singles.append(single)
+            else:
+                each(number, single)
             if progress is not None:
                 progress(number)
         return render(letters), singles

@@ -71,7 +71,7 @@ def run_batch(tenant, **filters) -> jobs.JobRecord:
 
 def files_of(tenant, record) -> dict[str, bytes]:
     with tenant_scope(tenant):
-        return {f.filename: f.content for f in db.session.scalars(
+        return {f.filename: f.read_all(tenant) for f in db.session.scalars(
             sa.select(jobs.JobFile).where(jobs.JobFile.job_id == record.id))}
 
 
@@ -480,3 +480,39 @@ def test_a_missing_font_fails_the_job_with_a_clear_message(world, monkeypatch):
     finally:
         monkeypatch.undo()
         fonts.fonts.cache_clear()
+
+
+# -- bounded batches (issue 11) ------------------------------------------------------------------------------
+
+
+def test_a_batch_takes_at_most_its_cap_earliest_first_households_whole_and_the_next_one_the_rest(world, monkeypatch):
+    letters_app, grenchen, _balsthal = world
+    monkeypatch.setattr(letter_batch, "MAX_BATCH_PERSONS", 3)
+    add_person(grenchen, "Ana", "Silva", arrival=date(2017, 3, 1))
+    add_person(grenchen, "Bea", "Costa", arrival=date(2017, 3, 2))
+    for first in ("Omar", "Amina"):  # the household the cap would cut: it waits whole
+        add_person(grenchen, first, "Yusuf", household="h1", arrival=date(2017, 3, 3))
+    add_person(grenchen, "Luis", "Rocha", arrival=date(2017, 3, 4))
+    first = run_batch(grenchen)
+    assert sorted(name for name, _key in letter_rows_named(grenchen)) == ["Ana", "Bea"]
+    zipped = files_of(grenchen, first)["begruessungsschreiben-2017-03-14.zip"]
+    assert len(zipfile.ZipFile(io.BytesIO(zipped)).namelist()) == 2
+    client = letters_app.test_client()
+    login_as(client, (grenchen, "integration_officer"))
+    with tenant_scope(grenchen):
+        result = db.session.scalars(sa.select(jobs.JobFile).where(jobs.JobFile.job_id == first.id,
+                                                                  jobs.JobFile.mimetype == "application/zip")).one()
+    download = client.get(f"/grenchen/auftraege/{first.id}/dateien/{result.id}")
+    assert download.status_code == 200 and download.data == zipped
+    assert download.headers["Content-Length"] == str(len(zipped))
+    run_batch(grenchen)
+    assert sorted(name for name, _key in letter_rows_named(grenchen)) == ["Amina", "Ana", "Bea", "Luis", "Omar"]
+    page = client.get("/grenchen/informieren/schreiben")
+    assert "höchstens 3 Personen" in page.text
+
+
+def letter_rows_named(tenant) -> list[tuple[str, str]]:
+    with tenant_scope(tenant):
+        return db.session.execute(sa.select(Newcomer.first_name, WelcomeLetter.household_key).join(
+            WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Newcomer.tenant_id,
+                                   WelcomeLetter.person_id == Newcomer.id))).all()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
-from core.api import api_endpoint, error_response
+from core import stored_files
+from core.api import api_endpoint, error_response, read_head
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.informieren.blueprints import api
 from plugins.informieren.imports import runs
-from plugins.informieren.imports.runs import MAX_UPLOAD_BYTES
 from plugins.informieren.models import ImportItem, Source
 
 SYNC_API_BYTES = 2 * 1024 * 1024  # a posted message up to this size is imported in the request
@@ -30,6 +32,17 @@ SUMMARY_SCHEMA = {
 XML_TYPES = ("application/xml", "text/xml")
 
 
+def _queue(name: str, head: bytes, too_large):
+    """Store the body (its first bytes, then the rest of the stream) and run the import as a job."""
+    try:
+        batch = runs.store_blocks(g.tenant, name, itertools.chain([head], stored_files.blocks(request.stream)))
+    except runs.UploadTooLarge:
+        db.session.rollback()
+        return too_large
+    run, record = runs.request_import(g.tenant, batch, filename=name, source=Source.API)
+    return jsonify(import_id=str(run.id), job_id=str(record.id), status="queued", counts={}, items=[]), 202
+
+
 @api.post("/deliveries")
 @api_endpoint(
     "informieren:import",
@@ -47,17 +60,16 @@ def post_delivery():
     mimetype = (request.mimetype or "").lower()
     if mimetype not in XML_TYPES:
         return error_response(415, "unsupported_media_type", "Send the message as application/xml.")
-    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        return error_response(413, "too_large", f"At most {MAX_UPLOAD_BYTES // 2**20} MB.")
-    data = request.get_data(cache=False)
-    if not data:
-        return error_response(400, "empty", "The body is empty.")
+    too_large = error_response(413, "too_large", f"At most {runs.MAX_UPLOAD_BYTES // 2**20} MB.")
+    if (request.content_length or 0) > runs.MAX_UPLOAD_BYTES:
+        return too_large
     # A header's text goes into the database: no control characters (a NUL byte would be a 500).
     name = "".join(c for c in request.headers.get("X-Filename", "") if c.isprintable())[:300] or "delivery.xml"
-    if len(data) > SYNC_API_BYTES:
-        batch = runs.store(g.tenant, [(name, data)])
-        run, record = runs.request_import(g.tenant, batch, filename=name, source=Source.API)
-        return jsonify(import_id=str(run.id), job_id=str(record.id), status="queued", counts={}, items=[]), 202
+    data, complete = read_head(SYNC_API_BYTES)
+    if not complete:  # larger: the whole body goes into the database in chunks, counted as it comes
+        return _queue(name, data, too_large)
+    if not data:
+        return error_response(400, "empty", "The body is empty.")
     try:
         run, importer = runs.run_now(g.tenant, [(name, data)], source=Source.API, filename=name, files_total=1)
     except runs.ImportRace as race:

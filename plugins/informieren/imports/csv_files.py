@@ -1,21 +1,26 @@
 """CSV files from a registry or a spreadsheet: decoding, a proposed column mapping, rows turned into events.
 
 The file is decoded as UTF-8 (with or without byte-order mark), else as Windows-1252; the delimiter
-is ``;`` or ``,`` (whichever the header line has more of).  Each target field is proposed a column by
-its header (German, French or English); the user confirms or changes the mapping, then each row
-becomes an arrival event the pipeline treats like one from an eCH-0020 message.  A row with bad
-values is rejected with all its reasons; the others are imported.
+is ``;`` or ``,`` (whichever the header line has more of).  The file is read as a stream, never whole:
+one pass checks the encoding, one reads the header, a few rows to show and the number of rows (at most
+:data:`MAX_ROWS`, stated in the refusal), and the import reads the rows once more, one at a time.
+Each target field is proposed a column by its header (German, French or English); the user confirms
+or changes the mapping, then each row becomes an arrival event the pipeline treats like one from an
+eCH-0020 message.  A row with bad values is rejected with all its reasons; the others are imported.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +30,9 @@ from plugins.informieren.imports.ech0020 import Address, Country, Event, Origin,
 from plugins.informieren.register import checks
 
 MAX_PREVIEW_ROWS = 10
+# The largest register of a commune or regional group is far smaller; beyond this a file is not one.
+MAX_ROWS = 100_000
+BLOCK = 1024 * 1024
 
 
 class CsvError(ValueError):
@@ -88,44 +96,93 @@ SWISS = frozenset({"ch", "che", "schweiz", "suisse", "svizzera", "svizra", "swit
 @dataclass
 class Table:
     header: list[str]
-    rows: list[list[str]]  # the data rows (line numbers start at 2)
+    rows: list[list[str]]  # the first data rows, to show (line numbers start at 2)
     delimiter: str
     encoding: str
+    row_count: int = 0  # all data rows
+    source: BinaryIO | None = field(default=None, repr=False)  # the file, read again by rows()
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+def _as_file(content: bytes | BinaryIO) -> BinaryIO:
+    return io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+
+
+def _decodes(content: BinaryIO, encoding: str) -> bool:
+    """Whether the whole file decodes (block by block); a NUL byte means it is no text file."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    content.seek(0)
     try:
-        return data.decode("utf-8"), "utf-8"
+        while block := content.read(BLOCK):
+            if b"\x00" in block:
+                raise CsvError(str(_l("Die Datei ist keine Textdatei (CSV).")))
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
-        raise CsvError(str(_l("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert."))) from None
+        return False
+    return True
 
 
-def read(data: bytes) -> Table:
+def detect_encoding(content: BinaryIO) -> str:
+    content.seek(0)
+    if content.read(3) == b"\xef\xbb\xbf":
+        if not _decodes(content, "utf-8-sig"):
+            raise CsvError(str(_l("Die Datei hat eine Byte-Order-Mark für UTF-8, ist aber nicht UTF-8.")))
+        return "utf-8-sig"
+    if _decodes(content, "utf-8"):
+        return "utf-8"
+    if _decodes(content, "cp1252"):
+        return "windows-1252"
+    raise CsvError(str(_l("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert.")))
+
+
+def _lines(content: BinaryIO, encoding: str, delimiter: str) -> Iterator[list[str]]:
+    """The file's non-blank lines, parsed one at a time."""
+    content.seek(0)
+    text = io.TextIOWrapper(content, encoding="cp1252" if encoding == "windows-1252" else encoding, newline="")
     try:
-        text, encoding = decode(data)
-    except UnicodeDecodeError:
-        raise CsvError(str(_l("Die Datei hat eine Byte-Order-Mark für UTF-8, ist aber nicht UTF-8."))) from None
-    if "\x00" in text:
-        raise CsvError(str(_l("Die Datei ist keine Textdatei (CSV).")))
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for line in csv.reader(text, delimiter=delimiter):
+            if any(cell.strip() for cell in line):
+                yield line
     except csv.Error as error:
         raise CsvError(str(_l("Die CSV-Datei ist nicht lesbar: %(error)s", error=error))) from None
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
-    if len(lines) < 2:
+    finally:
+        text.detach()  # the binary file stays open for the next pass
+
+
+def _delimiter(content: BinaryIO, encoding: str) -> str:
+    content.seek(0)
+    first_line = content.readline(BLOCK).decode("cp1252" if encoding == "windows-1252" else encoding, "replace")
+    return ";" if first_line.count(";") >= first_line.count(",") else ","
+
+
+def read(content: bytes | BinaryIO) -> Table:
+    """The header, the first rows and the number of rows; refuses what is no CSV or has too many rows."""
+    content = _as_file(content)
+    encoding = detect_encoding(content)
+    delimiter = _delimiter(content, encoding)
+    lines = _lines(content, encoding, delimiter)
+    header = [cell.strip() for cell in next(lines, [])]
+    preview, count = [], 0
+    for line in lines:
+        count += 1
+        if count <= MAX_PREVIEW_ROWS:
+            preview.append(line)
+        if count > MAX_ROWS:
+            lines.close()
+            raise CsvError(str(_l("Die CSV-Datei hat mehr als %(max)s Datenzeilen; bitte in kleineren Dateien "
+                                  "hochladen.", max=f"{MAX_ROWS:,}".replace(",", "’"))))
+    if count == 0:
         raise CsvError(str(_l("Die CSV-Datei enthält keine Datenzeilen (die erste Zeile sind die Spaltennamen).")))
-    header = [cell.strip() for cell in lines[0]]
     if len(header) < 2:
         raise CsvError(str(_l("Die CSV-Datei hat nur eine Spalte; getrennt wird mit «;» oder «,».")))
-    return Table(header, lines[1:], delimiter, encoding)
+    return Table(header, preview, delimiter, encoding, count, content)
+
+
+def data_rows(table: Table) -> Iterator[list[str]]:
+    """The data rows (after the header), read again from the table's file one at a time."""
+    lines = _lines(table.source, table.encoding, table.delimiter)
+    next(lines, None)
+    yield from lines
 
 
 def _normalise(text: str) -> str:
@@ -161,9 +218,14 @@ def mapping_problems(mapping: dict[str, int | None], header: list[str]) -> list[
     return problems
 
 
-def digest(data: bytes, mapping: dict) -> str:
+def digest(content: bytes | BinaryIO, mapping: dict) -> str:
     """The same file with the same mapping is the same delivery (a corrected mapping is a new one)."""
-    return hashlib.sha256(data + json.dumps(mapping, sort_keys=True).encode()).hexdigest()
+    content, hashed = _as_file(content), hashlib.sha256()
+    content.seek(0)
+    while block := content.read(BLOCK):
+        hashed.update(block)
+    hashed.update(json.dumps(mapping, sort_keys=True).encode())
+    return hashed.hexdigest()
 
 
 # -- rows into events ----------------------------------------------------------------------------------
@@ -172,7 +234,7 @@ def digest(data: bytes, mapping: dict) -> str:
 # A row becomes the parser's PersonRecord and Event, so the pipeline reads CSV and XML alike.
 def rows(table: Table, mapping: dict[str, int | None]):
     """For each data row: its line number, its Event or the reasons it is rejected, and its record."""
-    for number, cells in enumerate(table.rows, start=2):
+    for number, cells in enumerate(data_rows(table), start=2):
         values = {key: (cells[column].strip() if column is not None and column < len(cells) else "")
                   for key, column in mapping.items()}
         record, problems = _record(values)

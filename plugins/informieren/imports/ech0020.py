@@ -49,10 +49,12 @@ Mapping decisions (eCH-0020 v3 / eCH-0011 v8 / eCH-0044 v4 / eCH-0006 v2):
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from lxml import etree
@@ -263,23 +265,75 @@ class _RecordError(Exception):
 # ---------------------------------------------------------------------------
 
 
-def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
+def parse_message(data: bytes | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
     """Parse one eCH-0020 v3 delivery; raises :class:`MessageError` when the file as a whole is unusable."""
-    data = bytes(data)
-    if len(data) > max_bytes:
+    reader = open_message(data, max_bytes=max_bytes)
+    events: list[Event] = []
+    rejected: list[Rejected] = []
+    for entry in reader.entries():
+        (events if isinstance(entry, Event) else rejected).append(entry)
+    return Message(events=events, rejected=rejected, **reader.header)
+
+
+@dataclass
+class MessageReader:
+    """A delivery checked as a whole, whose records are read again, one at a time, by :meth:`entries`.
+
+    Nothing of the file is kept: a delivery of 200 MB costs the parser's window, not its events.
+    """
+
+    source: BinaryIO
+    event_name: str | None
+    header: dict
+    events_total: int
+    rejected_total: int
+
+    @property
+    def message_id(self) -> str:
+        return self.header["message_id"]
+
+    @property
+    def test_delivery(self) -> bool:
+        return self.header.get("test_delivery", False)
+
+    def entries(self) -> Iterator[Event | Rejected]:
+        """Events and rejected records in document order (the file is read again from its start)."""
+        for entry in _read_delivery(self.source, self.event_name):
+            if not isinstance(entry, dict):
+                yield entry
+
+
+def open_message(data: bytes | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> MessageReader:
+    """Check a delivery as a whole (size, encoding, DOCTYPE, root, structure) in one pass that keeps nothing.
+
+    ``data`` is bytes or a seekable binary file (a stored upload, a temporary file): it is read in
+    1 MiB chunks, never whole.
+    """
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    size = source.seek(0, io.SEEK_END)
+    if size > max_bytes:
         raise MessageError(
             "too_large",
             _l(
                 "Die Datei ist zu gross (%(size)s MB, erlaubt sind höchstens %(limit)s MB).",
-                size=_megabytes(len(data)),
+                size=_megabytes(size),
                 limit=_megabytes(max_bytes),
             ),
         )
-    if not data.strip():
+    if not any(chunk.strip() for chunk in _chunks(source)):
         raise MessageError("invalid", _l("Die Datei ist leer."))
-    _check_encoding_and_doctype(data)
-    event_name = _check_root(data)
-    return _read_delivery(data, event_name)
+    _check_encoding_and_doctype(source)
+    event_name = _check_root(source)
+    header: dict = {}
+    events = rejected = 0
+    for entry in _read_delivery(source, event_name):
+        if isinstance(entry, dict):
+            header = entry
+        elif isinstance(entry, Event):
+            events += 1
+        else:
+            rejected += 1
+    return MessageReader(source, event_name, header, events, rejected)
 
 
 # ---------------------------------------------------------------------------
@@ -304,8 +358,10 @@ _FIRST_BYTES = (
 )
 
 
-def _declared_encoding(data: bytes) -> str:
+def _declared_encoding(source: BinaryIO) -> str:
     """The encoding XML parsers use: a BOM or the first four bytes, else the XML declaration, else UTF-8."""
+    source.seek(0)
+    data = source.read(200)
     for start, name in _FIRST_BYTES:
         if data.startswith(start):
             if name is None:
@@ -316,19 +372,19 @@ def _declared_encoding(data: bytes) -> str:
     return match.group(1).decode("ascii") if match else "utf-8"
 
 
-def _check_encoding_and_doctype(data: bytes) -> None:
+def _check_encoding_and_doctype(source: BinaryIO) -> None:
     """Decode the whole file in its declared encoding (chunk by chunk) and refuse any DTD/entity declaration."""
-    name = _declared_encoding(data)
+    name = _declared_encoding(source)
     try:
         decoder = codecs.getincrementaldecoder(name)(errors="strict")
     except LookupError:
         raise MessageError(
             "encoding", _l("Die Zeichenkodierung «%(encoding)s» wird nicht unterstützt.", encoding=name)
         ) from None
-    tail = ""
-    for start in range(0, len(data), CHUNK):
+    tail, start = "", 0
+    for chunk in _chunks(source):
         try:
-            text = decoder.decode(data[start : start + CHUNK])
+            text = decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             raise _encoding_error(name, start + exc.start, str(exc)) from None
         window = tail + text
@@ -338,6 +394,7 @@ def _check_encoding_and_doctype(data: bytes) -> None:
             before = text[: text.index("\x00")].encode("utf-8", "surrogatepass")  # exact for UTF-8
             raise _encoding_error(name, start + len(before))
         tail = window[-16:]
+        start += len(chunk)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -393,12 +450,14 @@ def _new_parser(**kwargs) -> etree.XMLPullParser:
     )
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
-    for start in range(0, len(data), CHUNK):
-        yield data[start : start + CHUNK]
+def _chunks(source: BinaryIO) -> Iterator[bytes]:
+    """The file from its start in 1 MiB chunks (each pass over a delivery reads it again)."""
+    source.seek(0)
+    while chunk := source.read(CHUNK):
+        yield chunk
 
 
-def _check_root(data: bytes) -> str | None:
+def _check_root(source: BinaryIO) -> str | None:
     """Read up to the event element: refuse other namespaces, eCH-0020 versions and other documents.
 
     Returns the local name of the event (the child of ``delivery`` after ``deliveryHeader``), None if unseen.
@@ -406,7 +465,7 @@ def _check_root(data: bytes) -> str | None:
     parser = _new_parser(events=("start",))
     root = event = None
     try:
-        for chunk in _chunks(data):
+        for chunk in _chunks(source):
             parser.feed(chunk)
             for _event, el in parser.read_events():
                 if root is None:
@@ -483,15 +542,15 @@ def _local(tag: str) -> str:
         return name
 
 
-def _read_delivery(data: bytes, event_name: str | None) -> Message:
+def _read_delivery(source: BinaryIO, event_name: str | None) -> Iterator[dict | Event | Rejected]:
+    """The header (a dict), then each event or rejected record; the checks of the whole at the end."""
     # deliveryType is a choice of exactly one event: watching only that one keeps libxml2's tag matching cheap.
     watched = _WATCHED_TAGS
     if event_name in DELIVERY_CHILDREN:
         watched = [f"{{{NS}}}{name}" for name in ("deliveryHeader", event_name, "messages")]
     parser = _new_parser(events=("end",), tag=watched)
     header: dict | None = None
-    events: list[Event] = []
-    rejected: list[Rejected] = []
+    read: list = []  # what the last chunk completed, handed out before the next chunk is fed
     position = 0
     messages_tag = f"{{{NS}}}messages"
 
@@ -507,24 +566,27 @@ def _read_delivery(data: bytes, event_name: str | None) -> Message:
                 position += 1
                 container = _local(parent.tag)
                 kind = "base" if container == "baseDelivery" else "other"
-                _collect(kind, container, position, el, events, rejected)
+                read.append(_collect(kind, container, position, el))
             elif parent.getparent() is None:  # a child of <delivery>
                 name = _local(el.tag)
                 if name == "deliveryHeader":
                     header = _read_header(el)
+                    read.append(header)
                 elif name in ("baseDelivery", "keyExchange"):
                     pass  # their <messages> were read one by one
                 else:
                     position += 1
-                    _collect(_kind_of(name), name, position, el, events, rejected)
+                    read.append(_collect(_kind_of(name), name, position, el))
             else:
                 continue
             _forget(el)
 
     try:
-        for chunk in _chunks(data):
+        for chunk in _chunks(source):
             parser.feed(chunk)
             drain()
+            yield from read
+            read.clear()
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc) from None
     try:
@@ -534,6 +596,7 @@ def _read_delivery(data: bytes, event_name: str | None) -> Message:
             raise _syntax_error(exc) from None
         raise _truncated_error(str(exc)) from None  # the parser waited for more: the file ends too early
     drain()
+    yield from read
 
     if header is None:
         raise MessageError("invalid", _l("Die Lieferung hat keinen Kopf (deliveryHeader)."))
@@ -541,7 +604,6 @@ def _read_delivery(data: bytes, event_name: str | None) -> Message:
         raise MessageError("invalid", _l("Der Lieferungskopf hat keine Nachrichten-ID (messageId)."))
     if position == 0:
         raise MessageError("invalid", _l("Die Lieferung enthält kein Ereignis."))
-    return Message(events=events, rejected=rejected, **header)
 
 
 def _forget(el) -> None:
@@ -560,16 +622,14 @@ def _kind_of(name: str) -> str:
     return "other"
 
 
-def _collect(kind: str, name: str, position: int, el, events: list[Event], rejected: list[Rejected]) -> None:
+def _collect(kind: str, name: str, position: int, el) -> Event | Rejected:
     if kind == "other":
-        events.append(Event(kind, name, position, None))
-        return
+        return Event(kind, name, position, None)
     try:
         person = _READERS[kind](name, el)
     except _RecordError as exc:
-        rejected.append(Rejected(position, exc.reason, exc.code, name))
-        return
-    events.append(Event(kind, name, position, person))
+        return Rejected(position, exc.reason, exc.code, name)
+    return Event(kind, name, position, person)
 
 
 def _read_header(el) -> dict:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -40,6 +40,8 @@ COUNT_KEYS = (
 )
 CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
+HASH_BLOCK = 1024 * 1024
+INDEX_PAGE = 10_000  # register rows read at a time when the importer builds its index
 ROW_LOOKUP_BATCH = 900  # ids per IN (...) (SQLite allows 32,766 parameters; PostgreSQL more)
 DEFAULT_SINCE = date(2017, 1, 1)  # the introduction year of first information
 
@@ -168,6 +170,32 @@ def _invalid_ids(record) -> str | None:
     return None
 
 
+def sha256_of(content: bytes | BinaryIO) -> str:
+    if isinstance(content, bytes | bytearray):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    content.seek(0)
+    while block := content.read(HASH_BLOCK):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def _register_ids() -> Iterator[tuple]:
+    """The register's ids, a page at a time: a large register's rows are never in memory at once.
+
+    Pages by key rather than a server-side cursor, which PostgreSQL's pipeline (the RLS settings) rules out.
+    """
+    query = sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn)
+    last = None
+    while True:
+        page = query if last is None else query.where(Newcomer.id > last)
+        rows = db.session.execute(page.order_by(Newcomer.id).limit(INDEX_PAGE)).all()
+        yield from rows
+        if len(rows) < INDEX_PAGE:
+            return
+        last = rows[-1][0]
+
+
 def db_tenant_id() -> int:
     return current_scope().tenant_id
 
@@ -212,9 +240,7 @@ class Importer:
         self.by_local: dict[tuple[int, str], uuid.UUID] = {}
         self.by_vn: dict[str, uuid.UUID] = {}
         self.by_local_id: dict[str, set[uuid.UUID]] = {}  # the local id alone (corrections name no commune)
-        rows = db.session.execute(
-            sa.select(Newcomer.id, Newcomer.municipality_bfs, Newcomer.local_person_id, Newcomer.vn))
-        for person_id, bfs, local_id, vn in rows:
+        for person_id, bfs, local_id, vn in _register_ids():
             if local_id:
                 self.by_local[(bfs, local_id)] = person_id
                 self.by_local_id.setdefault(local_id, set()).add(person_id)
@@ -261,17 +287,21 @@ class Importer:
 
     # -- feeding ------------------------------------------------------------------------------------
 
-    def parse(self, data: bytes):
+    def parse(self, content: bytes | BinaryIO):
+        """The message checked as a whole; its records are read one at a time from ``entries()``."""
         if self._parse is None:
             from plugins.informieren.imports import ech0020
 
-            self._parse = ech0020.parse_message
-        return self._parse(data)
+            self._parse = ech0020.open_message
+        return self._parse(content)
 
-    def add_files(self, files: Iterable[tuple[str, bytes] | FileRefusal]) -> None:
-        """Registry messages (name, bytes), or refusals of the unpacking; hashes looked up in batches."""
+    def add_files(self, files: Iterable[tuple[str, bytes | BinaryIO] | FileRefusal]) -> None:
+        """Registry messages (name, bytes or a seekable binary file), or refusals of the unpacking.
+
+        Hashes are looked up in batches; a file's content is read in blocks, never whole.
+        """
         for group in _batched(files, HASH_LOOKUP_BATCH):
-            digests = {id(f): hashlib.sha256(f[1]).hexdigest() for f in group if not isinstance(f, FileRefusal)}
+            digests = {id(f): sha256_of(f[1]) for f in group if not isinstance(f, FileRefusal)}
             known = self._received(set(digests.values()))
             for item in group:
                 if isinstance(item, FileRefusal):
@@ -315,13 +345,21 @@ class Importer:
                        {"message_id": message_id})
             self._buffer.append(_Received(digest, message_id))
             return
-        for rejected in message.rejected:
-            self.reject_row(filename, rejected.position, str(rejected.reason),
-                            {"message_id": message_id, "event": getattr(rejected, "name", None)})
         if self.files_total == 1:  # one file: the progress counts its records
-            self.events_total = len(message.events)
-        self.add_events(filename, message_id, message.events)
+            self.events_total = message.events_total
+        self.add_events(filename, message_id, self._events_of(filename, message_id, message))
         self._buffer.append(_Received(digest, message_id))
+
+    def _events_of(self, filename: str, message_id: str, message) -> Iterator:
+        """The message's events as the parser reads them; a rejected record is reported on the way."""
+        from plugins.informieren.imports import ech0020
+
+        for entry in message.entries():
+            if isinstance(entry, ech0020.Rejected):
+                self.reject_row(filename, entry.position, str(entry.reason),
+                                {"message_id": message_id, "event": entry.name})
+            else:
+                yield entry
 
     def add_events(self, filename: str, message_id: str, events: Iterable) -> None:
         for event in events:
@@ -353,6 +391,8 @@ class Importer:
     def reject_row(self, filename: str, position: int | None, reason: str, detail: dict | None = None) -> None:
         self.counts["rejected"] += 1
         self._item(filename, position, "rejected", reason, detail or {})
+        if len(self._items) >= self.chunk_size:  # a file of rejected records only: its reasons go in chunks too
+            self.flush()
 
     def _item(self, filename, position, outcome, reason, detail) -> None:
         self._items.append({

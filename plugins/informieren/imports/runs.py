@@ -1,7 +1,9 @@
 """Starting and running imports: uploads kept for the worker, the job, and the in-process runs (API, CLI).
 
-An upload (one or many files, a ZIP, a CSV) is stored in ``informieren_uploads`` (tenant-owned, as
-the workers and the web servers share no disk); the job gets only the ids in its parameters.  The
+An upload (one or many files, a ZIP, a CSV) is stored in ``informieren_uploads`` with its bytes in
+core's stored files, in chunks (tenant-owned, as the workers and the web servers share no disk; no
+database value holds a whole upload, and it is written and read as a stream); the job gets only the
+ids in its parameters.  The
 import's :class:`ImportRun` is created when the import is requested, so its page exists from the
 first moment; the job fills it.  The uploaded bytes are deleted with the job's last commit (a
 failed job keeps them for its retry); uploads never imported are purged after a day.
@@ -9,18 +11,20 @@ failed job keeps them for its retry); uploads never imported are purged after a 
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, jobs
+from core import audit, jobs, stored_files
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, uuid_pk
+from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
 from core.errors import UserError
 from core.jobs import JobKind, PeriodicJob, each_tenant
 from core.tenancy import Tenant, tenant_scope
@@ -37,44 +41,73 @@ class Upload(TenantScoped, db.Model):
     """A file uploaded or posted for an import, until its job has taken it."""
 
     __tablename__ = "informieren_uploads"
-    __table_args__ = (sa.Index("ix_informieren_uploads_batch", "tenant_id", "batch_id"),)
+    __table_args__ = (sa.Index("ix_informieren_uploads_batch", "tenant_id", "batch_id"),
+                      tenant_fk(["file_id"], "stored_files", ondelete="CASCADE"))
 
     id: Mapped[uuid.UUID] = uuid_pk()
     batch_id: Mapped[uuid.UUID]  # the files uploaded together
     position: Mapped[int]
     filename: Mapped[str] = mapped_column(sa.String(300))
-    size: Mapped[int]
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    file_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)  # the bytes: a core.stored_files file
     uploaded_by: Mapped[str] = mapped_column(sa.String(200))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    def open(self, tenant: Tenant) -> stored_files.ChunkReader:
+        return stored_files.open_file(self.file_id, tenant)
 
-def store(tenant: Tenant, files: list[tuple[str, bytes]]) -> uuid.UUID:
-    """Keep the files for the worker; returns the batch id (committed by the caller)."""
-    batch = uuid.uuid4()
-    with tenant_scope(tenant):
-        for position, (name, data) in enumerate(files):
-            db.session.add(Upload(batch_id=batch, position=position, filename=name[:300], size=len(data),
-                                  content=data, uploaded_by=audit.current_actor()))
+
+class UploadTooLarge(UserError):
+    def __init__(self):
+        super().__init__(_("Die Dateien sind zu gross (höchstens %(max)s MB).", max=MAX_UPLOAD_BYTES // 2**20))
+
+
+def store(tenant: Tenant, files: list[tuple[str, bytes | BinaryIO]], limit: int | None = None) -> uuid.UUID:
+    """Keep the files for the worker, read from their streams in blocks; returns the batch id.
+
+    Committed by the caller. Raises :class:`UploadTooLarge` as soon as the files together exceed ``limit``.
+    """
+    batch, room = uuid.uuid4(), MAX_UPLOAD_BYTES if limit is None else limit
+    for position, (name, content) in enumerate(files):
+        stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+        room -= _store_one(tenant, batch, position, name, stored_files.blocks(stream), room)
     return batch
 
 
+def store_blocks(tenant: Tenant, name: str, blocks: Iterable[bytes], limit: int | None = None) -> uuid.UUID:
+    """Keep one file that comes in blocks (a request body); as :func:`store`."""
+    batch = uuid.uuid4()
+    _store_one(tenant, batch, 0, name, blocks, MAX_UPLOAD_BYTES if limit is None else limit)
+    return batch
+
+
+def _store_one(tenant: Tenant, batch: uuid.UUID, position: int, name: str, blocks: Iterable[bytes], room: int) -> int:
+    with tenant_scope(tenant):
+        try:
+            stored = stored_files.write_blocks(blocks, limit=room)
+        except stored_files.TooLarge:
+            raise UploadTooLarge() from None
+        db.session.add(Upload(batch_id=batch, position=position, filename=name[:300], size=stored.size,
+                              file_id=stored.id, uploaded_by=audit.current_actor()))
+    return stored.size
+
+
 def uploads(batch: uuid.UUID) -> list[Upload]:
-    """The files of a batch in the current tenant, in upload order (content loaded on access)."""
+    """The files of a batch in the current tenant, in upload order (``open`` reads one)."""
     return db.session.scalars(sa.select(Upload).where(Upload.batch_id == batch).order_by(Upload.position)).all()
 
 
 def purge_uploads(tenant: Tenant) -> int:
     """Delete uploads nobody imported (a CSV whose mapping was never confirmed, say)."""
     with tenant_scope(tenant):
-        stale = sa.delete(Upload).where(Upload.uploaded_at < utcnow() - UPLOAD_KEEP)
+        stale = sa.select(Upload.file_id).where(Upload.uploaded_at < utcnow() - UPLOAD_KEEP)
         taken = {run.params.get("upload") for run in db.session.scalars(
             sa.select(jobs.JobRecord).where(jobs.JobRecord.kind == JOB_KIND,
                                             jobs.JobRecord.state.in_([jobs.JobState.QUEUED, jobs.JobState.FAILED])))}
         keep = [uuid.UUID(batch) for batch in taken if batch]
         if keep:
             stale = stale.where(Upload.batch_id.not_in(keep))
-        deleted = db.session.execute(stale).rowcount
+        deleted = _delete_uploads(db.session.scalars(stale).all())
     db.session.commit()
     return deleted
 
@@ -105,6 +138,14 @@ def request_import(tenant: Tenant, batch: uuid.UUID, *, filename: str, source: s
 # -- the job -------------------------------------------------------------------------------------------------------
 
 
+def _delete_uploads(file_ids: list[uuid.UUID]) -> int:
+    """The uploads and their stored bytes (in the current tenant's scope)."""
+    if file_ids:
+        db.session.execute(sa.delete(Upload).where(Upload.file_id.in_(file_ids)))
+        stored_files.delete_many(file_ids)
+    return len(file_ids)
+
+
 def run_job(context: jobs.JobContext):
     """The ``informieren.import`` job: import the stored upload into the run named in the parameters."""
     params, tenant = context.params, context.tenant
@@ -117,16 +158,16 @@ def run_job(context: jobs.JobContext):
     files = uploads(batch)
     importer = Importer(tenant, run, since=date.fromisoformat(params["since"]), source=params["source"],
                         progress=context.progress)
+    # Each file is read from the database chunk by chunk, as the parser or the ZIP reader asks for it.
     if params.get("mapping") is not None:
         for upload in files:
-            import_csv_file(importer, upload.filename, upload.content, _mapping(params["mapping"]))
+            import_csv_file(importer, upload.filename, upload.open(tenant), _mapping(params["mapping"]))
     else:
-        importer.files_total = sum(sources.count(u.filename, u.content) for u in files)
+        importer.files_total = sum(sources.count(u.filename, u.open(tenant)) for u in files)
         for upload in files:
-            importer.add_files(sources.unpack(upload.filename, upload.content))
-            db.session.expire(upload, ["content"])  # keep one file's bytes in memory at a time
+            importer.add_files(sources.unpack(upload.filename, upload.open(tenant)))
     # The bytes go with the last commit; a failure before keeps them for the retry.
-    db.session.execute(sa.delete(Upload).where(Upload.batch_id == batch))
+    _delete_uploads([upload.file_id for upload in files])
     importer.finish()
     return []
 
@@ -202,10 +243,11 @@ def _close(tenant: Tenant, run: ImportRun, reason: str) -> None:
     db.session.commit()
 
 
-def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dict[str, int | None]) -> None:
-    """Rows of a CSV file: bad rows rejected with their reasons, the others imported."""
+def import_csv_file(importer: Importer, filename: str, content: bytes | BinaryIO,
+                    mapping: dict[str, int | None]) -> None:
+    """Rows of a CSV file, read one at a time: bad rows rejected with their reasons, the others imported."""
     try:
-        table = csv_files.read(data)
+        table = csv_files.read(content)
     except csv_files.CsvError as error:
         importer.refuse(filename, str(error), "csv")
         return
@@ -213,19 +255,22 @@ def import_csv_file(importer: Importer, filename: str, data: bytes, mapping: dic
     if problems:
         importer.refuse(filename, " ".join(problems), "mapping")
         return
-    digest = csv_files.digest(data, mapping)
+    digest = csv_files.digest(content, mapping)
     if importer.taken(digest):
         return
-    importer.events_total = len(table.rows)
-    events = []
+    importer.events_total = table.row_count
+    importer.add_record(filename, digest, f"csv:{filename}"[:200], _csv_events(importer, filename, table, mapping))
+
+
+def _csv_events(importer: Importer, filename: str, table: csv_files.Table, mapping: dict):
+    """The events of the good rows; a bad row is reported on the way."""
     for number, result, record in csv_files.rows(table, mapping):
         if isinstance(result, list):
             importer.reject_row(filename, number, "; ".join(result), {
                 "official_name": record.official_name, "first_name": record.first_name,
                 "local_person_id": record.local_person_id, "vn": record.vn})
         else:
-            events.append(result)
-    importer.add_record(filename, digest, f"csv:{filename}"[:200], events)
+            yield result
 
 
 # -- the module's jobs ------------------------------------------------------------------------------------------------

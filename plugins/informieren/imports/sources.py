@@ -1,6 +1,9 @@
 """Where the messages of an import come from: single files, directories and ZIP archives, unpacked safely.
 
-Nothing is ever extracted to disk: members are read into memory one at a time.  A ZIP is refused as a
+A file is a seekable binary file (a stored upload, a file on disk), never one bytes object: a ZIP is
+opened over it, and each member is copied, in blocks, into a temporary file of its own (in memory up to
+64 KB, else on the worker's local disk, deleted when closed) that the parser reads, so memory stays
+bounded by the block size whatever an archive holds.  A ZIP is refused as a
 whole when it is not a ZIP, has too many members or declares too much content; a member is refused
 (and the others go on) when its name leaves the archive, it is encrypted or a ZIP itself, it claims a
 compression ratio only a bomb has, or it inflates beyond what it declared or the limits allow.
@@ -10,21 +13,28 @@ from __future__ import annotations
 
 import io
 import posixpath
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 
+from plugins.informieren.imports.ech0020 import DEFAULT_MAX_BYTES
 from plugins.informieren.imports.pipeline import FileRefusal
+
+Content = BinaryIO  # a seekable binary file
 
 
 @dataclass(frozen=True)
 class Limits:
     max_members: int = 20_000
     max_total_bytes: int = 1024 * 1024 * 1024  # all members together, uncompressed
-    max_member_bytes: int = 256 * 1024 * 1024  # one message (a baseDelivery of 50,000 persons is ~100 MB)
+    # One message: never more than the parser takes (a baseDelivery of 50,000 persons is ~100 MB), so a
+    # member the parser would refuse is refused before it is inflated.
+    max_member_bytes: int = DEFAULT_MAX_BYTES
     max_ratio: int = 200  # uncompressed / compressed; XML compresses well, bombs far better
 
 
@@ -32,37 +42,51 @@ LIMITS = Limits()
 ZIP_MAGIC = b"PK\x03\x04"
 IGNORED = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 READ_BLOCK = 1024 * 1024
+SPOOL_BYTES = 64 * 1024  # a member up to this size stays in memory (a ZIP of 20,000 small moveIns)
 
 
 class ArchiveRefused(ValueError):
     """The archive as a whole is refused; ``str()`` is the German reason."""
 
 
-def is_zip(name: str, data: bytes) -> bool:
-    return data[:4] == ZIP_MAGIC or name.lower().endswith(".zip")
+def is_zip(name: str, content: Content) -> bool:
+    return _head(content, 4) == ZIP_MAGIC or name.lower().endswith(".zip")
+
+
+def _head(content: Content, size: int) -> bytes:
+    content.seek(0)
+    head = content.read(size)
+    content.seek(0)
+    return head
 
 
 def is_csv(name: str) -> bool:
     return name.lower().endswith((".csv", ".txt"))
 
 
-def unpack(name: str, data: bytes, limits: Limits = LIMITS) -> Iterator[tuple[str, bytes] | FileRefusal]:
-    """The messages of one uploaded or posted file: itself, or the members of a ZIP."""
-    if is_zip(name, data):
+def as_file(content: bytes | Content) -> Content:
+    return io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+
+
+def unpack(name: str, content: bytes | Content, limits: Limits = LIMITS) -> Iterator[tuple[str, Content] | FileRefusal]:
+    """The messages of one uploaded or posted file: itself, or the members of a ZIP (each a file)."""
+    content = as_file(content)
+    if is_zip(name, content):
         try:
-            yield from zip_members(name, data, limits)
+            yield from zip_members(name, content, limits)
         except ArchiveRefused as error:
             yield FileRefusal(name, str(error), "archive")
     else:
-        yield name, data
+        yield name, content
 
 
-def count(name: str, data: bytes, limits: Limits = LIMITS) -> int:
+def count(name: str, content: bytes | Content, limits: Limits = LIMITS) -> int:
     """How many messages ``unpack`` will yield (for the progress), without reading the members."""
-    if not is_zip(name, data):
+    content = as_file(content)
+    if not is_zip(name, content):
         return 1
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(content) as archive:
             return min(len([i for i in archive.infolist() if not _skipped(i)]), limits.max_members) or 1
     except (zipfile.BadZipFile, ValueError, OSError):
         return 1
@@ -72,9 +96,9 @@ def _skipped(info: zipfile.ZipInfo) -> bool:
     return info.is_dir() or any(part in info.filename for part in IGNORED)
 
 
-def zip_members(name: str, data: bytes, limits: Limits = LIMITS) -> Iterator[tuple[str, bytes] | FileRefusal]:
+def zip_members(name: str, content: Content, limits: Limits = LIMITS) -> Iterator[tuple[str, Content] | FileRefusal]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(content)
     except (zipfile.BadZipFile, ValueError, OSError):
         raise ArchiveRefused(_("Die Datei ist kein lesbares ZIP-Archiv.")) from None
     with archive:
@@ -95,10 +119,12 @@ def zip_members(name: str, data: bytes, limits: Limits = LIMITS) -> Iterator[tup
             if reason is not None:
                 yield FileRefusal(label, reason, "archive")
                 continue
-            if content[:4] == ZIP_MAGIC:
+            if _head(content, 4) == ZIP_MAGIC:
+                content.close()
                 yield FileRefusal(label, _("Ein ZIP-Archiv in einem ZIP-Archiv wird nicht angenommen."), "archive")
                 continue
-            total += len(content)
+            total += content.seek(0, io.SEEK_END)
+            content.seek(0)
             yield label, content
 
 
@@ -120,23 +146,27 @@ def _member_problem(info: zipfile.ZipInfo, limits: Limits) -> str | None:
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, room: int):
-    """Read a member, stopping as soon as it inflates beyond what it declared or what is left."""
+    """Copy a member into a temporary file, stopping as soon as it inflates beyond what it declared or what is left."""
     allowed = min(info.file_size, limits.max_member_bytes, room)
-    buffer = bytearray()
+    copy, written = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES), 0  # noqa: SIM115 (handed to the caller)
     try:
         with archive.open(info) as member:
             while block := member.read(READ_BLOCK):
-                buffer += block
-                if len(buffer) > allowed:
-                    if len(buffer) > room:
+                written += len(block)
+                if written > allowed:
+                    copy.close()
+                    if written > room:
                         return None, _("Das ZIP-Archiv ist entpackt zu gross.")
                     return None, _("Die Datei ist grösser als angegeben (Verdacht auf eine ZIP-Bombe).")
+                copy.write(block)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as error:
+        copy.close()
         return None, _("Die Datei im ZIP-Archiv ist beschädigt (%(error)s).", error=type(error).__name__)
-    return bytes(buffer), None
+    copy.seek(0)
+    return copy, None
 
 
-def from_paths(paths: Iterable[Path], limits: Limits = LIMITS) -> Iterator[tuple[str, bytes] | FileRefusal]:
+def from_paths(paths: Iterable[Path], limits: Limits = LIMITS) -> Iterator[tuple[str, Content] | FileRefusal]:
     """The messages under the given files, directories (recursively, in name order) and ZIPs (CLI)."""
     for path in paths:
         if path.is_dir():
@@ -150,7 +180,8 @@ def _from_file(path: Path, limits: Limits):
     if path.stat().st_size > max(limits.max_member_bytes, limits.max_total_bytes if path.suffix == ".zip" else 0):
         yield FileRefusal(str(path), _("Die Datei ist zu gross."), "too_large")
         return
-    yield from unpack(str(path), path.read_bytes(), limits)
+    # Not closed here: the importer reads a file after the next ones were opened (it hashes them in batches).
+    yield from unpack(str(path), path.open("rb"), limits)
 
 
 def count_paths(paths: Iterable[Path]) -> int:

@@ -18,7 +18,6 @@ from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.imports import csv_files, runs, sources
 from plugins.informieren.imports.pipeline import COUNT_KEYS
-from plugins.informieren.imports.runs import MAX_UPLOAD_BYTES
 from plugins.informieren.models import ImportItem, ImportRun, Source
 
 PERMISSION = "informieren.imports.run"
@@ -78,10 +77,14 @@ def _since(form: UploadForm):
 @requires(PERMISSION)
 def import_index():
     form = UploadForm()
-    if request.method == "POST" and (request.content_length or 0) > MAX_UPLOAD_BYTES:
-        form.files.errors = [_("Die Dateien sind zu gross (höchstens %(max)s MB).", max=MAX_UPLOAD_BYTES // 2**20)]
+    if request.method == "POST" and (request.content_length or 0) > runs.MAX_UPLOAD_BYTES:
+        form.files.errors = [str(runs.UploadTooLarge())]
     elif form.validate_on_submit():
-        return _start_upload(form)
+        try:
+            return _start_upload(form)
+        except runs.UploadTooLarge as error:
+            db.session.rollback()
+            form.files.errors = [str(error)]
     with tenant_scope(g.tenant):
         recent = db.session.scalars(sa.select(ImportRun).order_by(ImportRun.started_at.desc()).limit(100)).all()
     status = 400 if form.errors or (request.method == "POST" and form.files.errors) else 200
@@ -90,12 +93,13 @@ def import_index():
 
 
 def _start_upload(form: UploadForm):
-    files = [(f.filename, f.read()) for f in form.files.data if getattr(f, "filename", "")]
+    # Werkzeug spooled each file to a temporary file; its stream goes to the database in blocks, never whole.
+    files = [(f.filename, f.stream) for f in form.files.data if getattr(f, "filename", "")]
     batch = runs.store(g.tenant, files)
     if sources.is_csv(files[0][0]):
         db.session.commit()
         return redirect(url_for("informieren.import_csv_mapping", batch=batch))
-    names = ", ".join(name for name, _data in files)
+    names = ", ".join(name for name, _stream in files)
     _run, record = runs.request_import(g.tenant, batch, filename=names, since=_since(form))
     return redirect(url_for("jobs.show", job_id=record.id))
 
@@ -126,9 +130,8 @@ def import_csv_mapping(batch):
         if len(files) != 1:
             abort(404)
         upload = files[0]
-        content = upload.content
     try:
-        table = csv_files.read(content)
+        table = csv_files.read(upload.open(g.tenant))  # the header, ten rows to show, the count; read as a stream
     except csv_files.CsvError as error:
         return render_template("informieren/import_csv.html", error=str(error), upload=upload), 422
     form = _mapping_form(table, csv_files.propose(table.header))

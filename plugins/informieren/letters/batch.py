@@ -9,8 +9,8 @@ their rows.  The templates are in :mod:`plugins.informieren.letters.templates`, 
 
 from __future__ import annotations
 
-import io
 import re
+import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -40,6 +40,9 @@ from plugins.informieren.models import LetterTemplate, Newcomer, WelcomeLetter, 
 
 JOB_KIND = "informieren.letters"
 GENERATED, SENT = "generated", "sent"
+# A batch writes to at most this many persons, the earliest arrivals first; the others wait for the next
+# batch. It bounds the worker's memory and time (about 10 ms a letter) and the size of the result files.
+MAX_BATCH_PERSONS = 2000
 
 
 # -- households ---------------------------------------------------------------------------------
@@ -189,7 +192,7 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     """Render the letters of everybody waiting (or chosen), mark them generated; files and marks commit together."""
     params, tenant = context.params, context.tenant
     letter_date = date.fromisoformat(params["date"])
-    persons = db.session.scalars(waiting_query(params)).all()
+    persons = take_batch(waiting_query(params))
     if not persons:
         context.progress(0, 0, _("Niemand wartet auf ein Begrüssungsschreiben."))
         return []
@@ -208,11 +211,31 @@ def run_batch(context: JobContext) -> list[ResultFile]:
         if done % 50 == 0 or done == len(letters):
             context.progress(done, len(letters), _("Schreiben werden erstellt"))
 
-    combined, singles = render_each(letters, progress)
+    # The single PDFs go straight into a ZIP in a temporary file, which core stores in chunks.
+    archive_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by core.jobs once stored)
+    with zipfile.ZipFile(archive_file, "w", zipfile.ZIP_DEFLATED) as archive:
+        combined, _singles = render_each(letters, progress,
+                                         each=lambda number, pdf: archive.writestr(
+                                             _zip_name(number, groups[number - 1], letters[number - 1]), pdf))
+    archive_file.seek(0)
     _mark_generated(groups, letters, context.record.id)
     stem = f"begruessungsschreiben-{letter_date.isoformat()}"
     return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
-            ResultFile(f"{stem}.zip", "application/zip", _zip(groups, letters, singles))]
+            ResultFile(f"{stem}.zip", "application/zip", archive_file)]
+
+
+def take_batch(query) -> list[Newcomer]:
+    """The first :data:`MAX_BATCH_PERSONS` waiting persons, earliest arrivals first, households kept whole.
+
+    A household the cap would cut in two waits whole for the next batch (unless it alone is the batch).
+    """
+    ordered = query.order_by(Newcomer.arrival_date, Newcomer.municipality_bfs, Newcomer.household_key, Newcomer.id)
+    persons = db.session.scalars(ordered.limit(MAX_BATCH_PERSONS + 1)).all()
+    if len(persons) <= MAX_BATCH_PERSONS:
+        return persons
+    cut = household_key(persons[-1])
+    kept = [person for person in persons[:-1] if household_key(person) != cut]
+    return kept or persons[:-1]
 
 
 def _shipped(language: str) -> LetterTemplate:
@@ -247,13 +270,9 @@ def _mark_generated(groups: list[Household], letters: list[Letter], job_id: uuid
                  detail={"households": len(groups), "persons": sum(len(h.members) for h in groups)})
 
 
-def _zip(groups: list[Household], letters: list[Letter], singles: list[bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for number, (household, letter, pdf) in enumerate(zip(groups, letters, singles, strict=True), 1):
-            name = _ascii(f"{household.first.official_name}-{household.first.first_name}") or "haushalt"
-            archive.writestr(f"{number:04d}-{name}-{letter.language}.pdf", pdf)
-    return buffer.getvalue()
+def _zip_name(number: int, household: Household, letter: Letter) -> str:
+    name = _ascii(f"{household.first.official_name}-{household.first.first_name}") or "haushalt"
+    return f"{number:04d}-{name}-{letter.language}.pdf"
 
 
 def _ascii(text: str) -> str:

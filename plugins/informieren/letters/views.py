@@ -6,9 +6,9 @@ import uuid
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -120,7 +120,8 @@ def _index_page(form: BatchForm, status: int = 200):
     return render_template("informieren/letter_index.html", form=form, counts=batch.counts(),
                            batches=_batches(), may_manage=can(MANAGE), sent_form=SentForm(),
                            contact_missing=not provisioning.get_setting(g.tenant, templates.CONTACT_SETTING),
-                           may_configure=can(SETTINGS), today=clock.today()), status
+                           may_configure=can(SETTINGS), today=clock.today(),
+                           batch_cap=format_number(batch.MAX_BATCH_PERSONS)), status
 
 
 @blueprint.get("/schreiben", endpoint="letters")
