@@ -2,7 +2,8 @@
 
 This step holds the offers and their editor: ``models`` (offers, the tenant's own kinds),
 ``offers`` (labels, the list's query, saving and deleting, audited), ``forms`` (the editor's
-checks, messages in the user's language) and ``views`` (the pages below /<tenant>/foerdern).
+checks, messages in the user's language), ``views`` (the pages below /<tenant>/foerdern) and
+``demo`` (offers for ``flask demo load``).
 """
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from core.access import Role
+from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission
-from plugins.foerdern import views
+from plugins.foerdern import demo, views
 
 manifest = Manifest(
     id="foerdern",
@@ -34,3 +36,8 @@ manifest = Manifest(
     alembic_branch="foerdern",
     migrations=Path(__file__).parent / "migrations",
 )
+
+
+@hookimpl
+def demo_data(tenant):
+    return demo.load(tenant)

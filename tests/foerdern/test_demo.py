@@ -1,0 +1,38 @@
+"""Fördern's demo offers: loaded with ``flask demo load``, once, in the tenant's content languages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core import content_languages, modules
+from core.db import db
+from core.tenancy import tenant_scope
+from plugins.foerdern import demo
+from plugins.foerdern.models import Offer
+from tests.conftest import login_as, make_tenant
+
+
+def test_the_demo_offers_load_once_and_the_tenant_offers_their_languages(ctx):
+    grenchen = make_tenant("grenchen", communes=[2546])
+    with tenant_scope(grenchen):
+        assert demo.load(grenchen) == [f"+ {len(demo.OFFERS)} Integrationsangebote (Demo)"]
+        db.session.commit()
+        assert demo.load(grenchen) == []  # idempotent
+        db.session.commit()
+        offers = db.session.scalars(sa.select(Offer)).all()
+    assert len(offers) == len(demo.OFFERS)
+    assert all(offer.title["de"] for offer in offers)
+    assert {"ti", "ar"} <= set(content_languages.offered(grenchen))
+
+
+def test_the_demo_offers_show_on_the_offers_page(client, ctx):
+    grenchen = make_tenant("grenchen", communes=[2546])
+    modules.entitle(grenchen, "foerdern")
+    modules.activate(grenchen, "foerdern")
+    with tenant_scope(grenchen):
+        demo.load(grenchen)
+        db.session.commit()
+    login_as(client, (grenchen, "integration_officer"))
+    page = client.get("/grenchen/foerdern/angebote")
+    assert page.status_code == 200
+    assert "Deutschkurs A1 mit Kinderbetreuung" in page.text and "Frauentreff International" in page.text
