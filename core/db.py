@@ -258,7 +258,9 @@ def send_rls_settings(conn, cursor, statement, parameters, context, executemany)
     pending = conn.info.pop("rls_pending", None)
     if pending is None:
         return
-    arguments = (conn.info["scope_secret"], *pending)  # the secret proves the scope (core.rls)
+    # The secret proves the scope (core.rls); a connection made before the app set it up has none,
+    # which the database refuses as an unknown secret.
+    arguments = (conn.info.get("scope_secret"), *pending)
     driver = cursor.connection
     if executemany or context is None:
         driver.execute(rls.ENTER_SCOPE_SQL, arguments)  # a round trip of its own
