@@ -11,9 +11,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import api, audit, sessions
 from core import content_languages as languages
@@ -32,6 +31,7 @@ from core.auth import User
 from core.clock import ZURICH
 from core.db import db
 from core.errors import UserError
+from core.form_fields import MultiCheckboxField
 from core.i18n import language as current_language
 from core.input_guard import page_number
 from core.spreadsheet import csv_row
@@ -231,11 +231,6 @@ def audit_csv():
 
 
 # -- API tokens ----------------------------------------------------------------------------------------
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class TokenForm(FlaskForm):

@@ -167,9 +167,13 @@ def create_app_role(op) -> None:
 
 
 def install_scope_check(op) -> None:
-    """Install (or bring up to date) the sealed scope: tables, key and functions; idempotent."""
-    if _is_postgres(op):
+    """Install (or bring up to date) the sealed scope: tables, key and functions; once per migration run."""
+    if not _is_postgres(op):
+        return
+    run = op.get_bind().info
+    if not run.get("scope_check_installed"):
         op.execute(SCOPE_CHECK_SQL)
+        run["scope_check_installed"] = True
 
 
 def grant(op, table: str) -> None:

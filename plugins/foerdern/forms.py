@@ -26,9 +26,9 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from core import content_languages
-from core.admin import MultiCheckboxField
 from core.content_languages import GERMAN
 from core.errors import UserError
+from core.form_fields import MultiCheckboxField, with_message
 from core.i18n import language as ui_language
 from core.money import format_chf, parse_chf
 from core.translations_field import TranslationsField
@@ -36,27 +36,6 @@ from plugins.foerdern import offers
 from plugins.foerdern.models import TARGET_GROUPS, URL_LENGTH
 
 MAX_AGE = 120
-
-
-def with_message(field_class, message):
-    """The field with our own message for input it cannot take (WTForms has English ones)."""
-
-    class Field(field_class):
-        def process_formdata(self, valuelist):
-            try:
-                super().process_formdata(valuelist)
-            except ValueError:
-                self.data = None
-                raise ValueError(str(message)) from None
-
-        def pre_validate(self, form):
-            try:
-                super().pre_validate(form)
-            except ValueError:
-                raise ValidationError(str(message)) from None
-
-    Field.__name__ = field_class.__name__
-    return Field
 
 
 DayField = with_message(DateField, _l("Bitte ein gültiges Datum eingeben."))

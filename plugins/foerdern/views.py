@@ -31,17 +31,11 @@ blueprint = Blueprint("foerdern", __name__, template_folder="templates")
 
 
 def offer_or_404(offer_id: uuid.UUID) -> Offer:
-    offer = db.session.get(Offer, (g.tenant.id, offer_id))
-    if offer is None:
-        abort(404)
-    return offer
+    return db.get_or_404(Offer, (g.tenant.id, offer_id))
 
 
 def kind_or_404(kind_id: uuid.UUID) -> OwnKind:
-    kind = db.session.get(OwnKind, (g.tenant.id, kind_id))
-    if kind is None:
-        abort(404)
-    return kind
+    return db.get_or_404(OwnKind, (g.tenant.id, kind_id))
 
 
 def municipalities(offer: Offer | None = None) -> dict[int, str]:

@@ -22,13 +22,13 @@ from wtforms.validators import InputRequired, NumberRange
 from core import clock, modules, provisioning
 from core.access import requires
 from core.db import db
+from core.form_fields import with_message
 from core.input_guard import page_number
 from core.tenancy import tenant_scope
 from core.worklist import WorkItem
 from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint, link_if
 from plugins.informieren.interviews import checklist
-from plugins.informieren.interviews.forms import german_field
 from plugins.informieren.models import Interview, Newcomer, Outcome, WelcomeLetter
 
 LETTER_DAYS, INTERVIEW_DAYS = "informieren.letter_deadline_days", "informieren.interview_deadline_days"
@@ -156,7 +156,7 @@ blueprint.add_url_rule("/", "index", requires("informieren.newcomers.read")(_ind
 
 def _number_field(label, low: int, high: int):
     message = _l("Bitte eine ganze Zahl von %(low)s bis %(high)s eingeben.", low=low, high=high)
-    field = german_field(IntegerField, message)
+    field = with_message(IntegerField, message)
     return field(label, validators=[InputRequired(message=message), NumberRange(low, high, message=message)])
 
 

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from core import clock, reports
 from core.access import requires
-from core.admin import MultiCheckboxField
 from core.console.feedback.models import FeedbackRequest, FeedbackRound
 from core.console.feedback.service import (
     answers_report,
@@ -30,6 +29,7 @@ from core.console.feedback.service import (
 )
 from core.db import db
 from core.errors import UserError
+from core.form_fields import MultiCheckboxField
 from core.tenancy import Tenant, canton_scope, tenant_scope
 
 blueprint = Blueprint("feedback", __name__, template_folder="templates")

@@ -24,27 +24,21 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import clock, modules, provisioning
 from core.access import Role, can, requires
 from core.admin import RoleField, role_choices
 from core.db import db
 from core.errors import NotFound, UserError
+from core.form_fields import MultiCheckboxField
 from core.module_matrix import build_matrix  # the rollout dashboard's matrix, with every tenant
 from core.tenancy import Municipality, Tenant, TenantKind, TenantMunicipality, TenantState, canton_scope, get_tenant
 
 # The historical name of the console's blueprint: its endpoints stay console.tenants, console.module_plan, …
 blueprint = Blueprint("console", __name__, template_folder="templates")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _target(slug: str) -> Tenant:

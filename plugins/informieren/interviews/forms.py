@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from core import clock, i18n
-from core.admin import MultiCheckboxField
 from core.clock import ZURICH
+from core.form_fields import MultiCheckboxField, with_message
 from plugins.informieren.interviews.records import INVITATION_LABELS, OUTCOME_LABELS, lines
 from plugins.informieren.models import Outcome
 
@@ -27,32 +27,11 @@ def _required(message):
     return InputRequired(message=message)
 
 
-def german_field(field_class, message):
-    """The field with our own German message for input it cannot take (WTForms has English ones)."""
-
-    class Field(field_class):
-        def process_formdata(self, valuelist):
-            try:
-                super().process_formdata(valuelist)
-            except ValueError:
-                self.data = None
-                raise ValueError(str(message)) from None
-
-        def pre_validate(self, form):
-            try:
-                super().pre_validate(form)
-            except ValueError:
-                raise ValidationError(str(message)) from None
-
-    Field.__name__ = field_class.__name__
-    return Field
-
-
-DayField = german_field(DateField, _l("Bitte ein gültiges Datum eingeben."))
-ClockField = german_field(TimeField, _l("Bitte eine gültige Uhrzeit eingeben (HH:MM)."))
-ChoiceField = german_field(RadioField, _l("Bitte eine der angebotenen Möglichkeiten wählen."))
-LanguageField = german_field(SelectField, _l("Unbekannte Sprache."))
-TopicsField = german_field(MultiCheckboxField, _l("Unbekanntes Thema; bitte nur Themen der Liste wählen."))
+DayField = with_message(DateField, _l("Bitte ein gültiges Datum eingeben."))
+ClockField = with_message(TimeField, _l("Bitte eine gültige Uhrzeit eingeben (HH:MM)."))
+ChoiceField = with_message(RadioField, _l("Bitte eine der angebotenen Möglichkeiten wählen."))
+LanguageField = with_message(SelectField, _l("Unbekannte Sprache."))
+TopicsField = with_message(MultiCheckboxField, _l("Unbekanntes Thema; bitte nur Themen der Liste wählen."))
 
 
 class InvitationForm(FlaskForm):
