@@ -7,10 +7,11 @@ statement is filtered to the tenant of the current :class:`Scope`.  Reading
 across tenants needs :func:`core.tenancy.canton_scope`.  On PostgreSQL the same
 rule is enforced a second time by row-level security (see :mod:`core.rls`).
 
-The one exception is structural too: a model that also derives from
-:class:`CantonVisible` (the submissions a commune hands to the canton, see
-:mod:`core.submissions`) can be *read* in the canton's own scope.  Writing it stays
-with its owner, as for every other table.
+The two exceptions are structural too, and open reads only, never writes: a model
+that also derives from :class:`CantonVisible` (the submissions a commune hands to the
+canton, see :mod:`core.submissions`) can be read in the canton's own scope; one that
+derives from :class:`SharedReads` (Fördern's published offers) can be read by the
+tenants its owner published a row to.  Writing stays with the owner, as for every table.
 """
 
 from __future__ import annotations
@@ -154,6 +155,21 @@ class CantonVisible:
         )
 
 
+class SharedReads:
+    """Mixin for a tenant-owned model whose owner publishes rows to other tenants: they read them, never write.
+
+    Use it only beside :class:`TenantScoped`, for a table that is itself the published
+    projection (what the owner chose to show), never for the owner's working rows.  The model
+    says which rows of other tenants a scope reads with :meth:`shared_read_criterion`, SQL in
+    terms of the bind parameter ``scope_tenant_id``; its migration gives row-level security the
+    same rule (:func:`core.rls.admit_shared_reads`), and its tests check both.
+    """
+
+    @classmethod
+    def shared_read_criterion(cls):
+        raise NotImplementedError(f"{cls.__name__} must say which rows other tenants read")
+
+
 def uuid_pk() -> Mapped[uuid.UUID]:
     """The row id of a tenant-owned table: a UUID, so SQLite and Citus need no sequence."""
     return mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -180,14 +196,16 @@ def _touches_tenant_tables(state) -> bool:
 
 
 def _read_criterion(cls):
-    """What a SELECT in a tenant's scope sees of ``cls``: its own rows (and, for CantonVisible, more)."""
+    """What a SELECT in a tenant's scope sees of ``cls``: its own rows (for CantonVisible and SharedReads, more)."""
     if issubclass(cls, CantonVisible):
         return cls._read_criterion()
+    if issubclass(cls, SharedReads):
+        return sa.or_(cls.tenant_id == sa.bindparam("scope_tenant_id"), cls.shared_read_criterion())
     return cls.tenant_id == sa.bindparam("scope_tenant_id")
 
 
 # One criterion for every statement, its tenant a parameter: built once, compiled once (see bench/).
-# Reads may reach CantonVisible rows of other tenants in the canton's scope; changes never do.
+# Reads may reach CantonVisible rows in the canton's scope and published SharedReads rows; changes never do.
 _TENANT_CRITERIA = with_loader_criteria(
     TenantScoped, lambda cls: cls.tenant_id == sa.bindparam("scope_tenant_id"), include_aliases=True
 )

@@ -19,7 +19,8 @@ seal; it does not know the secret.  Elsewhere (SQLite) all of this is a no-op.
 A table of a :class:`core.db.CantonVisible` model gets a second, read-only policy
 (:func:`admit_canton_reads`): in the canton's scope SELECT sees every tenant's rows.
 PostgreSQL ORs permissive policies per command, so INSERT, UPDATE and DELETE still
-answer to the tenant policy alone.
+answer to the tenant policy alone.  A table of a :class:`core.db.SharedReads` model gets
+its own read-only rule the same way (:func:`admit_shared_reads`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import hmac
 APP_ROLE = "start_integration_app"
 POLICY = "tenant_isolation"
 CANTON_READ_POLICY = "canton_read"
+SHARED_READ_POLICY = "shared_read"
+SCOPE_TENANT = "(SELECT app_scope_tenant())"  # the scope's tenant, for the rules of admit_shared_reads
 
 # The checks are called in sub-selects: PostgreSQL evaluates them once per statement, not per row.
 RULE = "(SELECT app_scope_all()) OR tenant_id = (SELECT app_scope_tenant())"
@@ -209,3 +212,14 @@ def admit_canton_reads(op, table: str) -> None:
     if _is_postgres(op):
         install_scope_check(op)
         op.execute(f"CREATE POLICY {CANTON_READ_POLICY} ON {table} FOR SELECT USING ({CANTON_RULE})")
+
+
+def admit_shared_reads(op, table: str, rule: str) -> None:
+    """Let other tenants' scopes read the rows of ``table`` that ``rule`` admits: SharedReads models only.
+
+    ``rule`` is the SQL of the model's ``shared_read_criterion``, naming the scope's tenant as
+    :data:`SCOPE_TENANT`.
+    """
+    if _is_postgres(op):
+        install_scope_check(op)
+        op.execute(f"CREATE POLICY {SHARED_READ_POLICY} ON {table} FOR SELECT USING ({rule})")

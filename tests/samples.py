@@ -26,7 +26,7 @@ from core.reports import ReportSchedule
 from core.stored_files import StoredChunk, StoredFile
 from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
-from plugins.foerdern.models import Offer, OwnKind
+from plugins.foerdern.models import HiddenOffer, Offer, OfferRecipient, OwnKind, PublishedOffer
 from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
     ImportItem,
@@ -109,6 +109,13 @@ def _own_kind() -> OwnKind:
     return kind
 
 
+def _offer() -> Offer:
+    offer = Offer(id=uuid.uuid4(), title={"de": "Deutschkurs"}, kind="other", updated_by="test")
+    db.session.add(offer)
+    db.session.flush()
+    return offer
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1,
@@ -158,4 +165,10 @@ SAMPLES = {
     SubmissionCounter: lambda: SubmissionCounter(prefix="SA", year=2017, last_number=1),
     OwnKind: _own_kind,
     Offer: lambda: Offer(title={"de": "Deutschkurs"}, kind="own", own_kind_id=_own_kind().id, updated_by="test"),
+    # Published to nobody else: what other tenants may read of it is tests/foerdern/test_reach.py's.
+    PublishedOffer: lambda: PublishedOffer(offer_id=_offer().id, reach="own", kind="other",
+                                           document={"title": {"de": "Deutschkurs"}}),
+    OfferRecipient: lambda: OfferRecipient(offer_id=_offer().id, recipient_tenant_id=current_scope().tenant_id),
+    HiddenOffer: lambda: HiddenOffer(publisher_tenant_id=current_scope().tenant_id, offer_id=uuid.uuid4(),
+                                     hidden_by="test"),
 }

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from core.db import CantonVisible, Scope, TenantScoped, TenantScopeError, db, scoped_to, tenant_scoped_models
+from core.db import (
+    CantonVisible,
+    Scope,
+    SharedReads,
+    TenantScoped,
+    TenantScopeError,
+    db,
+    scoped_to,
+    tenant_scoped_models,
+)
 from core.plugins import discover
 from core.tenancy import tenant_scope
 from tests.conftest import POSTGRES
@@ -160,7 +169,7 @@ def test_every_tenant_owned_table_forces_row_security(ctx):
         ),
         {"names": [m.__tablename__ for m in MODELS]},
     ).all()
-    # A CantonVisible table has a second policy: the canton's scope may read it.
-    assert sorted(rows) == sorted((m.__tablename__, True, True, 2 if issubclass(m, CantonVisible) else 1)
+    # A CantonVisible or SharedReads table has a second policy: who else may read it.
+    assert sorted(rows) == sorted((m.__tablename__, True, True, 2 if issubclass(m, CantonVisible | SharedReads) else 1)
                                   for m in MODELS)
 

@@ -32,7 +32,7 @@ from core.form_fields import MultiCheckboxField, with_message
 from core.i18n import language as ui_language
 from core.money import format_chf, parse_chf
 from core.translations_field import TranslationsField
-from plugins.foerdern import offers
+from plugins.foerdern import offers, published
 from plugins.foerdern.models import TARGET_GROUPS, URL_LENGTH
 
 MAX_AGE = 120
@@ -100,10 +100,17 @@ class OfferForm(FlaskForm):
     valid_from = DayField(_l("Gültig ab"), validators=[Optional()])
     valid_until = DayField(_l("Gültig bis"), validators=[Optional()],
                            description=_l("Danach gilt das Angebot als abgelaufen."))
+    reach = ChoiceField(_l("Wer zeigt das Angebot"))
+    recipients = ChecklistField(_l("Geteilt mit"), coerce=int,
+                                description=_l("bei «regional»: die Gemeinden und Regionen, die es auch zeigen"))
 
-    def __init__(self, *args, municipalities: dict[int, str], **kwargs):
+    def __init__(self, *args, municipalities: dict[int, str], tenant, **kwargs):
         super().__init__(*args, **kwargs)
         language = ui_language()
+        self.reach.choices = [(key, str(offers.REACH_LABELS[key])) for key in published.reach_choices(tenant)]
+        if not self.reach.data:
+            self.reach.data = self.reach.choices[0][0]
+        self.recipients.choices = [(t.id, t.name) for t in published.neighbours(tenant)]
         self.kind.choices = offers.kind_choices(language)
         self.municipality.choices = [("", _("– keine –")), *((str(bfs), name) for bfs, name in municipalities.items())]
         self.timing.choices = [(key, str(label)) for key, label in offers.TIMING_LABELS.items()]
@@ -165,6 +172,11 @@ class OfferForm(FlaskForm):
         if field.data is not None and self.age_min.data is not None and field.data < self.age_min.data:
             raise ValidationError(_("Das höchste Alter liegt unter dem tiefsten."))
 
+    def validate_recipients(self, field):
+        if self.reach.data == published.REGIONAL and not field.data:
+            raise ValidationError(_("Bitte mindestens eine Gemeinde oder Region wählen, mit der das Angebot geteilt "
+                                    "wird."))
+
     def validate_reduction_conditions(self, field):
         if self.rappen.get("reduced_cost") is not None and not field.data:
             raise ValidationError(_("Bitte angeben, wer die reduzierten Kosten bezahlt."))
@@ -197,8 +209,12 @@ class OfferForm(FlaskForm):
             "reduction_conditions": self.reduction_conditions.value,
             "registration_url": self.registration_url.data or None,
             "registration_contact": self.registration_contact.data or None,
-            "valid_from": self.valid_from.data, "valid_until": self.valid_until.data,
+            "valid_from": self.valid_from.data, "valid_until": self.valid_until.data, "reach": self.reach.data,
         }
+
+    def recipient_ids(self) -> list[int]:
+        """The tenants a regional offer is shared with (none for another reach)."""
+        return sorted(self.recipients.data or []) if self.reach.data == published.REGIONAL else []
 
 
 def is_web_link(text: str) -> bool:
@@ -223,7 +239,7 @@ def offer_form_data(offer) -> dict:
         "reduced_cost": format_amount(offer.reduced_cost) if offer.reduced_cost is not None else "",
         "reduction_conditions": offer.reduction_conditions or {}, "registration_url": offer.registration_url,
         "registration_contact": offer.registration_contact, "valid_from": offer.valid_from,
-        "valid_until": offer.valid_until,
+        "valid_until": offer.valid_until, "reach": offer.reach, "recipients": published.recipients_of(offer),
     }
 
 

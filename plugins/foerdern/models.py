@@ -2,9 +2,13 @@
 
 An offer's texts for newcomers (title, description, a recurring schedule, the conditions of a
 reduced price) are translated columns in the tenant's content languages, German required where
-the text is given at all. ``reach`` says who shows the offer: ``own`` (this tenant alone) for now;
-``regional`` and ``cantonal`` offers will be shown to other tenants through an explicit, read-only
-path, so the column is here from the start.
+the text is given at all.
+
+``reach`` says who shows the offer: ``own`` (this tenant alone), ``regional`` (also the tenants it
+names, :class:`OfferRecipient`) or ``cantonal`` (the canton's: every tenant).  Other tenants never
+read ``foerdern_offers``: each saved offer is copied to its published projection,
+:class:`PublishedOffer`, which is the one read path between tenants (:class:`core.db.SharedReads`,
+the same rule in row-level security).  A tenant hides another's offer with a :class:`HiddenOffer`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
 from core.content_languages import translated_column
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import SharedReads, TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
 from core.money import money_column
 
 OWN_KIND = "own"  # an offer's kind is one of the tenant's own (``own_kind_id``)
@@ -111,3 +115,99 @@ class Offer(TenantScoped, db.Model):
         """
         return sa.or_(sa.and_(cls.valid_until.is_not(None), cls.valid_until < day),
                       sa.and_(cls.timing == "dates", cls.ends_on.is_not(None), cls.ends_on < day))
+
+
+# -- the published projection: what other tenants and the public page read ---------------------------
+
+_recipients = sa.table("foerdern_offer_recipients", sa.column("tenant_id"), sa.column("offer_id"),
+                       sa.column("recipient_tenant_id"))
+_tenants = sa.table("tenants", sa.column("id"), sa.column("kind"))
+
+
+class PublishedOffer(TenantScoped, SharedReads, db.Model):
+    """An offer as its tenant publishes it: the public page's document, and who else may read it.
+
+    Written with the offer in the same transaction (``plugins.foerdern.published``), never by
+    another tenant.  A cantonal row is read by every tenant, a regional one by its recipients.
+    """
+
+    __tablename__ = "foerdern_published_offers"
+    __table_args__ = (
+        tenant_fk(["offer_id"], "foerdern_offers", ondelete="CASCADE"),
+        sa.CheckConstraint(_one_of("reach", REACHES), name="reach"),
+        sa.Index("ix_foerdern_published_offers_reach", "reach"),
+    )
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    reach: Mapped[str] = mapped_column(sa.String(10))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    first_day: Mapped[date | None]  # shown from (valid_from)
+    last_day: Mapped[date | None]  # shown until: the earlier of valid_until and a dated offer's end
+    document: Mapped[dict] = mapped_column(sa.JSON)  # plugins.foerdern.published.document
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # The same rule as row-level security's (migration foerdern_0002_published).
+    @classmethod
+    def shared_read_criterion(cls):
+        shared = sa.exists().where(_recipients.c.tenant_id == cls.tenant_id,
+                                   _recipients.c.offer_id == cls.offer_id,
+                                   _recipients.c.recipient_tenant_id == sa.bindparam("scope_tenant_id"))
+        # A cantonal row counts only from the canton's tenant: a commune cannot publish to every tenant.
+        by_canton = sa.exists().where(_tenants.c.id == cls.tenant_id, _tenants.c.kind == sa.literal_column("'canton'"))
+        return sa.or_(sa.and_(cls.reach == sa.literal_column("'cantonal'"), by_canton),
+                      sa.and_(cls.reach == sa.literal_column("'regional'"), shared))
+
+    def current_on(self, day: date) -> bool:
+        return (self.first_day is None or self.first_day <= day) and (self.last_day is None or day <= self.last_day)
+
+    @classmethod
+    def current_clause(cls, day: date):
+        return sa.and_(sa.or_(cls.first_day.is_(None), cls.first_day <= day),
+                       sa.or_(cls.last_day.is_(None), cls.last_day >= day))
+
+    # What other parts of the module read of an offer they may not load (another tenant's).
+    @property
+    def title(self) -> dict:
+        return self.document["title"]
+
+    @property
+    def own_kind_id(self) -> uuid.UUID | None:
+        kind_id = self.document.get("own_kind_id")
+        return uuid.UUID(kind_id) if kind_id else None
+
+    @property
+    def languages(self) -> list[str]:
+        return self.document.get("languages", [])
+
+    @property
+    def target_groups(self) -> list[str]:
+        return self.document.get("target_groups", [])
+
+    @property
+    def cost(self) -> int:
+        return self.document["cost"]["amount"]
+
+
+class OfferRecipient(TenantScoped, SharedReads, db.Model):
+    """A tenant a regional offer is shared with; the recipient may read that it is one."""
+
+    __tablename__ = "foerdern_offer_recipients"
+    __table_args__ = (tenant_fk(["offer_id"], "foerdern_offers", ondelete="CASCADE"),)
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    recipient_tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"), primary_key=True)
+
+    @classmethod
+    def shared_read_criterion(cls):
+        return cls.recipient_tenant_id == sa.bindparam("scope_tenant_id")
+
+
+class HiddenOffer(TenantScoped, db.Model):
+    """Another tenant's offer (cantonal or regional) this tenant does not show, with who hid it and when."""
+
+    __tablename__ = "foerdern_hidden_offers"
+
+    publisher_tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id"), primary_key=True)
+    offer_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    hidden_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden_by: Mapped[str] = mapped_column(sa.String(200))

@@ -19,6 +19,7 @@ from core import audit
 from core.content_languages import GERMAN, pick
 from core.db import db
 from core.errors import UserError
+from plugins.foerdern import published
 from plugins.foerdern.models import OWN_KIND, Offer, OwnKind
 
 KIND_LABELS = {
@@ -43,6 +44,11 @@ TIMING_LABELS = {
     "dates": _l("von – bis (Daten)"),
     "recurring": _l("regelmässig (Zeitplan)"),
     "ongoing": _l("laufend"),
+}
+REACH_LABELS = {
+    "own": _l("nur hier"),
+    "regional": _l("regional: auch bei den gewählten Gemeinden und Regionen"),
+    "cantonal": _l("kantonal: in allen Gemeinden und Regionen mit «Fördern»"),
 }
 CURRENT, EXPIRED, ALL = "aktuell", "abgelaufen", "alle"  # the list's filter by validity, in its URLs
 OWN_PREFIX = "own:"  # a kind choice naming one of the tenant's own kinds: "own:<uuid>"
@@ -99,6 +105,7 @@ def rename_kind(kind: OwnKind, name: dict) -> None:
     kind.name = name
     audit.record("foerdern.kind.update", object_type="foerdern_kind", object_id=kind.id,
                  detail={"name": name[GERMAN]})
+    published.republish(db.session.scalars(sa.select(Offer).where(Offer.own_kind_id == kind.id)).all())
 
 
 def offers_of_kind(kind: OwnKind) -> int:
@@ -178,9 +185,12 @@ def audience(offer: Offer) -> list[str]:
     return words
 
 
-def save(offer: Offer, values: dict, *, new: bool) -> list[str]:
-    """Write ``values`` (validated) into ``offer``, add it when ``new``; audited with the changed fields' names."""
+def save(offer: Offer, values: dict, *, new: bool, recipients: list[int] = ()) -> list[str]:
+    """Write ``values`` (validated) into ``offer``, add it when ``new``, publish it (shared with ``recipients``
+    if regional); audited with the changed fields' names."""
     changed = sorted(name for name, value in values.items() if new or getattr(offer, name) != value)
+    if not new and values.get("reach") == published.REGIONAL and sorted(recipients) != published.recipients_of(offer):
+        changed.append("recipients")
     for name, value in values.items():
         setattr(offer, name, value)
     offer.updated_by = audit.current_actor()
@@ -189,10 +199,12 @@ def save(offer: Offer, values: dict, *, new: bool) -> list[str]:
     # Field names and the German title only: the values are on the offer.
     audit.record("foerdern.offer.create" if new else "foerdern.offer.update", object_type="foerdern_offer",
                  object_id=offer.id, detail={"title": offer.title[GERMAN], "fields": changed})
+    published.publish(offer, recipients)
     return changed
 
 
 def delete(offer: Offer) -> None:
+    published.withdraw(offer)
     db.session.delete(offer)
     audit.record("foerdern.offer.delete", object_type="foerdern_offer", object_id=offer.id,
                  detail={"title": offer.title[GERMAN]})

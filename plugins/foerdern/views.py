@@ -100,7 +100,7 @@ def _editor(form: OfferForm, offer: Offer | None):
 @blueprint.route("/angebote/neu", methods=["GET", "POST"], endpoint="offer_new")
 @requires(EDIT)
 def offer_new():
-    form = OfferForm(municipalities=municipalities())
+    form = OfferForm(municipalities=municipalities(), tenant=g.tenant)
     if request.method == "GET":
         form.form_key.data = str(uuid.uuid4())
         return _editor(form, None)
@@ -111,7 +111,7 @@ def offer_new():
     if not form.validate_on_submit():
         return _editor(form, None)
     offer = Offer(id=key or uuid.uuid4())
-    offers.save(offer, form.values(), new=True)
+    offers.save(offer, form.values(), new=True, recipients=form.recipient_ids())
     db.session.commit()
     flash(_("Das Angebot ist gespeichert."))
     return redirect(url_for(".offer", offer_id=offer.id))
@@ -128,11 +128,11 @@ def _form_key(text: str | None) -> uuid.UUID | None:
 @requires(EDIT)
 def offer_edit(offer_id):
     offer = offer_or_404(offer_id)
-    form = OfferForm(municipalities=municipalities(offer), data=None if request.method == "POST"
+    form = OfferForm(municipalities=municipalities(offer), tenant=g.tenant, data=None if request.method == "POST"
                      else offer_form_data(offer))
     if not form.validate_on_submit():
         return _editor(form, offer)
-    changed = offers.save(offer, form.values(), new=False)
+    changed = offers.save(offer, form.values(), new=False, recipients=form.recipient_ids())
     db.session.commit()
     flash(_("Das Angebot ist gespeichert.") if changed else _("Nichts geändert."))
     return redirect(url_for(".offer", offer_id=offer.id))
