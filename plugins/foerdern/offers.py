@@ -93,6 +93,13 @@ def kind_label(offer: Offer, language: str, own: dict[uuid.UUID, OwnKind] | None
     return pick(kind.name, language).text
 
 
+def shared_kind_label(row, language: str) -> str:
+    """The kind of another tenant's published offer: a built-in one's label, else the name it published."""
+    if row.kind != OWN_KIND:
+        return str(KIND_LABELS[row.kind])
+    return pick(row.document.get("kind_name"), language).text
+
+
 def add_kind(name: dict) -> OwnKind:
     kind = OwnKind(id=uuid.uuid4(), name=name)
     db.session.add(kind)

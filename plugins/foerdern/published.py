@@ -124,7 +124,7 @@ def republish_all(tenant: Tenant) -> None:
 
 def hidden_keys() -> set[tuple[int, uuid.UUID]]:
     """(publisher tenant id, offer id) of the other tenants' offers this tenant hid."""
-    return set(db.session.execute(sa.select(HiddenOffer.publisher_tenant_id, HiddenOffer.offer_id)).tuples())
+    return {tuple(row) for row in db.session.execute(sa.select(HiddenOffer.publisher_tenant_id, HiddenOffer.offer_id))}
 
 
 def visible(day: date, *, with_hidden: bool = False) -> list[PublishedOffer]:
@@ -174,6 +174,28 @@ def show(row: PublishedOffer) -> bool:
     audit.record("foerdern.offer.show", object_type="foerdern_offer", object_id=row.offer_id,
                  detail={"publisher": row.tenant_id, "title": row.title.get(GERMAN)})
     return True
+
+
+def as_offer(row: PublishedOffer) -> Offer:
+    """Another tenant's published offer as a transient :class:`Offer` (never added to the session), so the
+    staff's pages and their helpers show it like an own one."""
+    doc = row.document
+
+    def day(key):
+        return date.fromisoformat(doc[key]) if doc.get(key) else None
+
+    return Offer(
+        id=row.offer_id, tenant_id=row.tenant_id, reach=row.reach, kind=doc["kind"], own_kind_id=row.own_kind_id,
+        title=doc["title"], description=doc.get("description"), provider_name=doc["provider"]["name"],
+        provider_contact=doc["provider"]["contact"], address=doc["place"]["address"],
+        municipality_bfs=doc["place"]["municipality_bfs"], online=doc["place"]["online"], timing=doc["timing"],
+        starts_on=day("starts_on"), ends_on=day("ends_on"), schedule=doc.get("schedule"), languages=doc["languages"],
+        target_groups=doc["target_groups"], age_min=doc["age_min"], age_max=doc["age_max"],
+        women_only=doc["women_only"], childcare=doc["childcare"], cost=doc["cost"]["amount"],
+        reduced_cost=doc["cost"]["reduced"], reduction_conditions=doc["cost"]["reduction_conditions"],
+        registration_url=doc["registration"]["url"], registration_contact=doc["registration"]["contact"],
+        valid_from=day("valid_from"), valid_until=day("valid_until"), updated_at=row.published_at,
+    )
 
 
 def reach_choices(tenant: Tenant) -> tuple[str, ...]:

@@ -20,8 +20,8 @@ from core.content_languages import pick
 from core.db import db
 from core.errors import UserError
 from core.i18n import language as ui_language
-from core.tenancy import Municipality, served_municipalities
-from plugins.foerdern import offers
+from core.tenancy import Municipality, Tenant, served_municipalities
+from plugins.foerdern import offers, published
 from plugins.foerdern.forms import ConfirmForm, KindForm, OfferForm, offer_form_data
 from plugins.foerdern.models import Offer, OwnKind
 
@@ -68,11 +68,20 @@ def offer_list():
                              validity=validity)
     language, today = ui_language(), clock.today()
     own = {kind.id: kind for kind in offers.own_kinds()}
+    shared = published.shared(today)
     return render_template("foerdern/offers.html", found=offers.listing(filters, today), filters=filters,
                            kinds=offers.kind_choices(language), own=own, language=language, today=today,
                            pick=pick, kind_label=offers.kind_label, may_edit=can(EDIT), validities=(
                                (offers.CURRENT, _("aktuelle")), (offers.EXPIRED, _("abgelaufene")),
-                               (offers.ALL, _("alle"))))
+                               (offers.ALL, _("alle"))),
+                           shared=shared, hidden=published.hidden_keys(), publishers=_publishers(shared),
+                           shared_kind_label=offers.shared_kind_label, reach_labels=offers.REACH_LABELS,
+                           confirm=ConfirmForm())
+
+
+def _publishers(rows) -> dict[int, str]:
+    ids = {row.tenant_id for row in rows}
+    return {t.id: t.name for t in db.session.scalars(sa.select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
 
 
 @blueprint.get("/angebote/<uuid:offer_id>", endpoint="offer")
@@ -81,11 +90,60 @@ def offer_page(offer_id):
     offer = offer_or_404(offer_id)
     language = ui_language()
     commune = db.session.get(Municipality, offer.municipality_bfs) if offer.municipality_bfs else None
+    recipients = published.recipients_of(offer)
+    names = {t.id: t.name for t in db.session.scalars(sa.select(Tenant).where(Tenant.id.in_(recipients)))}
     return render_template("foerdern/offer.html", offer=offer, language=language, pick=pick, commune=commune,
                            kind=offers.kind_label(offer, language), audience=offers.audience(offer),
                            language_name=lambda code: content_languages.name_in(code, language),
                            updated_by=actor_names([offer.updated_by]).get(offer.updated_by, offer.updated_by),
+                           reach=offers.REACH_LABELS[offer.reach], recipients=sorted(names.values()),
                            today=clock.today(), may_edit=can(EDIT))
+
+
+# -- the other tenants' offers: read, hide, show again -----------------------------------------------
+
+
+def shared_or_404(publisher_id: int, offer_id: uuid.UUID):
+    row = published.shared_offer(publisher_id, offer_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@blueprint.get("/angebote/geteilt/<int:publisher_id>/<uuid:offer_id>", endpoint="shared_offer")
+@requires(READ)
+def shared_offer_page(publisher_id, offer_id):
+    """Another tenant's regional or the canton's offer, as shared with this tenant: read only."""
+    row = shared_or_404(publisher_id, offer_id)
+    offer, language = published.as_offer(row), ui_language()
+    commune = db.session.get(Municipality, offer.municipality_bfs) if offer.municipality_bfs else None
+    return render_template("foerdern/offer.html", offer=offer, language=language, pick=pick, commune=commune,
+                           kind=offers.shared_kind_label(row, language), audience=offers.audience(offer),
+                           language_name=lambda code: content_languages.name_in(code, language),
+                           publisher=db.session.get(Tenant, row.tenant_id), reach=offers.REACH_LABELS[row.reach],
+                           hidden=(row.tenant_id, row.offer_id) in published.hidden_keys(),
+                           today=clock.today(), may_edit=can(EDIT), confirm=ConfirmForm())
+
+
+@blueprint.post("/angebote/geteilt/<int:publisher_id>/<uuid:offer_id>/<any(ausblenden, einblenden):action>",
+                endpoint="shared_visibility")
+@requires(EDIT)
+def shared_visibility(publisher_id, offer_id, action):
+    """Hide another tenant's offer from this tenant's pages, or show it again (a repeated click changes nothing)."""
+    row = shared_or_404(publisher_id, offer_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Das Formular ist abgelaufen; bitte noch einmal versuchen."))
+    elif action == "ausblenden":
+        published.hide(row)
+        db.session.commit()
+        flash(_("«%(title)s» wird hier nicht mehr gezeigt.", title=pick(row.title, ui_language()).text))
+    else:
+        published.show(row)
+        db.session.commit()
+        flash(_("«%(title)s» wird hier wieder gezeigt.", title=pick(row.title, ui_language()).text))
+    if request.form.get("back") == "list":
+        return redirect(url_for(".offers"))
+    return redirect(url_for(".shared_offer", publisher_id=publisher_id, offer_id=offer_id))
 
 
 # -- the editor ------------------------------------------------------------------------------------
