@@ -132,7 +132,8 @@ def test_demo_load_fills_the_pilots_once(runner):
     first = invoke(runner, "demo", "load")
     assert first.exit_code == 0, first.output
     assert "grenchen: + 9 Neuzuzügerinnen und Neuzuzüger (Demo)" in first.output
-    assert "kanton: +" not in first.output  # Informieren is a commune module
+    assert "kanton: + 2 Integrationsangebote (Demo)" in first.output  # Fördern's cantonal offers
+    assert "kanton: + 9" not in first.output  # Informieren is a commune module
     again = invoke(runner, "demo", "load")
     assert "Neuzuzüger" not in again.output  # loading twice adds nothing
     newcomers = json.loads(invoke(runner, "informieren", "newcomers", "grenchen", "--json").output)

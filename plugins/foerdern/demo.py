@@ -1,8 +1,10 @@
 """Demonstration offers for ``flask demo load`` (``make run``): a few typical offers per tenant.
 
 Titles and descriptions in German and in languages newcomers read (French, Tigrinya, Arabic, ...);
-the tenant offers those content languages from then on, if it offered only German.  Ids are derived
-from the tenant and a fixed key, so loading twice adds nothing.
+the tenant offers those content languages from then on, if it offered only German.  Each reach is
+shown: the communes' own offers, regional ones shared between neighbours (``REGIONAL``) and the
+canton's (``CANTONAL``, in every tenant with Fördern).  Ids are derived from the tenant and a fixed
+key, so loading twice adds nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from datetime import timedelta
 
 from core import clock, content_languages
 from core.db import db
-from core.tenancy import Tenant, served_municipalities
+from core.tenancy import Tenant, TenantKind, get_tenant, served_municipalities
+from plugins.foerdern import published
 from plugins.foerdern.models import Offer
 
 DEMO_LANGUAGES = ("de", "fr", "ti", "ar", "uk")
@@ -49,22 +52,64 @@ OFFERS = [
 ]
 
 
+# The canton's integration office publishes to every tenant.
+CANTONAL = [
+    ("kanton-dolmetschen", "counselling",
+     {"de": "Interkulturelles Dolmetschen: für Gespräche mit Schule, Arzt und Behörden",
+      "fr": "Interprétariat interculturel : pour parler avec l'école, le médecin et les autorités",
+      "ti": "ባህላዊ ትርጉም", "ar": "الترجمة الشفهية بين الثقافات",
+      "uk": "Міжкультурний усний переклад"},
+     {"de": "Die Fachstelle Integration vermittelt Dolmetschende in über 40 Sprachen. Für Sie kostenlos.",
+      "fr": "Le service de l'intégration trouve des interprètes dans plus de 40 langues. Gratuit pour vous."},
+     "ongoing", {"target_groups": ["adults", "families"], "languages": ["de", "fr", "ti", "ar", "uk", "fa"],
+                 "provider_name": "Kanton Solothurn, Fachstelle Integration",
+                 "registration_contact": "Fachstelle Integration, Telefon 032 627 00 00"}),
+    ("kanton-willkommen", "other",
+     {"de": "Willkommen im Kanton Solothurn: Informationsabend", "fr": "Bienvenue dans le canton de Soleure",
+      "ar": "مرحباً بكم في كانتون زولوتورن"},
+     {"de": "Wie die Schweiz funktioniert: Gemeinde, Kanton, Schule, Arbeit. Mit Übersetzung."},
+     "dates", {"target_groups": ["adults"], "languages": ["de", "fr", "ar", "ti"],
+               "provider_name": "Kanton Solothurn, Fachstelle Integration",
+               "registration_url": "https://so.ch/integration/anmeldung"}),
+]
+# Neighbours that share one offer: publisher -> recipients.
+REGIONAL = {"biberist": ("zuchwil",), "balsthal": ("oensingen",)}
+REGIONAL_OFFER = ("regional-konversation", "language_course",
+                  {"de": "Deutsch-Konversation der Region", "fr": "Conversation allemande de la région",
+                   "uk": "Розмовна німецька в регіоні"},
+                  {"de": "Deutsch sprechen üben, in kleinen Gruppen, abwechselnd in den Nachbargemeinden."},
+                  "recurring", {"schedule": {"de": "donnerstags, 18.30–20 Uhr"}, "target_groups": ["adults"],
+                                "languages": ["de"], "cost": 2000})
+
+
 def load(tenant: Tenant) -> list[str]:
     """Create the demo offers in the tenant; returns what was added."""
     communes = served_municipalities(tenant, clock.today())
-    if not communes:
+    if tenant.kind == TenantKind.CANTON:
+        added = sum(_add(tenant, spec, None, reach="cantonal") for spec in CANTONAL)
+    elif not communes:
         return []
-    if content_languages.offered(tenant) == [content_languages.GERMAN]:
-        content_languages.set_offered(tenant, DEMO_LANGUAGES)
-    today, added = clock.today(), 0
-    for key, kind, title, description, timing, values in OFFERS:
-        offer_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
-        if db.session.get(Offer, (tenant.id, offer_id)) is not None:
-            continue
-        dates = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=21 + 7 * 14)} \
-            if timing == "dates" else {}
-        db.session.add(Offer(id=offer_id, kind=kind, title=title, description=description, timing=timing,
-                             municipality_bfs=communes[0].bfs_number, updated_by="system:demo",
-                             **dates, **values))
-        added += 1
+    else:
+        if content_languages.offered(tenant) == [content_languages.GERMAN]:
+            content_languages.set_offered(tenant, DEMO_LANGUAGES)
+        added = sum(_add(tenant, spec, communes[0].bfs_number) for spec in OFFERS)
+        recipients = [get_tenant(slug).id for slug in REGIONAL.get(tenant.slug, ())]
+        if recipients:
+            added += _add(tenant, REGIONAL_OFFER, communes[0].bfs_number, reach="regional", recipients=recipients)
     return [f"+ {added} Integrationsangebote (Demo)"] if added else []
+
+
+def _add(tenant: Tenant, spec, bfs_number: int | None, reach: str = "own", recipients=()) -> int:
+    """Add one demo offer and publish it; 0 where it exists."""
+    key, kind, title, description, timing, values = spec
+    offer_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
+    if db.session.get(Offer, (tenant.id, offer_id)) is not None:
+        return 0
+    today = clock.today()
+    dates = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=21 + 7 * 14)} \
+        if timing == "dates" else {}
+    offer = Offer(id=offer_id, kind=kind, title=title, description=description, timing=timing, reach=reach,
+                  municipality_bfs=bfs_number, updated_by="system:demo", **dates, **values)
+    db.session.add(offer)
+    published.publish(offer, recipients)
+    return 1

@@ -36,3 +36,24 @@ def test_the_demo_offers_show_on_the_offers_page(client, ctx):
     page = client.get("/grenchen/foerdern/angebote")
     assert page.status_code == 200
     assert "Deutschkurs A1 mit Kinderbetreuung" in page.text and "Frauentreff International" in page.text
+
+
+def test_the_demo_shows_every_reach(runner):
+    from core import clock
+    from core.tenancy import get_tenant
+    from plugins.foerdern import published
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+
+    def shown(slug):
+        with tenant_scope(get_tenant(slug)):
+            return {(row.reach, row.title["de"]) for row in published.visible(clock.today())}
+
+    cantonal = {("cantonal", "Interkulturelles Dolmetschen: für Gespräche mit Schule, Arzt und Behörden"),
+                ("cantonal", "Willkommen im Kanton Solothurn: Informationsabend")}
+    regional = ("regional", "Deutsch-Konversation der Region")
+    for slug in ("grenchen", "zuchwil", "biberist", "oensingen"):
+        assert cantonal <= shown(slug), slug
+    assert regional in shown("zuchwil") and regional in shown("biberist")
+    assert regional not in shown("grenchen")
+    assert ("own", "Frauentreff International") in shown("zuchwil")
