@@ -136,16 +136,20 @@ ERROR = {
 
 
 def api_endpoint(scope: str, summary: str, *, request_body: dict | None = None, response: dict | None = None,
-                 request_type: str = "application/json", answers: dict[int, str] | None = None):
+                 request_type: str = "application/json", answers: dict[int, str] | None = None,
+                 token_optional: bool = False):
     """Declare an API view: the scope its token needs and what the OpenAPI document says of it.
 
     ``answers`` names every status the view itself gives besides 200 (and 401, 403, 404, which
     every endpoint may give): a success (2xx) carries ``response``, an error the API's error object.
+    ``token_optional``: public data, answered without a token too (``g.api_token`` is then None);
+    a token that is sent is checked as everywhere, and the view may give its holder more.
     """
 
     def mark(view):
         view.required_permission = API
         view.api_scope = scope
+        view.api_token_optional = token_optional
         view.api_doc = {"summary": summary, "request_body": request_body, "response": response,
                         "request_type": request_type, "answers": {200: "OK", **(answers or {}), **COMMON_ANSWERS}}
         return view
@@ -234,6 +238,9 @@ def authenticate():
     if scope is None:
         return None
     header = request.headers.get("Authorization", "")
+    if not header and getattr(view, "api_token_optional", False):
+        g.api_token = None
+        return None
     match = TOKEN_PATTERN.match(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if match is None:
         return error_response(401, "unauthorized", "A bearer token is required.")
@@ -304,7 +311,7 @@ def openapi_document() -> dict:
             operation = {
                 "operationId": rule.endpoint,
                 "summary": doc["summary"],
-                "security": [{"bearer": [view.api_scope]}],
+                "security": [{"bearer": [view.api_scope]}, *([{}] if view.api_token_optional else [])],
                 "parameters": [
                     {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                     for name in rule.arguments

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.access import Role
 from core.hookspecs import hookimpl
 from core.plugins import Manifest, MenuEntry, Permission
-from plugins.foerdern import demo, views
+from plugins.foerdern import api, cli, demo, views
 
 manifest = Manifest(
     id="foerdern",
@@ -31,6 +31,8 @@ manifest = Manifest(
         Permission(views.EDIT, _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER,)),
     ),
     blueprint=views.blueprint,
+    api_blueprint=api.api,
+    api_scopes=(api.READ_SCOPE,),
     menu=(MenuEntry(_l("Fördern"), "foerdern.index", views.READ),),
     translations=Path(__file__).parent / "translations",
     alembic_branch="foerdern",
@@ -41,3 +43,8 @@ manifest = Manifest(
 @hookimpl
 def demo_data(tenant):
     return demo.load(tenant)
+
+
+@hookimpl
+def app_ready(app):
+    app.cli.add_command(cli.group)

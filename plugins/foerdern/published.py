@@ -139,6 +139,17 @@ def visible(day: date, *, with_hidden: bool = False) -> list[PublishedOffer]:
     return sorted(rows, key=lambda row: row.title.get(GERMAN, "").casefold())
 
 
+def every_offer() -> list[PublishedOffer]:
+    """Every offer this tenant may read, whether current or not, hidden or not (for its own staff and API)."""
+    return sorted(db.session.scalars(sa.select(PublishedOffer)), key=lambda row: row.title.get(GERMAN, "").casefold())
+
+
+def publishers(rows) -> dict[int, Tenant]:
+    """The tenants that published ``rows``, by id."""
+    ids = {row.tenant_id for row in rows}
+    return {t.id: t for t in db.session.scalars(sa.select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
+
+
 def shared(day: date | None = None) -> list[PublishedOffer]:
     """The other tenants' offers this tenant may show (current on ``day``, or all), hidden ones included."""
     query = sa.select(PublishedOffer).where(PublishedOffer.tenant_id != current_scope().tenant_id)

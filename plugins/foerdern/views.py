@@ -74,14 +74,10 @@ def offer_list():
                            pick=pick, kind_label=offers.kind_label, may_edit=can(EDIT), validities=(
                                (offers.CURRENT, _("aktuelle")), (offers.EXPIRED, _("abgelaufene")),
                                (offers.ALL, _("alle"))),
-                           shared=shared, hidden=published.hidden_keys(), publishers=_publishers(shared),
+                           shared=shared, hidden=published.hidden_keys(), publishers=published.publishers(shared),
                            shared_kind_label=offers.shared_kind_label, reach_labels=offers.REACH_LABELS,
                            confirm=ConfirmForm())
 
-
-def _publishers(rows) -> dict[int, str]:
-    ids = {row.tenant_id for row in rows}
-    return {t.id: t.name for t in db.session.scalars(sa.select(Tenant).where(Tenant.id.in_(ids)))} if ids else {}
 
 
 @blueprint.get("/angebote/<uuid:offer_id>", endpoint="offer")

@@ -12,24 +12,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from core import clock, modules
+from core import clock
 from core.db import db
-from core.tenancy import canton_tenant, tenant_scope
+from core.tenancy import tenant_scope
 from plugins.foerdern import offers, published
 from plugins.foerdern.models import Offer, PublishedOffer
 from tests.conftest import POSTGRES, login_as
-from tests.foerdern.test_offers import LIST, NEW, active_tenant, csrf, post, text, valid_form
+from tests.foerdern.test_offers import LIST, NEW, csrf, post, text, valid_form
 
 TODAY = clock.today()
-
-
-def publish(tenant, title: str, reach: str = "own", recipients=(), **values) -> Offer:
-    with tenant_scope(tenant):
-        offer = Offer(id=uuid.uuid4())
-        offers.save(offer, {"title": {"de": title}, "kind": "language_course", "reach": reach, **values}, new=True,
-                    recipients=[t.id for t in recipients])
-        db.session.commit()
-        return offer
 
 
 def titles(tenant, **kwargs) -> list[str]:
@@ -37,21 +28,6 @@ def titles(tenant, **kwargs) -> list[str]:
         shown = [row.title["de"] for row in published.visible(TODAY, **kwargs)]
         db.session.rollback()
     return shown
-
-
-@pytest.fixture
-def world(ctx):
-    """The canton, three communes with Fördern; each offer of one reach."""
-    grenchen, bettlach, balsthal = (active_tenant(slug, [bfs]) for slug, bfs in
-                                    (("grenchen", 2546), ("bettlach", 2543), ("balsthal", 2422)))
-    canton = canton_tenant()
-    modules.entitle(canton, "foerdern")
-    modules.activate(canton, "foerdern")
-    db.session.commit()
-    publish(canton, "Kantonaler Elternkurs", reach="cantonal")
-    publish(grenchen, "Deutschtreff Grenchen")
-    publish(grenchen, "Regionaler Sprachkurs", reach="regional", recipients=[bettlach])
-    return canton, grenchen, bettlach, balsthal
 
 
 def test_each_tenant_shows_its_own_the_regional_ones_shared_with_it_and_the_cantons(world):
