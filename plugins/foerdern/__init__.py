@@ -26,9 +26,11 @@ manifest = Manifest(
         Permission(
             views.READ,
             _l("Integrationsangebote und Bedürfnisse einsehen"),
-            (Role.INTEGRATION_OFFICER, Role.RESIDENTS_SERVICES, Role.TENANT_ADMIN, Role.READ_ONLY),
+            (Role.INTEGRATION_OFFICER, Role.RESIDENTS_SERVICES, Role.TENANT_ADMIN, Role.READ_ONLY,
+             Role.CANTON_OFFICE, Role.CANTON_ADMIN),
         ),
-        Permission(views.EDIT, _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER,)),
+        # In the canton's tenant its integration office publishes the cantonal offers.
+        Permission(views.EDIT, _l("Integrationsangebote bearbeiten"), (Role.INTEGRATION_OFFICER, Role.CANTON_OFFICE)),
     ),
     blueprint=views.blueprint,
     api_blueprint=api.api,

@@ -85,13 +85,13 @@ REGIONAL_OFFER = ("regional-konversation", "language_course",
 def load(tenant: Tenant) -> list[str]:
     """Create the demo offers in the tenant; returns what was added."""
     communes = served_municipalities(tenant, clock.today())
+    if tenant.kind != TenantKind.CANTON and not communes:
+        return []
+    if content_languages.offered(tenant) == [content_languages.GERMAN]:
+        content_languages.set_offered(tenant, DEMO_LANGUAGES)
     if tenant.kind == TenantKind.CANTON:
         added = sum(_add(tenant, spec, None, reach="cantonal") for spec in CANTONAL)
-    elif not communes:
-        return []
     else:
-        if content_languages.offered(tenant) == [content_languages.GERMAN]:
-            content_languages.set_offered(tenant, DEMO_LANGUAGES)
         added = sum(_add(tenant, spec, communes[0].bfs_number) for spec in OFFERS)
         recipients = [get_tenant(slug).id for slug in REGIONAL.get(tenant.slug, ())]
         if recipients:

@@ -110,7 +110,8 @@ class OfferForm(FlaskForm):
         self.reach.choices = [(key, str(offers.REACH_LABELS[key])) for key in published.reach_choices(tenant)]
         if not self.reach.data:
             self.reach.data = self.reach.choices[0][0]
-        self.recipients.choices = [(t.id, t.name) for t in published.neighbours(tenant)]
+        regional = published.REGIONAL in dict(self.reach.choices)
+        self.recipients.choices = [(t.id, t.name) for t in published.neighbours(tenant)] if regional else []
         self.kind.choices = offers.kind_choices(language)
         self.municipality.choices = [("", _("– keine –")), *((str(bfs), name) for bfs, name in municipalities.items())]
         self.timing.choices = [(key, str(label)) for key, label in offers.TIMING_LABELS.items()]

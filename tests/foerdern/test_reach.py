@@ -192,7 +192,7 @@ def test_the_editor_shares_a_regional_offer_and_refuses_one_shared_with_nobody(c
 
 def test_the_canton_publishes_through_the_editor(client, world):
     canton, _, _, balsthal = world
-    login_as(client, (canton, "integration_officer"))
+    login_as(client, (canton, "canton_office"))
     page = text(client.get("/kanton/foerdern/angebote/neu"))
     assert "kantonal: in allen Gemeinden" in page and "nur hier" not in page
     saved = post(client, "/kanton/foerdern/angebote/neu", valid_form(reach="cantonal", valid_from=None))

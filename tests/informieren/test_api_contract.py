@@ -17,6 +17,7 @@ DOCUMENTED = {
     ("/api/v1/{tenant}/informieren/newcomers/{person_id}", "get"): {"200"},
     ("/api/v1/{tenant}/informieren/newcomers/{person_id}", "patch"): {"200", "400", "409", "413", "415", "422"},
     ("/api/v1/{tenant}/informieren/deliveries", "post"): {"200", "202", "400", "409", "413", "415", "422"},
+    ("/api/v1/{tenant}/foerdern/offers", "get"): {"200", "400"},
 }
 
 
