@@ -24,7 +24,7 @@ import requests
 from tests.conftest import POSTGRES, REPO, _drop_postgres_database, _postgres_test_database
 
 TENANT = "grenchen"
-SCOPES = ("core:read", "informieren:read", "informieren:write", "informieren:import")
+SCOPES = ("core:read", "informieren:read", "informieren:write", "informieren:import", "foerdern:read")
 EXAMPLES = 20  # per operation and phase; the whole run stays within a minute or two
 
 
