@@ -1,8 +1,9 @@
-"""Demonstration offers for ``flask demo load`` (``make run``): a few typical offers per tenant.
+"""Demonstration data for ``flask demo load`` (``make run``): typical offers, and needs and referrals of persons.
 
 Titles and descriptions in German and in languages newcomers read (French, Tigrinya, Arabic, ...);
-the tenant offers those content languages from then on, if it offered only German.  Ids are derived
-from the tenant and a fixed key, so loading twice adds nothing.
+the tenant offers those content languages from then on, if it offered only German.  The needs and
+referrals go to the tenant's demo persons (Informieren's), found by the language they read best.
+Ids are derived from the tenant and a fixed key, so loading twice adds nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from core import clock, content_languages
 from core.db import db
+from core.people import Person
 from core.tenancy import Tenant, served_municipalities
+from plugins.foerdern import needs, referrals
 from plugins.foerdern.models import Offer
+from plugins.foerdern.needs_models import Need, Referral
 
 DEMO_LANGUAGES = ("de", "fr", "ti", "ar", "uk")
 
@@ -49,7 +55,38 @@ OFFERS = [
 ]
 
 
+# (key, the person's first language, category, level, note, state, days ago)
+NEEDS = [
+    ("ti-language", "ti", "language", "A1", "Möchte Deutsch lernen, am liebsten vormittags.", "open", 40),
+    ("ti-childcare", "ti", "childcare", None, "Zwei Kinder (2 und 4 Jahre).", "open", 40),
+    ("ti-work", "ti", "work", None, "War Schneiderin in Asmara.", "open", 40),
+    ("uk-language", "uk", "language", "B1", "", "open", 120),
+    ("uk-health", "uk", "health", None, "Sucht eine Hausärztin.", "open", 100),
+    ("uk-housing", "uk", "housing", None, "Wohnung zu klein für die Familie.", "open", 110),
+    ("pt-work", "pt", "work", None, "", "withdrawn", 30),
+    ("ar-language", "ar", "language", "alpha", "Lesen und Schreiben in lateinischer Schrift.", "open", 20),
+    ("ar-social", "ar", "social", None, "Kennt in der Gemeinde noch niemanden.", "open", 20),
+    ("pt-childcare", "pt", "childcare", None, "", "open", 5),
+]
+# (key, the person's first language, offer key, need key, steps: (state, days ago))
+REFERRALS = [
+    ("ti-course", "ti", "deutsch-a1", "ti-language", (("proposed", 40), ("registered", 35))),
+    ("uk-counselling", "uk", "beratung", "uk-housing",
+     (("proposed", 110), ("registered", 108), ("attending", 100), ("completed", 60))),
+    ("ar-cafe", "ar", "elterncafe", "ar-social", (("proposed", 18),)),
+    ("pt-meeting", "pt", "frauentreff", None, (("proposed", 30), ("dropped_out", 25))),
+]
+
+
+def demo_id(tenant: Tenant, key: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
+
+
 def load(tenant: Tenant) -> list[str]:
+    return [*load_offers(tenant), *load_needs(tenant)]
+
+
+def load_offers(tenant: Tenant) -> list[str]:
     """Create the demo offers in the tenant; returns what was added."""
     communes = served_municipalities(tenant, clock.today())
     if not communes:
@@ -58,7 +95,7 @@ def load(tenant: Tenant) -> list[str]:
         content_languages.set_offered(tenant, DEMO_LANGUAGES)
     today, added = clock.today(), 0
     for key, kind, title, description, timing, values in OFFERS:
-        offer_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
+        offer_id = demo_id(tenant, key)
         if db.session.get(Offer, (tenant.id, offer_id)) is not None:
             continue
         dates = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=21 + 7 * 14)} \
@@ -68,3 +105,46 @@ def load(tenant: Tenant) -> list[str]:
                              **dates, **values))
         added += 1
     return [f"+ {added} Integrationsangebote (Demo)"] if added else []
+
+
+def load_needs(tenant: Tenant) -> list[str]:
+    """Needs and referrals of the tenant's demo persons (one per first language); returns what was added."""
+    persons = {}
+    for person in db.session.scalars(sa.select(Person).where(Person.anonymised_on.is_(None))
+                                     .order_by(Person.official_name, Person.first_name)):
+        if person.languages:
+            persons.setdefault(person.languages[0], person)
+    today = clock.today()
+    added = [_need(tenant, persons.get(language), key, values, today)
+             for key, language, *values in NEEDS]
+    referred = [_referral(tenant, persons.get(language), key, offer, need, steps, today)
+                for key, language, offer, need, steps in REFERRALS]
+    lines = [f"+ {sum(added)} Bedürfnisse (Demo)"] if any(added) else []
+    return lines + ([f"+ {sum(referred)} Zuweisungen (Demo)"] if any(referred) else [])
+
+
+def _need(tenant: Tenant, person: Person | None, key: str, values: list, today) -> bool:
+    category, level, note, state, days = values
+    need_id = demo_id(tenant, f"need/{key}")
+    if person is None or db.session.get(Need, (tenant.id, need_id)) is not None:
+        return False
+    need = needs.add(person, category, level, note, today - timedelta(days=days), need_id=need_id)
+    if state != "open":
+        needs.set_state(need, state, today - timedelta(days=days - 5))
+    return True
+
+
+def _referral(tenant: Tenant, person: Person | None, key: str, offer_key: str, need_key: str | None, steps,
+              today) -> bool:
+    referral_id = demo_id(tenant, f"referral/{key}")
+    offer_id = demo_id(tenant, offer_key)
+    offer = next((o for o in needs.current_offers(today) if o.offer_id == offer_id), None)
+    if person is None or offer is None or db.session.get(Referral, (tenant.id, referral_id)) is not None:
+        return False
+    need = db.session.get(Need, (tenant.id, demo_id(tenant, f"need/{need_key}"))) if need_key else None
+    (first, days), *rest = steps
+    referral = referrals.refer(person, offer, need, first, today - timedelta(days=days), "", today,
+                               referral_id=referral_id)
+    for state, days in rest:
+        referrals.take_step(tenant, referral, state, today - timedelta(days=days), "", today, need_met=True)
+    return True
