@@ -9,14 +9,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from core import clock, content_languages, modules
+from core import content_languages, modules
 from core.audit import AuditEvent
 from core.db import db
 from core.people import Person
 from core.tenancy import tenant_scope
 from plugins.foerdern.models import Offer
 from plugins.foerdern.needs_models import Need, Referral, ReferralStep
-from tests.conftest import login_as, make_tenant
+from tests.conftest import make_tenant
 
 TODAY = date(2017, 6, 15)
 BFS = {"grenchen": 2546, "balsthal": 2422, "dornach": 2473}
