@@ -128,7 +128,9 @@ def _need(tenant: Tenant, person: Person | None, key: str, values: list, today) 
     need_id = demo_id(tenant, f"need/{key}")
     if person is None or db.session.get(Need, (tenant.id, need_id)) is not None:
         return False
-    need = needs.add(person, category, level, note, today - timedelta(days=days), need_id=need_id)
+    day = today - timedelta(days=days)
+    need = needs.add(person, category, level, note, day, need_id=need_id)
+    need.created_at = clock.start_of(day)  # as if recorded then: the person's timeline shows it on that day
     if state != "open":
         needs.set_state(need, state, today - timedelta(days=days - 5))
     return True

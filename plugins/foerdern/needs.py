@@ -148,7 +148,7 @@ def needs_of(person_id: uuid.UUID) -> list[Need]:
 
 def need_label(need: Need) -> str:
     label = str(CATEGORY_LABELS[need.category])
-    return f"{label} {LEVEL_LABELS[need.level]}" if need.level else label
+    return f"{label} ({LEVEL_LABELS[need.level]})" if need.level else label
 
 
 # -- changes -----------------------------------------------------------------------------------------

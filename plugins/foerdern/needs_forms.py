@@ -68,7 +68,7 @@ class NeedForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [(key, str(needs.CATEGORY_LABELS[key])) for key in CATEGORIES]
-        self.level.choices = [("", _("– offen –")), *((key, str(needs.LEVEL_LABELS[key])) for key in LEVELS)]
+        self.level.choices = [("", _("– nicht angegeben –")), *((key, str(needs.LEVEL_LABELS[key])) for key in LEVELS)]
 
     def validate_level(self, field):
         if field.data and self.category.data != "language":

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.access import can
+from core.clock import ZURICH
 from core.content_languages import pick
 from core.db import db
 from core.i18n import language as ui_language
@@ -42,7 +43,8 @@ def timeline(person_id: uuid.UUID) -> list[TimelineEntry]:
     entries = []
     for need in needs.needs_of(person_id):
         label = needs.need_label(need)
-        entries.append(TimelineEntry(need.created_at, "foerdern", _l("Bedürfnis erfasst"), label, page))
+        recorded = need.created_at.astimezone(ZURICH).date()
+        entries.append(TimelineEntry.on(recorded, "foerdern", _l("Bedürfnis erfasst"), label, page))
         if need.state != "open":
             entries.append(TimelineEntry.on(need.state_on, "foerdern", _l("Bedürfnis %(state)s",
                                                                           state=needs.STATE_LABELS[need.state]),

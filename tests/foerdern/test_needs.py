@@ -69,7 +69,7 @@ def test_an_officer_records_a_need_on_the_persons_page(officer, grenchen):
         "language", "A2", "Abends, wegen der Arbeit.", "direct", "open")
     assert need.state_on == TODAY and need.state_by.startswith("user:")
     page = text(officer.get(page_of(person)))
-    assert "Sprache A2" in page and "Abends, wegen der Arbeit." in page and "direkt erfasst" in page
+    assert "Sprache (A2)" in page and "Abends, wegen der Arbeit." in page and "direkt erfasst" in page
     [event] = audit_events(grenchen)
     assert event.action == "foerdern.need.create" and event.object_id == str(need.id)
     assert "Abends" not in str(event.detail) and event.detail["person_id"] == str(person.id)
