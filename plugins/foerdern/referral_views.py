@@ -128,11 +128,11 @@ def step(referral_id):
                                                 "prüfen und den Schritt noch einmal eingeben."))
     if not form.validate_on_submit():
         return _referral_page(referral, form)
-    referrals.take_step(g.tenant, referral, form.state.data, form.on.data, form.note.data, today,
-                        need_met=form.need_met.data)
     try:
+        referrals.take_step(g.tenant, referral, form.state.data, form.on.data, form.note.data, today,
+                            need_met=form.need_met.data)
         db.session.commit()
-    except IntegrityError:  # the same step, sent at the same moment, was recorded first
+    except IntegrityError:  # a step sent at the same moment took this number first (a flush may come early)
         db.session.rollback()
         return _already_recorded(referral)
     flash(_("Der Schritt ist gespeichert."))
