@@ -25,6 +25,7 @@ from core.i18n import language as ui_language
 from core.input_guard import page_number
 from core.people import Person
 from plugins.foerdern import needs, referrals
+from plugins.foerdern.models import Offer
 from plugins.foerdern.needs_forms import ReferralForm, StepForm, form_key
 from plugins.foerdern.needs_models import OUTCOMES, Need, Referral
 
@@ -100,9 +101,13 @@ def _referral_page(referral: Referral, form: StepForm, error: str | None = None)
     person = needs.person_or_404(referral.person_id)
     need = db.session.get(Need, (g.tenant.id, referral.need_id)) if referral.need_id else None
     steps = referrals.steps_of(referral.id)
+    # A link to the offer where it is this tenant's and still there (its snapshot is shown in any case).
+    offer_here = referral.offer_tenant_id == g.tenant.id and can("foerdern.offers.read") and \
+        db.session.get(Offer, (g.tenant.id, referral.offer_id)) is not None
     status = 400 if form.errors or error else 200
     return render_template(
         "foerdern/referral.html", referral=referral, person=person, need=need, form=form, error=error,
+        offer_here=offer_here,
         steps=steps, referral_states=referrals.STATE_LABELS, who=_who(steps), labels=needs, pick=pick,
         language=ui_language(), kind=needs.kind_name(referral.offer_kind, ui_language()),
         may_edit=can(EDIT) and person.anonymised_on is None and not referral.ended,

@@ -70,6 +70,7 @@ def test_an_officer_refers_a_person_for_a_need_and_the_offer_is_kept_as_it_was(o
         db.session.commit()
     page = text(officer.get(show_url(referral)))
     assert "Deutschkurs A1" in page and "vorgeschlagen" in page and "Greta Gerber" in page
+    assert f"/foerdern/angebote/{offer.id}" not in page  # no link to an offer that is gone
 
 
 def test_the_same_referral_form_sent_twice_refers_once(officer, grenchen):
