@@ -27,6 +27,7 @@ from core.stored_files import StoredChunk, StoredFile
 from core.submissions import Submission, SubmissionCounter, SubmissionEvent, SubmissionVersion
 from core.tenancy import TenantMunicipality
 from plugins.foerdern.models import HiddenOffer, Offer, OfferRecipient, OwnKind, PublishedOffer
+from plugins.foerdern.needs_models import Need, Referral, ReferralStep
 from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
     ImportItem,
@@ -116,6 +117,23 @@ def _offer() -> Offer:
     return offer
 
 
+def _need() -> Need:
+    need = Need(person_id=_person().id, category="language", level="A1", state="open", state_on=date(2017, 3, 2),
+                state_by="test", created_by="test")
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def _referral() -> Referral:
+    referral = Referral(person_id=_person().id, offer_tenant_id=current_scope().tenant_id, offer_id=uuid.uuid4(),
+                        offer_title={"de": "Deutschkurs"}, offer_kind="language_course", state="proposed",
+                        state_on=date(2017, 3, 2), steps=1, created_by="test")
+    db.session.add(referral)
+    db.session.flush()
+    return referral
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1,
@@ -171,4 +189,10 @@ SAMPLES = {
     OfferRecipient: lambda: OfferRecipient(offer_id=_offer().id, recipient_tenant_id=current_scope().tenant_id),
     HiddenOffer: lambda: HiddenOffer(publisher_tenant_id=current_scope().tenant_id, offer_id=uuid.uuid4(),
                                      hidden_by="test"),
+    Need: _need,
+    Referral: lambda: Referral(person_id=_person().id, need_id=_need().id, offer_tenant_id=current_scope().tenant_id,
+                               offer_id=uuid.uuid4(), offer_title={"de": "Deutschkurs"}, offer_kind="language_course",
+                               state="proposed", state_on=date(2017, 3, 2), steps=0, created_by="test"),
+    ReferralStep: lambda: ReferralStep(referral_id=_referral().id, seq=1, state="proposed", taken_on=date(2017, 3, 2),
+                                       by="test"),
 }

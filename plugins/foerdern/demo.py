@@ -1,10 +1,11 @@
-"""Demonstration offers for ``flask demo load`` (``make run``): a few typical offers per tenant.
+"""Demonstration data for ``flask demo load`` (``make run``): typical offers, and needs and referrals of persons.
 
 Titles and descriptions in German and in languages newcomers read (French, Tigrinya, Arabic, ...);
 the tenant offers those content languages from then on, if it offered only German.  Each reach is
 shown: the communes' own offers, regional ones shared between neighbours (``REGIONAL``) and the
-canton's (``CANTONAL``, in every tenant with Fördern).  Ids are derived from the tenant and a fixed
-key, so loading twice adds nothing.
+canton's (``CANTONAL``, in every tenant with Fördern).  The needs and referrals go to the tenant's
+demo persons (Informieren's), found by the language they read best.  Ids are derived from the tenant
+and a fixed key, so loading twice adds nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from core import clock, content_languages
 from core.db import db
+from core.people import Person
 from core.tenancy import Tenant, TenantKind, get_tenant, served_municipalities
-from plugins.foerdern import published
+from plugins.foerdern import needs, published, referrals
 from plugins.foerdern.models import Offer
+from plugins.foerdern.needs_models import Need, Referral
 
 DEMO_LANGUAGES = ("de", "fr", "ti", "ar", "uk")
 
@@ -81,8 +86,38 @@ REGIONAL_OFFER = ("regional-konversation", "language_course",
                   "recurring", {"schedule": {"de": "donnerstags, 18.30–20 Uhr"}, "target_groups": ["adults"],
                                 "languages": ["de"], "cost": 2000})
 
+# (key, the person's first language, category, level, note, state, days ago)
+NEEDS = [
+    ("ti-language", "ti", "language", "A1", "Möchte Deutsch lernen, am liebsten vormittags.", "open", 40),
+    ("ti-childcare", "ti", "childcare", None, "Zwei Kinder (2 und 4 Jahre).", "open", 40),
+    ("ti-work", "ti", "work", None, "War Schneiderin in Asmara.", "open", 40),
+    ("uk-language", "uk", "language", "B1", "", "open", 120),
+    ("uk-health", "uk", "health", None, "Sucht eine Hausärztin.", "open", 100),
+    ("uk-housing", "uk", "housing", None, "Wohnung zu klein für die Familie.", "open", 110),
+    ("pt-work", "pt", "work", None, "", "withdrawn", 30),
+    ("ar-language", "ar", "language", "alpha", "Lesen und Schreiben in lateinischer Schrift.", "open", 20),
+    ("ar-social", "ar", "social", None, "Kennt in der Gemeinde noch niemanden.", "open", 20),
+    ("pt-childcare", "pt", "childcare", None, "", "open", 5),
+]
+# (key, the person's first language, offer key, need key, steps: (state, days ago))
+REFERRALS = [
+    ("ti-course", "ti", "deutsch-a1", "ti-language", (("proposed", 40), ("registered", 35))),
+    ("uk-counselling", "uk", "beratung", "uk-housing",
+     (("proposed", 110), ("registered", 108), ("attending", 100), ("completed", 60))),
+    ("ar-cafe", "ar", "elterncafe", "ar-social", (("proposed", 18),)),
+    ("pt-meeting", "pt", "frauentreff", None, (("proposed", 30), ("dropped_out", 25))),
+]
+
+
+def demo_id(tenant: Tenant, key: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
+
 
 def load(tenant: Tenant) -> list[str]:
+    return [*load_offers(tenant), *load_needs(tenant)]
+
+
+def load_offers(tenant: Tenant) -> list[str]:
     """Create the demo offers in the tenant; returns what was added."""
     communes = served_municipalities(tenant, clock.today())
     if tenant.kind != TenantKind.CANTON and not communes:
@@ -102,7 +137,7 @@ def load(tenant: Tenant) -> list[str]:
 def _add(tenant: Tenant, spec, bfs_number: int | None, reach: str = "own", recipients=()) -> int:
     """Add one demo offer and publish it; 0 where it exists."""
     key, kind, title, description, timing, values = spec
-    offer_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
+    offer_id = demo_id(tenant, key)
     if db.session.get(Offer, (tenant.id, offer_id)) is not None:
         return 0
     today = clock.today()
@@ -113,3 +148,48 @@ def _add(tenant: Tenant, spec, bfs_number: int | None, reach: str = "own", recip
     db.session.add(offer)
     published.publish(offer, recipients)
     return 1
+
+
+def load_needs(tenant: Tenant) -> list[str]:
+    """Needs and referrals of the tenant's demo persons (one per first language); returns what was added."""
+    persons = {}
+    for person in db.session.scalars(sa.select(Person).where(Person.anonymised_on.is_(None))
+                                     .order_by(Person.official_name, Person.first_name)):
+        if person.languages:
+            persons.setdefault(person.languages[0], person)
+    today = clock.today()
+    added = [_need(tenant, persons.get(language), key, values, today)
+             for key, language, *values in NEEDS]
+    referred = [_referral(tenant, persons.get(language), key, offer, need, steps, today)
+                for key, language, offer, need, steps in REFERRALS]
+    lines = [f"+ {sum(added)} Bedürfnisse (Demo)"] if any(added) else []
+    return lines + ([f"+ {sum(referred)} Zuweisungen (Demo)"] if any(referred) else [])
+
+
+def _need(tenant: Tenant, person: Person | None, key: str, values: list, today) -> bool:
+    category, level, note, state, days = values
+    need_id = demo_id(tenant, f"need/{key}")
+    if person is None or db.session.get(Need, (tenant.id, need_id)) is not None:
+        return False
+    day = today - timedelta(days=days)
+    need = needs.add(person, category, level, note, day, need_id=need_id)
+    need.created_at = clock.start_of(day)  # as if recorded then: the person's timeline shows it on that day
+    if state != "open":
+        needs.set_state(need, state, today - timedelta(days=days - 5))
+    return True
+
+
+def _referral(tenant: Tenant, person: Person | None, key: str, offer_key: str, need_key: str | None, steps,
+              today) -> bool:
+    referral_id = demo_id(tenant, f"referral/{key}")
+    offer_id = demo_id(tenant, offer_key)
+    offer = next((o for o in needs.current_offers(today) if o.offer_id == offer_id), None)
+    if person is None or offer is None or db.session.get(Referral, (tenant.id, referral_id)) is not None:
+        return False
+    need = db.session.get(Need, (tenant.id, demo_id(tenant, f"need/{need_key}"))) if need_key else None
+    (first, days), *rest = steps
+    referral = referrals.refer(person, offer, need, first, today - timedelta(days=days), "", today,
+                               referral_id=referral_id)
+    for state, days in rest:
+        referrals.take_step(tenant, referral, state, today - timedelta(days=days), "", today, need_met=True)
+    return True

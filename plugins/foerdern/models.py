@@ -167,6 +167,11 @@ class PublishedOffer(TenantScoped, SharedReads, db.Model):
 
     # What other parts of the module read of an offer they may not load (another tenant's).
     @property
+    def key(self) -> str:
+        """How a form names it: its tenant and id (a regional or cantonal offer is another tenant's)."""
+        return f"{self.tenant_id}:{self.offer_id}"
+
+    @property
     def title(self) -> dict:
         return self.document["title"]
 

@@ -1,12 +1,16 @@
-"""Fördern's shared fixtures: the canton and three communes with Fördern, each reach of offer published."""
+"""Fördern's shared fixtures: the canton and three communes with each reach of offer (``world``); a tenant on
+a fixed day with its integration officer, for the needs and referrals (``today``, ``grenchen``, ``officer``;
+the offers' own tests bring theirs)."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import modules
+from core import clock, modules
 from core.db import db
 from core.tenancy import canton_tenant
+from tests.conftest import login_as
+from tests.foerdern import needs_support
 from tests.foerdern.support import publish_offer
 from tests.foerdern.test_offers import active_tenant
 
@@ -26,3 +30,18 @@ def world(ctx):
     return canton, grenchen, bettlach, balsthal
 
 
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: needs_support.TODAY)
+    return needs_support.TODAY
+
+
+@pytest.fixture
+def grenchen(ctx, today):
+    return needs_support.active_tenant("grenchen")
+
+
+@pytest.fixture
+def officer(client, grenchen):
+    login_as(client, (grenchen, "integration_officer"), name="Greta Gerber")
+    return client

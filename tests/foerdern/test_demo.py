@@ -57,3 +57,27 @@ def test_the_demo_shows_every_reach(runner):
     assert regional in shown("zuchwil") and regional in shown("biberist")
     assert regional not in shown("grenchen")
     assert ("own", "Frauentreff International") in shown("zuchwil")
+
+
+def test_the_demo_persons_get_needs_and_referrals_once(ctx):
+    from core import demo as core_demo
+    from core import worklist
+    from plugins.foerdern.needs_models import Need, Referral, ReferralStep
+
+    grenchen = make_tenant("grenchen", communes=[2546])
+    for module_id in ("informieren", "foerdern"):
+        modules.entitle(grenchen, module_id)
+        modules.activate(grenchen, module_id)
+    db.session.commit()
+    lines = core_demo.load_module_data()  # Informieren's persons first, whatever the plugins' order
+    assert f"grenchen: + {len(demo.NEEDS)} Bedürfnisse (Demo)" in lines
+    assert f"grenchen: + {len(demo.REFERRALS)} Zuweisungen (Demo)" in lines
+    assert not any("Bedürfnisse" in line or "Zuweisungen" in line for line in core_demo.load_module_data())
+    with tenant_scope(grenchen):
+        counts = [db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                  for model in (Need, Referral, ReferralStep)]
+        states = dict(db.session.execute(sa.select(Need.state, sa.func.count()).group_by(Need.state)).all())
+    assert counts == [len(demo.NEEDS), len(demo.REFERRALS), sum(len(r[4]) for r in demo.REFERRALS)]
+    assert states["met"] == 1 and states["withdrawn"] == 1  # the counselling completed, a need withdrawn
+    [item] = [i for i in worklist.items(grenchen) if i.key == "foerdern.referrals_follow_up"]
+    assert item.count == 1

@@ -334,7 +334,8 @@ def test_a_tenant_without_fördern_answers_404(app, client, ctx, state):
     offer = add_offer(tenant)
     login_as(client, (tenant, "integration_officer"), (tenant, "tenant_admin"))
     urls = [(method, rule.build({"tenant": "grenchen", "offer_id": offer.id, "kind_id": uuid.uuid4(),
-                                 "publisher_id": tenant.id, "action": "ausblenden"})[1])
+                                 "publisher_id": tenant.id, "action": "ausblenden", "person_id": uuid.uuid4(),
+                                 "need_id": uuid.uuid4(), "referral_id": uuid.uuid4()})[1])
             for rule in app.url_map.iter_rules() if rule.endpoint.startswith("foerdern.")
             for method in sorted(rule.methods & {"GET", "POST"})]
     assert len(urls) >= 10

@@ -125,16 +125,18 @@ def test_without_an_active_taker_the_fields_are_hidden_and_nothing_is_handed_ove
     assert stored.outcome == "held" and stored.handed_over is None
 
 
-def test_in_the_default_installation_no_module_takes_hand_overs(client, ctx, monkeypatch):
+def test_in_the_default_installation_fördern_takes_hand_overs_where_it_is_active(client, ctx, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
-    tenant = make_tenant("grenchen", communes=[2546])
-    for module_id in ("informieren", "foerdern"):
-        modules.entitle(tenant, module_id)
-        modules.activate(tenant, module_id, date(2017, 1, 1))
+    with_it, without = make_tenant("grenchen", communes=[2546]), make_tenant("balsthal", communes=[2422])
+    for tenant, module_ids in ((with_it, ("informieren", "foerdern")), (without, ("informieren",))):
+        for module_id in module_ids:
+            modules.entitle(tenant, module_id)
+            modules.activate(tenant, module_id, date(2017, 1, 1))
     db.session.commit()
-    login_as(client, (tenant, "integration_officer"))
-    person = make_person(tenant)
-    invite_form(client, tenant, person)
-    interview = interviews_of(tenant, person)[0]
-    form = client.get(f"/grenchen/informieren/gespraeche/{interview.id}/ergebnis")
-    assert form.status_code == 200 and 'name="needs"' not in form.text
+    login_as(client, (with_it, "integration_officer"), (without, "integration_officer"))
+    for tenant, offered in ((with_it, True), (without, False)):
+        person = make_person(tenant)
+        invite_form(client, tenant, person)
+        interview = interviews_of(tenant, person)[0]
+        form = client.get(f"/{tenant.slug}/informieren/gespraeche/{interview.id}/ergebnis")
+        assert form.status_code == 200 and ('name="needs"' in form.text) is offered
