@@ -24,7 +24,8 @@ import requests
 from tests.conftest import POSTGRES, REPO, _drop_postgres_database, _postgres_test_database
 
 TENANT = "grenchen"
-SCOPES = ("core:read", "informieren:read", "informieren:write", "informieren:import", "foerdern:read")
+SCOPES = ("core:read", "informieren:read", "informieren:write", "informieren:import", "foerdern:read",
+          "foerdern:needs", "foerdern:referrals")
 EXAMPLES = 20  # per operation and phase; the whole run stays within a minute or two
 
 

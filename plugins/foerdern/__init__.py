@@ -29,6 +29,7 @@ from plugins.foerdern import (
     person_panel,
     referral_views,
     referrals,
+    report,
     retention,
     views,
 )
@@ -65,9 +66,11 @@ manifest = Manifest(
     ),
     blueprint=views.blueprint,
     api_blueprint=api.api,
-    api_scopes=(api.READ_SCOPE,),
+    api_scopes=api.SCOPES,
     menu=(MenuEntry(_l("Fördern"), "foerdern.index", views.READ),),
     translations=Path(__file__).parent / "translations",
+    figures=(report.OFFERS_SHOWN, report.REFERRALS_MADE, report.REFERRALS_COMPLETED, report.NEEDS_UNCOVERED),
+    activity_keys=(report.REFERRALS_MADE, report.OFFERS_RUN),
     events=(referrals.OUTCOME_EVENT,),
     subscribes=(handover.EVENT,),
     alembic_branch="foerdern",
@@ -120,3 +123,18 @@ def retention_holds(tenant, today):
 @hookimpl
 def retention_erase(tenant, person_ids, today):
     retention.erase(person_ids)
+
+
+@hookimpl
+def report_sections(tenant, period):
+    return report.report_sections(tenant, period)
+
+
+@hookimpl
+def report_figures(tenant, period):
+    return report.report_figures(tenant, period)
+
+
+@hookimpl
+def activity_counts(tenant, period):
+    return report.activity_counts(tenant, period)

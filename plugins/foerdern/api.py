@@ -1,19 +1,25 @@
-"""Fördern's API (``/api/v1/<tenant>/foerdern/...``): the offers a tenant shows, public as on its offers page.
+"""Fördern's API (``/api/v1/<tenant>/foerdern/...``): the offers a tenant shows, its persons' needs and referrals.
 
 Without a token the offers are what the public page lists (current, not hidden). A token with
 ``foerdern:read`` also gets the tenant's own offers that expired or are not yet valid and the other
-tenants' offers it hid, each marked (``?all=1``).
+tenants' offers it hid, each marked (``?all=1``). Needs (``foerdern:needs``) and referrals
+(``foerdern:referrals``) need a token with their scope; they carry ids, categories, states and
+dates, never the officers' notes (personal data a machine has no use for).
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 
 from core import clock
 from core.api import api_endpoint, error_response
-from plugins.foerdern import published
+from core.db import db
+from plugins.foerdern import figures, published
+from plugins.foerdern.needs_models import NEED_STATES, REFERRAL_STATES, Need, Referral, ReferralStep
 
-READ_SCOPE = "foerdern:read"
+READ_SCOPE, NEEDS_SCOPE, REFERRALS_SCOPE = "foerdern:read", "foerdern:needs", "foerdern:referrals"
+SCOPES = (READ_SCOPE, NEEDS_SCOPE, REFERRALS_SCOPE)
 
 api = Blueprint("foerdern_api", __name__)
 
@@ -66,3 +72,81 @@ def offers():
         "hidden": (row.tenant_id, row.offer_id) in hidden,
         "publisher": {"slug": publishers[row.tenant_id].slug, "name": publishers[row.tenant_id].name},
     } for row in rows])
+
+
+def _state_filter(allowed: tuple[str, ...]):
+    """The ``state`` query parameter: (state or None, None) or (None, the 400 answer)."""
+    state = request.args.get("state")
+    if state is not None and state not in allowed:
+        return None, error_response(400, "bad_request", f"state is one of {', '.join(allowed)}.",
+                                    fields={"state": [", ".join(allowed)]})
+    return state, None
+
+
+_ID = {"type": "string", "format": "uuid"}
+NEED = {"type": "object", "properties": {
+    "id": _ID, "person_id": _ID, "category": {"type": "string"}, "level": {"type": "string", "nullable": True},
+    "source": {"type": "string", "enum": ["direct", "interview"]},
+    "state": {"type": "string", "enum": list(NEED_STATES)},
+    "state_on": {"type": "string", "format": "date"}, "created_at": {"type": "string", "format": "date-time"}}}
+REFERRAL = {"type": "object", "properties": {
+    "id": _ID, "person_id": _ID, "need_id": {**_ID, "nullable": True},
+    "offer": {"type": "object", "description": "The offer as it was when the person was referred: tenant_id, id, "
+                                               "title (by language), kind."},
+    "state": {"type": "string", "enum": list(REFERRAL_STATES)}, "state_on": {"type": "string", "format": "date"},
+    "steps": {"type": "array", "items": {"type": "object", "properties": {
+        "state": {"type": "string"}, "on": {"type": "string", "format": "date"}}}}}}
+
+
+@api.get("/needs")
+@api_endpoint(NEEDS_SCOPE, "The needs of the tenant's persons, oldest first; ?state=open|met|withdrawn. Without "
+              "the officers' notes.", response={"type": "object", "properties": {"items": {"type": "array",
+                                                                                           "items": NEED}}},
+              answers={400: "A query parameter is invalid"})
+def needs_list():
+    state, refusal = _state_filter(NEED_STATES)
+    if refusal is not None:
+        return refusal
+    query = sa.select(Need).order_by(Need.created_at, Need.id)
+    if state:
+        query = query.where(Need.state == state)
+    return jsonify(items=[{
+        "id": str(need.id), "person_id": str(need.person_id), "category": need.category, "level": need.level,
+        "source": need.source, "state": need.state, "state_on": need.state_on.isoformat(),
+        "created_at": need.created_at.isoformat()} for need in db.session.scalars(query)])
+
+
+@api.get("/needs/uncovered")
+@api_endpoint(NEEDS_SCOPE, "The open needs no current offer covers: per category and per first language of the "
+              "person (\"\" when unknown).", response={"type": "object", "properties": {
+                  "day": {"type": "string", "format": "date"},
+                  "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
+                  "languages": {"type": "object", "additionalProperties": {"type": "integer"}}}})
+def needs_uncovered():
+    today = clock.today()
+    return jsonify(day=today.isoformat(), **figures.uncovered_needs(today))
+
+
+@api.get("/referrals")
+@api_endpoint(REFERRALS_SCOPE, "The referrals of the tenant's persons to offers, oldest first, with their steps; "
+              "?state=proposed|registered|attending|completed|dropped_out. Without the officers' notes.",
+              response={"type": "object", "properties": {"items": {"type": "array", "items": REFERRAL}}},
+              answers={400: "A query parameter is invalid"})
+def referrals_list():
+    state, refusal = _state_filter(REFERRAL_STATES)
+    if refusal is not None:
+        return refusal
+    query = sa.select(Referral).order_by(Referral.created_at, Referral.id)
+    if state:
+        query = query.where(Referral.state == state)
+    found = db.session.scalars(query).all()
+    steps: dict = {}
+    for step in db.session.scalars(sa.select(ReferralStep).order_by(ReferralStep.seq)):
+        steps.setdefault(step.referral_id, []).append({"state": step.state, "on": step.taken_on.isoformat()})
+    return jsonify(items=[{
+        "id": str(referral.id), "person_id": str(referral.person_id),
+        "need_id": str(referral.need_id) if referral.need_id else None,
+        "offer": {"tenant_id": referral.offer_tenant_id, "id": str(referral.offer_id),
+                  "title": referral.offer_title, "kind": referral.offer_kind},
+        "state": referral.state, "state_on": referral.state_on.isoformat(), "steps": steps.get(referral.id, []),
+    } for referral in found])

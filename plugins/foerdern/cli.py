@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core import clock, modules
 from core.cli import operator_command
 from core.tenancy import get_tenant, tenant_scope
-from plugins.foerdern import published
+from plugins.foerdern import figures, needs, published
 
 group = AppGroup("foerdern", help="Fördern: Integrationsangebote und Bedürfnisse auflisten.")
 
@@ -46,3 +46,25 @@ def offers(slug, as_json):
     _print_table(("id", "reach", "publisher", "kind", "title"),
                  [{**item, "title": item["title"]["de"]} for item in items])
     click.echo(f"{len(items)} Angebote in {tenant.name}.")
+
+
+@group.command("needs")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
+@operator_command
+def uncovered_needs(slug, as_json):
+    """Die offenen Bedürfnisse eines Mandanten, die kein heutiges Angebot abdeckt: nach Bereich und Sprache."""
+    tenant = _tenant_with_foerdern(slug)
+    today = clock.today()
+    with tenant_scope(tenant):
+        found = figures.coverage(today)
+    if as_json:
+        click.echo(json.dumps({"day": today.isoformat(), "categories": [
+            {"category": row.category, "open": row.open, "uncovered": row.uncovered, "offers": row.offers}
+            for row in found.categories], "languages": {code or "": total for code, _c, total in
+                                                       found.language_rows()}}, ensure_ascii=False, indent=1))
+        return
+    _print_table(("category", "open", "uncovered", "offers"), [
+        {"category": str(needs.CATEGORY_LABELS[row.category]), "open": row.open, "uncovered": row.uncovered,
+         "offers": row.offers} for row in found.categories])
+    click.echo(f"{found.uncovered} von {found.open} offenen Bedürfnissen in {tenant.name} ohne passendes Angebot.")

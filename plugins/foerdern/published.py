@@ -56,7 +56,18 @@ def document(offer: Offer) -> dict:
         "registration": {"url": offer.registration_url, "contact": offer.registration_contact},
         "valid_from": _day(offer.valid_from),
         "valid_until": _day(offer.valid_until),
+        "created_on": _day(offer.created_at.date() if offer.created_at else None),
     }
+
+
+def runs_in(row: PublishedOffer, start: date, end: date) -> bool:
+    """Whether the offer ran at some time from ``start`` to ``end``: made by then, begun, not yet over."""
+    doc = row.document
+    dated = doc["timing"] == "dates"
+    first = [date.fromisoformat(doc[key]) for key in ("created_on", "valid_from", "starts_on" if dated else "")
+             if doc.get(key)]
+    last = [date.fromisoformat(doc[key]) for key in ("valid_until", "ends_on" if dated else "") if doc.get(key)]
+    return (not first or max(first) <= end) and (not last or min(last) >= start)
 
 
 def _last_day(offer: Offer) -> date | None:

@@ -84,3 +84,53 @@ def test_the_offers_command_refuses_an_unknown_tenant_or_one_without_foerdern(ru
     for slug, message in (("nirgends", "nirgends"), ("olten", "nicht aktiv")):
         result = runner.invoke(args=["foerdern", "offers", slug])
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+# -- needs and referrals ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def referred(today, ctx):
+    """Grenchen: Samrawit referred to a German course for her language need, with a note; Balsthal empty."""
+    from tests.foerdern import needs_support as support
+
+    grenchen, balsthal = support.active_tenant("grenchen"), support.active_tenant("balsthal")
+    person, offer = support.add_person(grenchen), support.add_offer(grenchen, "language_course")
+    need = support.add_need(grenchen, person, "language", "A1", note="Nur vormittags")
+    support.add_need(grenchen, person, "housing")
+    support.refer(grenchen, person, offer, need)
+    return grenchen, balsthal, person
+
+
+def test_needs_and_referrals_by_token_with_their_scope_without_notes(client, referred):
+    grenchen, balsthal, person = referred
+    needs_url, referrals_url = "/api/v1/grenchen/foerdern/needs", "/api/v1/grenchen/foerdern/referrals"
+    assert client.get(needs_url).status_code == 401  # not public
+    assert client.get(needs_url, headers=token(grenchen, "foerdern:read")).status_code == 403
+    headers = token(grenchen, "foerdern:needs", "foerdern:referrals")
+    items = client.get(needs_url, headers=headers).get_json()["items"]
+    assert [(i["category"], i["level"], i["state"]) for i in items] == [("language", "A1", "open"),
+                                                                         ("housing", None, "open")]
+    assert all(i["person_id"] == str(person.id) for i in items) and "Nur vormittags" not in str(items)
+    assert client.get(f"{needs_url}?state=met", headers=headers).get_json()["items"] == []
+    assert client.get(f"{needs_url}?state=nonsense", headers=headers).status_code == 400
+    [referral] = client.get(referrals_url, headers=headers).get_json()["items"]
+    assert referral["state"] == "proposed" and referral["offer"]["title"] == {"de": "Deutschkurs A1"}
+    assert referral["steps"] == [{"state": "proposed", "on": "2017-06-15"}]
+    uncovered = client.get(f"{needs_url}/uncovered", headers=headers).get_json()
+    assert uncovered["categories"]["housing"] == 1 and uncovered["categories"]["language"] == 0
+    # Balsthal's token reads Balsthal's: nothing of Grenchen's; Grenchen's token is unknown there.
+    other = token(balsthal, "foerdern:needs", "foerdern:referrals")
+    assert client.get("/api/v1/balsthal/foerdern/needs", headers=other).get_json()["items"] == []
+    assert client.get("/api/v1/balsthal/foerdern/referrals", headers=other).get_json()["items"] == []
+    assert client.get("/api/v1/balsthal/foerdern/needs", headers=headers).status_code == 404
+
+
+def test_the_needs_command_prints_what_no_offer_covers(runner, referred):
+    result = runner.invoke(args=["foerdern", "needs", "grenchen"])
+    assert result.exit_code == 0, result.output
+    assert "1 von 2 offenen Bedürfnissen in Grenchen ohne passendes Angebot." in result.output
+    data = json.loads(runner.invoke(args=["foerdern", "needs", "grenchen", "--json"]).output)
+    rows = {row["category"]: row for row in data["categories"]}
+    assert rows["housing"] == {"category": "housing", "open": 1, "uncovered": 1, "offers": 0}
+    assert data["languages"] == {"ti": 1}

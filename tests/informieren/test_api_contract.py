@@ -18,6 +18,9 @@ DOCUMENTED = {
     ("/api/v1/{tenant}/informieren/newcomers/{person_id}", "patch"): {"200", "400", "409", "413", "415", "422"},
     ("/api/v1/{tenant}/informieren/deliveries", "post"): {"200", "202", "400", "409", "413", "415", "422"},
     ("/api/v1/{tenant}/foerdern/offers", "get"): {"200", "400"},
+    ("/api/v1/{tenant}/foerdern/needs", "get"): {"200", "400"},
+    ("/api/v1/{tenant}/foerdern/needs/uncovered", "get"): {"200"},
+    ("/api/v1/{tenant}/foerdern/referrals", "get"): {"200", "400"},
 }
 
 
