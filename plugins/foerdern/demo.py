@@ -13,7 +13,8 @@ from datetime import timedelta
 from core import clock, content_languages
 from core.db import db
 from core.tenancy import Tenant, served_municipalities
-from plugins.foerdern.models import Offer
+from plugins.foerdern import published
+from plugins.foerdern.models import Offer, PublishedOffer
 
 DEMO_LANGUAGES = ("de", "fr", "ti", "ar", "uk")
 
@@ -59,12 +60,16 @@ def load(tenant: Tenant) -> list[str]:
     today, added = clock.today(), 0
     for key, kind, title, description, timing, values in OFFERS:
         offer_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/foerdern/{key}")
-        if db.session.get(Offer, (tenant.id, offer_id)) is not None:
+        offer = db.session.get(Offer, (tenant.id, offer_id))
+        if offer is not None:
+            if db.session.get(PublishedOffer, (tenant.id, offer_id)) is None:  # loaded before the projection
+                published.publish(offer)
             continue
         dates = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=21 + 7 * 14)} \
             if timing == "dates" else {}
-        db.session.add(Offer(id=offer_id, kind=kind, title=title, description=description, timing=timing,
-                             municipality_bfs=communes[0].bfs_number, updated_by="system:demo",
-                             **dates, **values))
+        offer = Offer(id=offer_id, kind=kind, title=title, description=description, timing=timing,
+                      municipality_bfs=communes[0].bfs_number, updated_by="system:demo", **dates, **values)
+        db.session.add(offer)
+        published.publish(offer)  # the public page and the other tenants read the projection
         added += 1
     return [f"+ {added} Integrationsangebote (Demo)"] if added else []
