@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core import modules
 from core.documents import fonts, layout, qr, text
 
-QR_SIZE = 26 * layout.MM  # quiet zone included: a version-4 code's modules are 0.6 mm, easy for a phone
+QR_SIZE = 22 * layout.MM  # quiet zone included: a version-4 code's modules are over 0.5 mm, easy for a phone
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,10 @@ def draw_link(page: layout.Page, link: LetterLink) -> None:
     rather than being cut.
     """
     height = QR_SIZE if link.qr else 2 * layout.LEADING
-    page.y -= layout.LEADING / 2
-    if page.y - height < layout.BOTTOM:
+    if page.y + layout.SIZE - height < layout.BOTTOM:
         page.canvas.showPage()
         page.at(layout.CONTINUATION_TOP)
-    top = page.y + layout.SIZE  # the block's top edge: the cap height above the current baseline
+    top = page.y + layout.SIZE  # the block's top edge: a line's height above the next baseline
     beside = QR_SIZE + 3 * layout.MM if link.qr else 0
     if link.qr:
         qr_x = layout.LEFT + layout.TEXT_WIDTH - QR_SIZE if page.rtl else layout.LEFT

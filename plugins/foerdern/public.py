@@ -85,5 +85,5 @@ def letter_links(tenant: Tenant, language: str) -> list[LetterLink]:
         return []
     # The label in the letter's language where the UI has it; else German, like the page's own words.
     with force_locale(language if language in current_app.config["LANGUAGES"] else GERMAN):
-        label = _("Integrationsangebote in Ihrer Nähe: Sprachkurse, Treffpunkte, Beratung")
+        label = _("Integrationsangebote in Ihrer Nähe")
     return [LetterLink(label=label, url=url, qr=True)]
