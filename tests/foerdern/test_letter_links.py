@@ -23,7 +23,8 @@ HOST = "integration.so.ch"
 @pytest.fixture
 def world(app, database_url):
     """Jobs in-process, outside any request: links need SERVER_NAME. Grenchen has both modules, Balsthal Informieren."""
-    served = make_app(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=None, SERVER_NAME=HOST)
+    served = make_app(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=None, SERVER_NAME=HOST,
+                      PREFERRED_URL_SCHEME="https")
     with served.app_context():
         make_tenant("kanton", kind="canton")
         grenchen = make_tenant("grenchen", communes=[2546], name="Einwohnergemeinde Grenchen")
