@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from core.attachments import Attachment, Verdict
     from core.auth import User
+    from core.documents.letter import LetterLink
     from core.submissions import Submission, SubmissionEvent
     from core.tenancy import Tenant
 
@@ -127,6 +128,17 @@ def handle_event(tenant, event):
 
     Called by core.events.emit for the subscribers active in the tenant; every answer that is not None
     (a short text of what was recorded) is returned to the emitter.
+    """
+
+
+@hookspec
+def letter_links(tenant: Tenant, language: str) -> list[LetterLink]:
+    """Return a list of core.documents.letter.LetterLink: what a letter to newcomers in ``language`` should point to.
+
+    Called for the modules active in the tenant, in its scope, by a module writing to newcomers
+    (Informieren's welcome letters, through core.documents.letter.links_for); each link is printed
+    after the letter's body with its label, its address and, if asked, a QR code.  ``language`` is the
+    letter's (any Babel code, not only a content language); the URL must be absolute.
     """
 
 

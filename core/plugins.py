@@ -197,7 +197,8 @@ class Manifest:
     roles: tuple[RoleDeclaration, ...] = ()  # roles beyond the fixed six, namespaced by the module's id
     blueprint: Blueprint | None = None
     url_prefix: str | None = None  # below /<tenant> (and /api/v1/<tenant>); defaults to /<id>; "" for none
-    public_blueprint: Blueprint | None = None  # pages without login (core.public.public_page), same prefix
+    public_blueprint: Blueprint | None = None  # pages without login (core.public.public_page)
+    public_url_prefix: str | None = None  # the public pages' prefix below /<tenant>; defaults to url_prefix
     api_blueprint: Blueprint | None = None  # JSON endpoints, declared with core.api.api_endpoint
     api_scopes: tuple[str, ...] = ()  # the scopes API tokens may carry for this module
     menu: tuple[MenuEntry, ...] = ()

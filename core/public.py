@@ -175,6 +175,17 @@ def public_url(code: str, **kwargs) -> str:
     return url_for(request.endpoint, **args)
 
 
+def external_url(endpoint: str, **values) -> str | None:
+    """An absolute URL, for links that leave the screen (a letter's QR code, a mail); None where no host is known.
+
+    In a request it is on ``SERVER_NAME`` if set, else on the request's host; outside a request (a worker,
+    the CLI) on ``SERVER_NAME`` with ``PREFERRED_URL_SCHEME`` only.
+    """
+    if not (has_request_context() or current_app.config.get("SERVER_NAME")):
+        return None
+    return url_for(endpoint, _external=True, **values)
+
+
 def _context() -> dict:
     page = g.get("public_language")
     return {"page_language": page} if page is not None else {}

@@ -67,6 +67,10 @@ def from_environment(instance_path: str) -> dict:
         # Behind this many reverse proxies, trust their X-Forwarded-For/-Proto/-Host (Werkzeug's ProxyFix).
         "PROXY_FIX": int(env.get("PROXY_FIX") or 0),
         "TENANT_HOSTS": tenant_hosts(env.get("TENANT_HOSTS")),
+        # The platform's host name and scheme for absolute links (core.public.external_url), which work outside
+        # a request only with it: a letter's QR code rendered by a worker, the daily digest's link.
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME") or ("https" if env.get("SERVER_NAME") else "http"),
         # How long a process may serve a tenant's row (and module states) from memory.
         "TENANT_CACHE_SECONDS": float(env.get("TENANT_CACHE_SECONDS", 30)),
         # Outgoing mail (core.mail): without MAIL_SERVER mails are written to instance/outbox/.

@@ -134,9 +134,13 @@ def init_app(app, registry_: PluginRegistry) -> None:
     module_blueprints = {}
     for manifest in registry_.manifests.values():
         prefix = f"/{manifest.id}" if manifest.url_prefix is None else manifest.url_prefix
-        # A module's public pages are mounted like its own, and closed like them where it is not active.
-        for blueprint in filter(None, (manifest.blueprint, manifest.public_blueprint)):
-            app.register_blueprint(blueprint, url_prefix=f"/<tenant>{prefix}")
+        public_prefix = prefix if manifest.public_url_prefix is None else manifest.public_url_prefix
+        # A module's public pages are mounted like its own (at their own prefix, if it names one), and
+        # closed like them where it is not active.
+        for blueprint, at in ((manifest.blueprint, prefix), (manifest.public_blueprint, public_prefix)):
+            if blueprint is None:
+                continue
+            app.register_blueprint(blueprint, url_prefix=f"/<tenant>{at}")
             if not manifest.always_on:
                 module_blueprints[blueprint.name] = manifest.id
     app.extensions["module_blueprints"] = module_blueprints

@@ -64,28 +64,27 @@ class _Done(Exception):
 # --- node / npm -------------------------------------------------------------------------------
 
 
-def ensure_node_modules() -> None:
-    """``npm ci`` in tests/oidc when node_modules is missing or older than package-lock.json."""
+def ensure_node_modules(directory: Path = OIDC_DIR) -> None:
+    """``npm ci`` in ``directory`` (tests/oidc, tests/axe) when node_modules is missing or older than its lock file."""
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             raise OIDCProviderError(
-                f"`{tool}` is not on PATH: the OpenID Connect tests need Node.js (>= 18) and npm "
-                f"to run the test provider in {OIDC_DIR}"
+                f"`{tool}` is not on PATH: the tests need Node.js (>= 18) and npm for the packages in {directory}"
             )
-    lock = OIDC_DIR / "package-lock.json"
-    installed = OIDC_DIR / "node_modules" / ".package-lock.json"  # written by npm on every install
+    lock = directory / "package-lock.json"
+    installed = directory / "node_modules" / ".package-lock.json"  # written by npm on every install
     if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
         return
     result = subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"],
-        cwd=OIDC_DIR,
+        cwd=directory,
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
         raise OIDCProviderError(
-            f"`npm ci` failed in {OIDC_DIR} (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
+            f"`npm ci` failed in {directory} (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
         )
     installed.touch()
 

@@ -135,3 +135,59 @@ def test_a_missing_font_names_the_package(monkeypatch):
     finally:
         monkeypatch.undo()
         fonts.fonts.cache_clear()
+
+
+# -- links with QR codes ----------------------------------------------------------------------------------
+
+OFFERS_URL = "https://integration.so.ch/grenchen/angebote?lang=ar"
+
+
+def decoded_qr_codes(pdf: bytes, page_number: int = 0) -> list[tuple[str, float]]:
+    """The QR codes a phone would read on the printed page: (text, left edge in mm)."""
+    import pypdfium2
+    import zxingcpp
+
+    scale = 200 / 72  # 200 dpi
+    image = pypdfium2.PdfDocument(pdf)[page_number].render(scale=scale).to_pil()
+    return [(code.text, code.position.top_left.x / scale / layout.MM) for code in zxingcpp.read_barcodes(image)
+            if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def _letter(links, language="de", rtl=False, body="Willkommen in Grenchen."):
+    return letter.Letter(language=language, rtl=rtl, sender=SENDER, recipient=RECIPIENT, place_date="Grenchen",
+                         subject="Willkommen", body=body, links=tuple(links))
+
+
+def test_a_link_is_printed_with_a_qr_code_that_scans():
+    link = letter.LetterLink("Integrationsangebote in Ihrer Nähe", OFFERS_URL)
+    pdf = letter.render([_letter([link])])
+    [(text_, left)] = decoded_qr_codes(pdf)
+    assert text_ == OFFERS_URL
+    assert 22 < left < 40  # at the start of the line, the left margin
+    positions = _positions(pdf)
+    assert _at(positions, OFFERS_URL)[0] > 40  # the address beside the code, printed whole to be typed
+    assert _at(positions, "Integrationsangebote in Ihrer Nähe")
+
+
+def test_in_a_right_to_left_letter_the_code_stands_on_the_right():
+    link = letter.LetterLink("العروض", OFFERS_URL)
+    pdf = letter.render([_letter([link], language="ar", rtl=True, body=ARABIC)])
+    [(text_, left)] = decoded_qr_codes(pdf)
+    assert text_ == OFFERS_URL and left > 150
+    x, _y = _at(_positions(pdf), OFFERS_URL)
+    assert x < 150  # left of the code, left to right
+
+
+def test_a_link_without_qr_code_and_no_links_at_all():
+    pdf = letter.render([_letter([letter.LetterLink("Merkblatt", "https://example.org/m", qr=False)])])
+    assert decoded_qr_codes(pdf) == [] and "https://example.org/m" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert decoded_qr_codes(letter.render([_letter([])])) == []
+
+
+def test_a_link_at_the_foot_of_a_full_page_moves_whole_to_the_next():
+    link = letter.LetterLink("Angebote", OFFERS_URL)
+    pdf = letter.render([_letter([link], body="\n\n".join(["Ein Absatz, der Platz braucht."] * 29))])
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 2
+    assert decoded_qr_codes(pdf, 0) == [] and [code for code, _x in decoded_qr_codes(pdf, 1)] == [OFFERS_URL]
+

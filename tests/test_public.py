@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from core import content_languages as languages
 from core import modules, provisioning
+from core.access import public
 from core.db import db
 from core.plugins import Manifest, PluginError
 from core.public import public_page
@@ -345,3 +346,28 @@ def test_start_up_refuses_a_public_blueprint_view_that_is_no_public_page(app, da
     with pytest.raises(PluginError, match="GET only"):
         make_app(plugins=[_plugin_with(public_page(lambda: "form"), ("GET", "POST"))],
                  SQLALCHEMY_DATABASE_URI=database_url)
+
+
+def test_public_pages_may_have_a_prefix_of_their_own_and_stay_closed_where_the_module_is_not_active(app, database_url):
+    staff, public_pages = Blueprint("prefixed", __name__), Blueprint("prefixed_public", __name__)
+    staff.add_url_rule("/", "index", public(lambda: "staff"))
+    public_pages.add_url_rule("/aushang", "notice", public_page(lambda: "notice"))
+    plugin = types.ModuleType("prefixed")
+    plugin.manifest = Manifest(id="prefixed", title="Prefixed", version="1.0", blueprint=staff,
+                               public_blueprint=public_pages, public_url_prefix="")  # right below the tenant
+    prefixed_app = make_app(plugins=[plugin], SQLALCHEMY_DATABASE_URI=database_url)
+    try:
+        with prefixed_app.app_context():
+            on, off = make_tenant("grenchen", communes=[2546]), make_tenant("balsthal", communes=[2422])
+            for tenant in (on, off):
+                modules.entitle(tenant, "prefixed")
+            modules.activate(on, "prefixed")
+            db.session.commit()
+            client = prefixed_app.test_client()
+            assert client.get("/grenchen/aushang").text == "notice"
+            assert client.get("/grenchen/prefixed/aushang").status_code == 404  # not also at the module's prefix
+            assert client.get("/grenchen/prefixed/").text == "staff"  # the staff pages keep theirs
+            assert client.get("/balsthal/aushang").status_code == 404  # entitled, not active
+            db.session.remove()
+    finally:
+        clear_database(prefixed_app)

@@ -30,3 +30,15 @@ def test_tenant_hosts_are_read_as_pairs():
         "a.example": "grenchen",
         "b.example": "balsthal",
     }
+
+
+def test_the_server_name_for_links_outside_a_request_defaults_to_https(tmp_path, monkeypatch):
+    for name in ("SERVER_NAME", "PREFERRED_URL_SCHEME"):
+        monkeypatch.delenv(name, raising=False)
+    config = settings.from_environment(str(tmp_path))
+    assert (config["SERVER_NAME"], config["PREFERRED_URL_SCHEME"]) == (None, "http")  # Flask's, for the dev server
+    monkeypatch.setenv("SERVER_NAME", "integration.so.ch")
+    config = settings.from_environment(str(tmp_path))
+    assert (config["SERVER_NAME"], config["PREFERRED_URL_SCHEME"]) == ("integration.so.ch", "https")
+    monkeypatch.setenv("PREFERRED_URL_SCHEME", "http")
+    assert settings.from_environment(str(tmp_path))["PREFERRED_URL_SCHEME"] == "http"

@@ -1,15 +1,19 @@
 """Module Fördern: integration offers and the needs of migrants.
 
 The offers and their editor: ``models`` (offers, the tenant's own kinds), ``offers`` (labels, the
-list's query, saving and deleting, audited), ``forms`` (the editor's checks, messages in the user's
-language), ``views`` (the pages below /<tenant>/foerdern) and ``demo`` (for ``flask demo load``).
+list's query, saving and deleting, audited), ``published`` (the projection other tenants and the
+public read), ``forms`` (the editor's checks, messages in the user's language), ``views`` (the pages
+below /<tenant>/foerdern), ``public`` (the public offers page /<tenant>/angebote and its feeds, with
+``public_offers`` and ``public_feeds``), ``api`` and ``cli`` (the offers, needs and referrals for
+machines and operators) and ``demo`` (for ``flask demo load``).
 
 The needs and referrals of persons: ``needs_models`` (needs, referrals and their steps), ``needs``
 (categories, the current offers and what covers a need, recording), ``referrals`` (steps, the
 outcome event, the follow-up worklist), ``handover`` (needs from Informieren's interviews, by
-event), ``figures`` (the counts: uncovered needs, referrals, completion), ``retention`` (holds,
-erasure, the right of access), ``needs_forms``, ``needs_views`` and ``referral_views`` (their pages),
-``person_panel`` (the panel and timeline on core's person page), ``chart`` (a bar chart in SVG).
+event), ``figures`` (the counts: uncovered needs, referrals, completion), ``report`` (report
+sections, key figures, activity keys), ``retention`` (holds, erasure, the right of access),
+``needs_forms``, ``needs_views`` and ``referral_views`` (their pages), ``person_panel`` (the panel
+and timeline on core's person page), ``chart`` (a bar chart in SVG).
 """
 
 from pathlib import Path
@@ -27,6 +31,7 @@ from plugins.foerdern import (
     needs,
     needs_views,
     person_panel,
+    public,
     referral_views,
     referrals,
     report,
@@ -67,6 +72,8 @@ manifest = Manifest(
     blueprint=views.blueprint,
     api_blueprint=api.api,
     api_scopes=api.SCOPES,
+    public_blueprint=public.public,
+    public_url_prefix="",  # /<tenant>/angebote: the address printed on letters and flyers
     menu=(MenuEntry(_l("Fördern"), "foerdern.index", views.READ),),
     translations=Path(__file__).parent / "translations",
     figures=(report.OFFERS_SHOWN, report.REFERRALS_MADE, report.REFERRALS_COMPLETED, report.NEEDS_UNCOVERED),
@@ -138,3 +145,8 @@ def report_figures(tenant, period):
 @hookimpl
 def activity_counts(tenant, period):
     return report.activity_counts(tenant, period)
+
+
+@hookimpl
+def letter_links(tenant, language):
+    return public.letter_links(tenant, language)

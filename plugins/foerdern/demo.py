@@ -20,7 +20,7 @@ from core.db import db
 from core.people import Person
 from core.tenancy import Tenant, TenantKind, get_tenant, served_municipalities
 from plugins.foerdern import needs, published, referrals
-from plugins.foerdern.models import Offer
+from plugins.foerdern.models import Offer, PublishedOffer
 from plugins.foerdern.needs_models import Need, Referral
 
 DEMO_LANGUAGES = ("de", "fr", "ti", "ar", "uk")
@@ -138,7 +138,10 @@ def _add(tenant: Tenant, spec, bfs_number: int | None, reach: str = "own", recip
     """Add one demo offer and publish it; 0 where it exists."""
     key, kind, title, description, timing, values = spec
     offer_id = demo_id(tenant, key)
-    if db.session.get(Offer, (tenant.id, offer_id)) is not None:
+    offer = db.session.get(Offer, (tenant.id, offer_id))
+    if offer is not None:
+        if db.session.get(PublishedOffer, (tenant.id, offer_id)) is None:  # loaded before the projection
+            published.publish(offer, recipients)
         return 0
     today = clock.today()
     dates = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=21 + 7 * 14)} \

@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from core import audit, clock, i18n, provisioning
 from core.access import can
 from core.db import db
-from core.documents.letter import Letter, render_each
+from core.documents.letter import Letter, LetterLink, links_for, render_each
 from core.documents.text import is_rtl_language
 from core.jobs import JobContext, JobKind, ResultFile
 from core.people import TimelineEntry
@@ -112,8 +112,12 @@ def _format_date(day: date, language: str) -> str:
 
 
 def compose(household: Household, template: LetterTemplate, tenant_name: str, commune: str, contact: str,
-            letter_date: date) -> Letter:
-    """The letter of a household: placeholders filled, address and date in the template's language."""
+            letter_date: date, links: tuple[LetterLink, ...] = ()) -> Letter:
+    """The letter of a household: placeholders filled, address and date in the template's language.
+
+    ``links``: what the other active modules want printed at its end (``core.documents.letter.links_for``:
+    Fördern's offers page in the letter's language, with a QR code).
+    """
     language, first = template.language, household.first
     values = {
         "household_names": _names(household.members, language),
@@ -135,7 +139,7 @@ def compose(household: Household, template: LetterTemplate, tenant_name: str, co
     return Letter(
         language=language, rtl=is_rtl_language(language), sender=sender, recipient=(*recipient, street, town)
         if street else (*recipient, town), place_date=f"{commune}, {values['date']}",
-        subject=fill(template.subject, values), body=fill(template.body, values),
+        subject=fill(template.subject, values), body=fill(template.body, values), links=links,
     )
 
 
@@ -201,11 +205,13 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     available = templates()
     contact = provisioning.get_setting(tenant, CONTACT_SETTING) or ""
     communes = _commune_names({person.municipality_bfs for person in persons})
-    letters = []
+    letters, links = [], {}
     for household in groups:
         template = available.get(choose_language(household, available)) or _shipped(FALLBACK_LANGUAGE)
+        if template.language not in links:  # asked once per language of the batch
+            links[template.language] = links_for(tenant, template.language)
         letters.append(compose(household, template, tenant.name, communes.get(household.first.municipality_bfs, ""),
-                               contact, letter_date))
+                               contact, letter_date, links[template.language]))
 
     def progress(done: int) -> None:
         if done % 50 == 0 or done == len(letters):

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from core import clock, i18n, jobs, provisioning
 from core.access import can, requires
 from core.db import db
+from core.documents.letter import links_for
 from core.documents.letter import render as render_letters
 from core.documents.text import is_rtl_language
 from core.errors import UserError
@@ -329,7 +330,8 @@ def letter_template_preview(language):
                      street="Musterstrasse", house_number="1", postal_code="4500", town=commune and commune.name,
                      languages=[language]) for first, born in (("Ana", "1985"), ("Luís", "1983"))]
     letter = batch.compose(batch.Household("preview", sample), row, g.tenant.name,
-                             commune.name if commune else g.tenant.name,
-                             provisioning.get_setting(g.tenant, templates.CONTACT_SETTING) or "", clock.today())
+                           commune.name if commune else g.tenant.name,
+                           provisioning.get_setting(g.tenant, templates.CONTACT_SETTING) or "", clock.today(),
+                           links_for(g.tenant, language))
     return Response(render_letters([letter]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="vorschau-{language}.pdf"'})
