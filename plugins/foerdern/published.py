@@ -125,11 +125,6 @@ def republish(offers) -> None:
         publish(offer, recipients_of(offer))
 
 
-def republish_all(tenant: Tenant) -> None:
-    """The upgrade step that brings a tenant's offers saved before the projection existed into it."""
-    republish(db.session.scalars(sa.select(Offer)).all())
-
-
 # -- reading: what a tenant shows -----------------------------------------------------------------------
 
 
