@@ -32,6 +32,14 @@ periodic_cli = AppGroup("periodic", help="Periodische Aufgaben.")
 settings_cli = AppGroup("settings", help="Einstellungen eines Mandanten (Secrets werden nie angezeigt).")
 
 
+def echo_table(columns: tuple[str, ...], rows: list[list[str]]) -> None:
+    """Print ``rows`` (texts) under ``columns``, each column as wide as its widest cell."""
+    table = [list(columns), *rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
 def operator_command(func):
     """Run as the CLI's operator; a user error becomes a message and exit code 1, not a traceback."""
 

@@ -74,13 +74,14 @@ def offers():
     } for row in rows])
 
 
-def _state_filter(allowed: tuple[str, ...]):
-    """The ``state`` query parameter: (state or None, None) or (None, the 400 answer)."""
+def _by_state(model, allowed: tuple[str, ...]):
+    """``model``'s rows oldest first, of the ``?state=`` asked: (query, None), or (None, the 400 answer)."""
     state = request.args.get("state")
     if state is not None and state not in allowed:
         return None, error_response(400, "bad_request", f"state is one of {', '.join(allowed)}.",
                                     fields={"state": [", ".join(allowed)]})
-    return state, None
+    query = sa.select(model).order_by(model.created_at, model.id)
+    return (query.where(model.state == state) if state else query), None
 
 
 _ID = {"type": "string", "format": "uuid"}
@@ -104,12 +105,9 @@ REFERRAL = {"type": "object", "properties": {
                                                                                            "items": NEED}}},
               answers={400: "A query parameter is invalid"})
 def needs_list():
-    state, refusal = _state_filter(NEED_STATES)
+    query, refusal = _by_state(Need, NEED_STATES)
     if refusal is not None:
         return refusal
-    query = sa.select(Need).order_by(Need.created_at, Need.id)
-    if state:
-        query = query.where(Need.state == state)
     return jsonify(items=[{
         "id": str(need.id), "person_id": str(need.person_id), "category": need.category, "level": need.level,
         "source": need.source, "state": need.state, "state_on": need.state_on.isoformat(),
@@ -133,12 +131,9 @@ def needs_uncovered():
               response={"type": "object", "properties": {"items": {"type": "array", "items": REFERRAL}}},
               answers={400: "A query parameter is invalid"})
 def referrals_list():
-    state, refusal = _state_filter(REFERRAL_STATES)
+    query, refusal = _by_state(Referral, REFERRAL_STATES)
     if refusal is not None:
         return refusal
-    query = sa.select(Referral).order_by(Referral.created_at, Referral.id)
-    if state:
-        query = query.where(Referral.state == state)
     found = db.session.scalars(query).all()
     steps: dict = {}
     for step in db.session.scalars(sa.select(ReferralStep).order_by(ReferralStep.seq)):

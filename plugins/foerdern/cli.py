@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from core import clock, modules
-from core.cli import operator_command
+from core.cli import echo_table, operator_command
 from core.tenancy import get_tenant, tenant_scope
 from plugins.foerdern import figures, needs, published
 
@@ -23,10 +23,7 @@ def _tenant_with_foerdern(slug: str):
 
 
 def _print_table(columns: tuple[str, ...], rows: list[dict]) -> None:
-    table = [columns, *([("-" if row[c] in (None, "") else str(row[c])) for c in columns] for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    echo_table(columns, [["-" if row[c] in (None, "") else str(row[c]) for c in columns] for row in rows])
 
 
 @group.command("offers")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from core.cli import operator_command
+from core.cli import echo_table, operator_command
 from core.db import db
 from core.tenancy import get_tenant, tenant_scope
 from plugins.informieren.cli import group
@@ -45,8 +45,5 @@ def newcomers(slug, as_json):
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    table = [COLUMNS, *([_cell(row[name]) for name in COLUMNS] for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    echo_table(COLUMNS, [[_cell(row[name]) for name in COLUMNS] for row in rows])
     click.echo(f"{len(rows)} Personen in {tenant.name}.")
