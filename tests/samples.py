@@ -28,6 +28,7 @@ from core.submissions import Submission, SubmissionCounter, SubmissionEvent, Sub
 from core.tenancy import TenantMunicipality
 from plugins.foerdern.models import HiddenOffer, Offer, OfferRecipient, OwnKind, PublishedOffer
 from plugins.foerdern.needs_models import Need, Referral, ReferralStep
+from plugins.fordern.models import Case, CaseEvent
 from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
     ImportItem,
@@ -134,6 +135,14 @@ def _referral() -> Referral:
     return referral
 
 
+def _case() -> Case:
+    case = Case(person_id=_person().id, reason="Sample", owner="user:1", state="opened", state_on=date(2017, 3, 2),
+                opened_on=date(2017, 3, 2), steps=1, created_by="test")
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
 SAMPLES = {
     JobRecord: lambda: JobRecord(kind="report", params={}, params_hash="0" * 64, requested_by="test"),
     JobFile: lambda: JobFile(job_id=_job().id, filename="x.txt", mimetype="text/plain", size=1,
@@ -195,4 +204,6 @@ SAMPLES = {
                                state="proposed", state_on=date(2017, 3, 2), steps=0, created_by="test"),
     ReferralStep: lambda: ReferralStep(referral_id=_referral().id, seq=1, state="proposed", taken_on=date(2017, 3, 2),
                                        by="test"),
+    Case: _case,
+    CaseEvent: lambda: CaseEvent(case_id=_case().id, seq=1, to_state="opened", on=date(2017, 3, 2), by="test"),
 }
