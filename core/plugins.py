@@ -144,6 +144,9 @@ class Figure:
 
     key: str
     label: Any  # a lazy translatable text
+    # Counts of people that could be recognised: beyond the tenant (the canton report) a count from 1
+    # to suppress_below - 1 is shown as "<suppress_below>", never as its number.
+    suppress_below: int = 0
 
 
 @dataclass(frozen=True)

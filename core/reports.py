@@ -177,13 +177,27 @@ def canton_report(period: Period, progress: Progress) -> Report:
     labels = [label for _key, label in labelled]
     columns = [_("Mandant"), _("Gemeinden"), *labels]
     table = Table(_("Kennzahlen je Mandant"), columns,
-                  [[t.name, communes, *(figures.get(key, 0) for key in keys)] for t, communes, figures in rows])
+                  [[t.name, communes, *(shown(key, figures.get(key, 0)) for key in keys)]
+                   for t, communes, figures in rows])
     totals = Table(_("Summen"), [_("Kennzahl"), _("Summe")],
-                   [[label, sum(figures.get(key, 0) for _t, _c, figures in rows)] for key, label in labelled])
+                   [[label, shown(key, sum(figures.get(key, 0) for _t, _c, figures in rows))]
+                    for key, label in labelled])
+    plain = [(key, label) for key, label in labelled if not _suppress_below(key)]  # a bar would tell the number
     charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(key, 0) for _t, _c, f in rows]})
-              for key, label in labelled[:3]] if len(rows) <= 40 else []
+              for key, label in plain[:3]] if len(rows) <= 40 else []
     section = Section(_("Alle Mandanten"), [table, totals], charts)
     return Report(_("Kantonaler Bericht start.integration"), _("Zeitraum %(period)s", period=period.label), [section])
+
+
+def _suppress_below(key: str) -> int:
+    figure = modules.registry().figures.get(key)
+    return figure.suppress_below if figure is not None else 0
+
+
+def shown(key: str, value):
+    """A figure's value in a report beyond the tenant: a small count of people as "<n" (Figure.suppress_below)."""
+    limit = _suppress_below(key)
+    return f"<{limit}" if limit and isinstance(value, int) and 0 < value < limit else value
 
 
 def figure_label(key: str) -> str:

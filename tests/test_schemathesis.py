@@ -25,7 +25,7 @@ from tests.conftest import POSTGRES, REPO, _drop_postgres_database, _postgres_te
 
 TENANT = "grenchen"
 SCOPES = ("core:read", "informieren:read", "informieren:write", "informieren:import", "foerdern:read",
-          "foerdern:needs", "foerdern:referrals")
+          "foerdern:needs", "foerdern:referrals", "fordern:cases")
 EXAMPLES = 20  # per operation and phase; the whole run stays within a minute or two
 
 

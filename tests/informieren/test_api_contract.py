@@ -21,6 +21,7 @@ DOCUMENTED = {
     ("/api/v1/{tenant}/foerdern/needs", "get"): {"200", "400"},
     ("/api/v1/{tenant}/foerdern/needs/uncovered", "get"): {"200"},
     ("/api/v1/{tenant}/foerdern/referrals", "get"): {"200", "400"},
+    ("/api/v1/{tenant}/fordern/cases", "get"): {"200", "400"},
 }
 
 

@@ -37,7 +37,8 @@ def _figures(matrix: Matrix, period: reports.Period):
     rows, keys = reports.canton_figures(period, lambda *args: None, reason=f"rollout figures {period.label}")
     shown = {row.tenant.id for row in matrix.rows}
     labels = [(key, reports.figure_label(key)) for key in keys]
-    return [(tenant, figures) for tenant, _communes, figures in rows if tenant.id in shown], labels
+    return [(tenant, {key: reports.shown(key, value) for key, value in figures.items()})
+            for tenant, _communes, figures in rows if tenant.id in shown], labels
 
 
 @blueprint.get("/rollout")

@@ -1,0 +1,184 @@
+"""Fordern's records beyond the case pages: retention and export, anonymous figures (small counts suppressed,
+in the tenant's report and the canton's), interviews held for the subsidies, the worklist, the cases API (off
+by default) and the command (names only on request, audited)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core import activity, api, audit, clock, modules, provisioning, reports, worklist
+from core.db import db
+from core.people import Person
+from core.people import retention as people_retention
+from core.reports import Period
+from core.tenancy import tenant_scope
+from plugins.fordern import cases, report, retention, states
+from plugins.fordern.models import Case, CaseEvent
+from tests.conftest import make_tenant
+
+DAY = date(2017, 3, 1)
+TO_REVIEW = (states.INTERVIEW_SCHEDULED, states.INTERVIEW_HELD, states.MEASURES_AGREED, states.UNDER_REVIEW)
+
+
+def with_fordern(slug: str, bfs: int):
+    tenant = make_tenant(slug, communes=[bfs])
+    for module_id in ("informieren", "fordern"):
+        modules.entitle(tenant, module_id)
+        modules.activate(tenant, module_id, date(2017, 1, 1))
+    db.session.commit()
+    return tenant
+
+
+def a_case(tenant, bfs: int, path=(), closed: date | None = None, outcome=states.IMPROVED, name="Muster") -> Case:
+    with tenant_scope(tenant):
+        person = Person(official_name=name, first_name="Ana", municipality_bfs=bfs)
+        db.session.add(person)
+        db.session.flush()
+        case = cases.open_case(person, "Deutschkurs abgebrochen", "user:1", DAY)
+        for number, to_state in enumerate(path or (TO_REVIEW if closed else ()), start=1):
+            cases.move(case, to_state, DAY + timedelta(days=number), "Grund" if to_state in states.NEEDS_REASON else "")
+        if closed:
+            cases.move(case, states.CLOSED, closed, "Kurs bestanden", outcome)
+        db.session.commit()
+        return case
+
+
+@pytest.fixture
+def grenchen(ctx):
+    return with_fordern("grenchen", 2546)
+
+
+# -- retention and export ---------------------------------------------------------------------------
+
+
+def test_a_case_closed_longer_than_the_period_is_anonymised_once_and_recorded(grenchen):
+    old = a_case(grenchen, 2546, closed=date(2017, 5, 1))
+    recent = a_case(grenchen, 2546, closed=date(2020, 5, 1))
+    still_open = a_case(grenchen, 2546, path=TO_REVIEW)
+    with tenant_scope(grenchen):
+        assert retention.apply(grenchen, date(2022, 6, 1)) == 1  # five years: only the 2017 one
+        assert retention.apply(grenchen, date(2022, 6, 1)) == 0  # once
+        db.session.commit()
+        found = {c.id: c for c in db.session.scalars(sa.select(Case).execution_options(populate_existing=True))}
+        assert (found[old.id].reason, found[old.id].anonymised_on) == ("", date(2022, 6, 1))
+        assert found[old.id].outcome == states.IMPROVED  # the figures keep the outcome
+        assert found[recent.id].reason and found[still_open.id].reason
+        reasons = db.session.scalars(sa.select(CaseEvent.reason).where(CaseEvent.case_id == old.id)).all()
+        assert set(reasons) == {"", retention.ERASED} and "Kurs bestanden" not in reasons
+        actions = db.session.scalars(sa.select(audit.AuditEvent.action)).all()
+        assert actions.count("fordern.cases_anonymised") == 1
+        held = set(db.session.scalars(retention.holds(grenchen, date(2022, 6, 1))))
+        assert held == {recent.person_id, still_open.person_id}
+
+
+def test_the_period_is_the_tenants_setting(grenchen):
+    case = a_case(grenchen, 2546, closed=date(2017, 5, 1))
+    provisioning.set_setting(grenchen, retention.YEARS_SETTING, 10)
+    with tenant_scope(grenchen):
+        assert retention.apply(grenchen, date(2022, 6, 1)) == 0
+        assert retention.apply(grenchen, date(2027, 6, 1)) == 1
+        db.session.rollback()
+    assert case
+
+
+def test_the_person_export_has_the_cases_and_core_anonymisation_erases_them(grenchen):
+    case = a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,))
+    with tenant_scope(grenchen):
+        person = db.session.get(Person, (grenchen.id, case.person_id))
+        sections = retention.export(person)
+        [exported] = sections["Fordern: Fälle"]
+        assert exported["reason"] == "Deutschkurs abgebrochen"
+        assert [h["to_state"] for h in exported["history"]] == ["opened", "interview_scheduled"]
+        retention.erase([person.id], date(2018, 1, 1))
+        db.session.commit()
+        assert db.session.scalar(sa.select(Case.reason).where(Case.id == case.id)) == ""
+
+
+def test_core_keeps_a_person_with_an_open_case(grenchen):
+    case = a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,))
+    with tenant_scope(grenchen):
+        people_retention.apply(grenchen, clock.today() + timedelta(days=3650))
+        db.session.commit()
+        person = db.session.get(Person, (grenchen.id, case.person_id))
+        assert person.anonymised_on is None
+
+
+# -- figures -----------------------------------------------------------------------------------------
+
+
+def test_figures_suppress_small_counts_and_interviews_held_count_for_the_subsidies(grenchen):
+    for number in range(6):
+        a_case(grenchen, 2546, path=TO_REVIEW[:2], name=f"Muster{number}")  # six interviews held
+    a_case(grenchen, 2546, path=(*TO_REVIEW, states.SUBMITTED))  # one escalated: a small count
+    period = Period.parse("2017")
+    figures = report.report_figures(grenchen, period)
+    assert figures == {"fordern.cases_opened": 7, "fordern.cases_escalated": 1, "fordern.interviews_held": 7}
+    assert activity.counts(grenchen, period)["fordern.interviews_held"] == {2546: 7}
+    with tenant_scope(grenchen):
+        [section] = report.report_sections(grenchen, period)
+    steps = dict(map(tuple, section.tables[0].rows))
+    assert steps["eröffnet"] == 7 and steps["an den Kanton übergeben"] == "<5"
+    assert "Muster" not in str([table.rows for table in section.tables])
+    canton = reports.canton_report(period, lambda *args: None)
+    table = canton.sections[0].tables[0]
+    row = dict(zip(table.columns, next(r for r in table.rows if r[0] == "Grenchen"), strict=True))
+    assert row["Fordern: Fälle eröffnet"] == 7 and row["Fordern: Fälle an den Kanton übergeben"] == "<5"
+    totals = dict(map(tuple, canton.sections[0].tables[1].rows))
+    assert totals["Fordern: Fälle an den Kanton übergeben"] == "<5"
+    assert all(chart.title != "Fordern: Fälle an den Kanton übergeben" for chart in canton.sections[0].charts)
+
+
+def test_the_worklist_shows_cases_without_a_step_but_not_those_at_the_canton(grenchen):
+    a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,))
+    a_case(grenchen, 2546, path=(*TO_REVIEW, states.SUBMITTED))
+    [item] = [i for i in worklist.items(grenchen, DAY + timedelta(days=90)) if i.key.startswith("fordern.")]
+    assert (item.key, item.count) == ("fordern.follow_up", 1)
+    assert not [i for i in worklist.items(grenchen, DAY + timedelta(days=30)) if i.key.startswith("fordern.")]
+
+
+# -- API and command -------------------------------------------------------------------------------------
+
+
+def _token(tenant, *scopes) -> dict:
+    _, text = api.issue_token(tenant, "Fallführung", list(scopes))
+    db.session.commit()
+    return {"Authorization": f"Bearer {text}"}
+
+
+def test_the_cases_api_is_off_by_default_and_never_names_anyone(client, grenchen):
+    case = a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,), name="Tesfay")
+    url, headers = "/api/v1/grenchen/fordern/cases", _token(grenchen, "fordern:cases")
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=headers).status_code == 403  # switched off
+    assert client.get(url, headers=_token(grenchen, "core:read")).status_code == 403
+    provisioning.set_setting(grenchen, "fordern.cases_api", True)
+    db.session.commit()
+    [item] = client.get(url, headers=headers).get_json()["items"]
+    assert (item["id"], item["state"], item["opened_on"]) == (str(case.id), "interview_scheduled", "2017-03-01")
+    body = client.get(url, headers=headers).get_data(as_text=True)
+    assert "Tesfay" not in body and "Deutschkurs" not in body
+    assert client.get(f"{url}?state=nonsense", headers=headers).status_code == 400
+    assert client.get(f"{url}?state=closed", headers=headers).get_json()["items"] == []
+    other = with_fordern("balsthal", 2422)
+    assert client.get("/api/v1/balsthal/fordern/cases", headers=headers).status_code == 404
+    assert other
+
+
+def test_the_cases_command_lists_without_names_unless_asked_and_is_audited(runner, grenchen):
+    a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,), name="Tesfay")
+    result = runner.invoke(args=["fordern", "cases", "grenchen"])
+    assert result.exit_code == 0, result.output
+    assert "interview_scheduled" in result.output and "Tesfay" not in result.output
+    named = json.loads(runner.invoke(args=["fordern", "cases", "grenchen", "--json", "--names"]).output)
+    assert named[0]["name"] == "Ana Tesfay"
+    with tenant_scope(grenchen):
+        listed = db.session.scalars(sa.select(audit.AuditEvent.detail).where(
+            audit.AuditEvent.action == "fordern.cases.listed")).all()
+    assert [d["names"] for d in listed] == [False, True]
+    olten = make_tenant("olten", communes=[2581])
+    refused = runner.invoke(args=["fordern", "cases", "olten"])
+    assert refused.exit_code == 1 and "nicht aktiv" in refused.output and olten
