@@ -294,13 +294,14 @@ def test_a_person_is_referred_to_the_cantons_and_a_shared_offer_but_not_to_a_hid
         person = Person(official_name="Tesfay", first_name="Samrawit", municipality_bfs=2543, languages=["ti"])
         db.session.add(person)
         db.session.commit()
+        person_id = person.id
         shown = {row.title["de"]: row.key for row in published.visible(TODAY)}
         mine = db.session.scalars(sa.select(PublishedOffer.offer_id).where(PublishedOffer.tenant_id == grenchen.id,
                                                                             PublishedOffer.reach == "regional")).one()
         db.session.rollback()
     assert set(shown) == {"Kantonaler Elternkurs", "Regionaler Sprachkurs"}
     login_as(client, (bettlach, "integration_officer"))
-    url = f"/bettlach/foerdern/personen/{person.id}/zuweisen"
+    url = f"/bettlach/foerdern/personen/{person_id}/zuweisen"
     page = text(client.get(url))
     assert "Kantonaler Elternkurs" in page and "Regionaler Sprachkurs" in page and "Deutschtreff Grenchen" not in page
     data = {"state": "proposed", "need": "", "on": str(TODAY)}

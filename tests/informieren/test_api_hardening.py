@@ -105,3 +105,13 @@ def test_deeply_nested_json_is_a_bad_request(client, grenchen, write_only, depth
     body = '{"official_name": ' + "[" * depth + "]" * depth + "}"
     response = client.post(BASE, data=body, headers={**write_only, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.is_json
+
+
+@pytest.mark.parametrize("bfs", [459439750870371968, -2546, 0, 10000])
+def test_a_commune_number_no_column_holds_is_a_field_error_even_with_a_bad_arrival_date(client, grenchen, write_only,
+                                                                                        bfs):
+    # Found by the contract run on PostgreSQL: with the arrival date refused, the number reached a query (500).
+    body = {**NEWCOMER, "municipality_bfs": bfs, "arrival_date": "1262-09-02", "local_person_id": "x1"}
+    response = client.post(BASE, json=body, headers=write_only)
+    assert response.status_code == 422
+    assert response.get_json()["fields"]["municipality_bfs"] == ["Bitte eine Gemeinde wählen."]

@@ -197,11 +197,17 @@ def parse_languages(raw) -> list[str]:
     return codes
 
 
+MAX_BFS = 9999
+
+
 def parse_commune(raw) -> int:
     try:
-        return int(str(raw).strip())
+        bfs = int(str(raw).strip())
     except ValueError:
-        raise Invalid(_("Bitte eine Gemeinde wählen.")) from None
+        bfs = 0
+    if not 1 <= bfs <= MAX_BFS:  # a BFS number has at most four digits; a larger one no column could hold
+        raise Invalid(_("Bitte eine Gemeinde wählen."))
+    return bfs
 
 
 def parse_permit(raw) -> str:
