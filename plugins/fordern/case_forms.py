@@ -45,24 +45,31 @@ class OpenCaseForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     after = IntegerField(widget=HiddenField.widget)  # the number of steps the page showed
-    to_state = ChoiceField(widget=HiddenField.widget)
+    to_state = HiddenField()  # one of generic_next(case.state)
     on = day_field(_l("Am"))
-    outcome = ChoiceField(_l("Ergebnis"))
+    outcome = ChoiceField(_l("Ergebnis"), validate_choice=False)  # checked by validate_outcome
     reason = text_field(_l("Begründung"))
 
     def __init__(self, *args, case, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.case, self.today = case, today
-        self.to_state.choices = [(to, str(states.STATE_LABELS[to])) for to in generic_next(case.state)]
         self.outcome.choices = [("", _("– bitte wählen –")), *(
             (key, str(states.OUTCOME_LABELS[key])) for key in states.allowed_outcomes(case.state))]
+
+    def validate_to_state(self, field):
+        if field.data not in generic_next(self.case.state):
+            raise ValidationError(_("Von «%(state)s» aus geht es hier nicht so weiter.",
+                                    state=states.STATE_LABELS[self.case.state]))
 
     def validate_on(self, field):
         check_step_day(field.data, self.today, self.case.state_on)
 
     def validate_outcome(self, field):
-        if self.to_state.data == states.CLOSED and not field.data:
-            raise ValidationError(_("Bitte das Ergebnis wählen."))
+        if self.to_state.data != states.CLOSED:
+            field.data = None
+        elif field.data not in states.allowed_outcomes(self.case.state):
+            raise ValidationError(_("Bitte das Ergebnis wählen.") if not field.data
+                                  else _("Bitte eine der angebotenen Möglichkeiten wählen."))
 
     def validate_reason(self, field):
         if self.to_state.data in states.NEEDS_REASON and not field.data:

@@ -151,7 +151,7 @@ def step(case_id):
     if not form.validate_on_submit():
         return _case_page(case, form)
     outcome = form.outcome.data if form.to_state.data == states.CLOSED else None
-    cases.move(case, form.to_state.data, form.on.data, form.reason.data, outcome)
+    cases.move(case, form.to_state.data, form.on.data, form.reason.data or "", outcome)
     db.session.commit()
     flash(_("Der Schritt ist gespeichert: %(state)s.", state=states.STATE_LABELS[case.state]))
     return redirect(url_for(".case", case_id=case.id))

@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from core.form_fields import with_message
 
@@ -23,8 +23,8 @@ def stripped(text):
 
 
 def text_field(label, required_message=None, **kwargs):
-    first = InputRequired(required_message) if required_message else Optional()
-    return TextAreaField(label, filters=[stripped], validators=[first, Length(max=TEXT_LENGTH, message=_l(
+    required = [DataRequired(required_message)] if required_message else []  # checked after stripping
+    return TextAreaField(label, filters=[stripped], validators=[*required, Length(max=TEXT_LENGTH, message=_l(
         "Höchstens %(max)d Zeichen."))], **kwargs)
 
 

@@ -23,10 +23,10 @@ OfferField = with_message(ChoiceField, _l("Dieses Angebot gibt es hier nicht (me
 class MeasureForm(FlaskForm):
     form_key = HiddenField()  # the measure's id: sent twice, drafted once
     kind = ChoiceField(_l("Art"))
-    level = ChoiceField(_l("Zielniveau"), description=_l("nur bei «Sprachkurs»"))
+    level = ChoiceField(_l("Zielniveau"), default="", description=_l("nur bei «Sprachkurs»"))
     goal = text_field(_l("Ziel"), _l("Bitte das Ziel der Massnahme angeben."))
     deadline = day_field(_l("Frist"))
-    offer = OfferField(_l("Angebot aus Fördern"))
+    offer = OfferField(_l("Angebot aus Fördern"), default="")
 
     def __init__(self, *args, offers: list[tuple[str, str]], today: date, **kwargs):
         super().__init__(*args, **kwargs)
