@@ -26,7 +26,7 @@ class MeasureForm(FlaskForm):
     level = ChoiceField(_l("Zielniveau"), default="", description=_l("nur bei «Sprachkurs»"))
     goal = text_field(_l("Ziel"), _l("Bitte das Ziel der Massnahme angeben."))
     deadline = day_field(_l("Frist"))
-    offer = OfferField(_l("Angebot aus Fördern"), default="")
+    offer = OfferField(_l("Angebot aus Fördern"), default="", render_kw={"style": "max-width: 100%"})  # long titles
 
     def __init__(self, *args, offers: list[tuple[str, str]], today: date, **kwargs):
         super().__init__(*args, **kwargs)
