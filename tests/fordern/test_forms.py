@@ -38,15 +38,15 @@ def _at(day):
 
 
 def test_opening_without_reason_or_with_a_future_day_is_refused(officer, grenchen):
-    ana = person(grenchen)
-    response, _ = send(officer, f"{BASE}/faelle/neu?person={ana.id}",
-                       {"person": str(ana.id), "reason": " ", "owner": officer.actor, "on": "2017-07-01"})
+    ana_id = person(grenchen).id
+    response, _ = send(officer, f"{BASE}/faelle/neu?person={ana_id}",
+                       {"person": str(ana_id), "reason": " ", "owner": officer.actor, "on": "2017-07-01"})
     page = text(response)
     assert response.status_code == 400 and rows(grenchen, Case) == []
     assert field_error(page, "reason") == "Bitte den Grund für den Fall angeben."
     assert field_error(page, "on") == "Das Datum darf nicht in der Zukunft liegen."
-    response, _ = send(officer, f"{BASE}/faelle/neu?person={ana.id}",
-                       {"person": str(ana.id), "reason": "x", "owner": "user:999999", "on": "kein Datum"})
+    response, _ = send(officer, f"{BASE}/faelle/neu?person={ana_id}",
+                       {"person": str(ana_id), "reason": "x", "owner": "user:999999", "on": "kein Datum"})
     page = text(response)
     assert field_error(page, "owner") == "Bitte eine der angebotenen Möglichkeiten wählen."
     assert field_error(page, "on") == "Bitte ein gültiges Datum eingeben."
