@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from core.attachments import Attachment, Verdict
     from core.auth import User
     from core.documents.letter import LetterLink
@@ -139,6 +141,17 @@ def letter_links(tenant: Tenant, language: str) -> list[LetterLink]:
     (Informieren's welcome letters, through core.documents.letter.links_for); each link is printed
     after the letter's body with its label, its address and, if asked, a QR code.  ``language`` is the
     letter's (any Babel code, not only a content language); the URL must be absolute.
+    """
+
+
+@hookspec
+def offer_choices(tenant: Tenant, day: date) -> list[tuple[str, str]]:
+    """Return a list of (key, label) pairs: the integration offers a person may be sent to in ``tenant`` on ``day``.
+
+    Called for the modules active in the tenant, in its scope, by a module that lets its users name an
+    offer (Fordern's measures); all answers are joined.  ``key`` is stable and opaque to the caller
+    ("<tenant id>:<offer id>" for Fördern's offers, as its events name them), ``label`` is in the
+    current user's language.
     """
 
 

@@ -28,6 +28,8 @@ from core.submissions import Submission, SubmissionCounter, SubmissionEvent, Sub
 from core.tenancy import TenantMunicipality
 from plugins.foerdern.models import HiddenOffer, Offer, OfferRecipient, OwnKind, PublishedOffer
 from plugins.foerdern.needs_models import Need, Referral, ReferralStep
+from plugins.fordern.interview_models import Interview as FordernInterview
+from plugins.fordern.measure_models import Measure
 from plugins.fordern.models import Case, CaseEvent
 from plugins.informieren.imports.runs import Upload
 from plugins.informieren.models import (
@@ -206,4 +208,9 @@ SAMPLES = {
                                        by="test"),
     Case: _case,
     CaseEvent: lambda: CaseEvent(case_id=_case().id, seq=1, to_state="opened", on=date(2017, 3, 2), by="test"),
+    FordernInterview: lambda: FordernInterview(case_id=_case().id, starts_at=utcnow(), place="Gemeindehaus",
+                                               letter_language="de", invited_on=date(2017, 3, 2), created_by="test",
+                                               updated_by="test"),
+    Measure: lambda: Measure(case_id=_case().id, kind="language_course", level="A2", goal="Deutsch A2",
+                             deadline=date(2017, 9, 30), created_by="test"),
 }

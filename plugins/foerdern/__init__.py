@@ -148,5 +148,10 @@ def activity_counts(tenant, period):
 
 
 @hookimpl
+def offer_choices(tenant, day):
+    return needs.offer_choices(day)
+
+
+@hookimpl
 def letter_links(tenant, language):
     return public.letter_links(tenant, language)

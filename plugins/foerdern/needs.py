@@ -19,6 +19,7 @@ from core import audit
 from core.content_languages import GERMAN, pick
 from core.db import db
 from core.errors import UserError
+from core.i18n import language as ui_language
 from core.people import Person
 from plugins.foerdern import published
 from plugins.foerdern.models import OWN_KIND, OwnKind, PublishedOffer
@@ -65,6 +66,11 @@ def current_offers(day: date) -> list[PublishedOffer]:
 def find_offer(key: str, day: date):
     """The current offer a form names (``<tenant id>:<offer id>``), or None."""
     return next((offer for offer in current_offers(day) if offer.key == key), None)
+
+
+def offer_choices(day: date) -> list[tuple[str, str]]:
+    """The current offers as choices for other modules (hook ``offer_choices``): key and label in the UI language."""
+    return [(offer.key, offer_label(offer, ui_language())) for offer in current_offers(day)]
 
 
 def kind_name(kind: str, language: str, own_kind_id: uuid.UUID | None = None, tenant_id: int | None = None) -> str:

@@ -1,40 +1,64 @@
 """Module Fordern: integration interviews, agreed measures, escalation to the canton.
 
 ``states`` (the state machine of a case), ``models`` (cases and their immutable history), ``cases``
-(opening and moving a case, checked), ``retention`` (the retention period, the person's export),
-``report`` (anonymous figures, activity keys), ``worklist``, ``deadlines`` (the next deadline of each
-case), ``api`` and ``cli`` (cases for machines and operators, without names). A case concerns one
-person of core (a newcomer, or anyone the commune enters); the module works with Informieren and
-Fördern through events and hooks.
+(opening and moving a case, checked). A case concerns one person of core (a newcomer, or anyone
+the commune enters); the module works with Informieren and Fördern through events and hooks.
+
+The commune's side: ``pages`` (the blueprint, a case by its id, 404 for whoever may not read cases),
+``case_views`` (the list, opening a case, the case page with its next steps, the owner),
+``interviews`` and ``interview_models`` (invitation, minutes, the officer's .ics), ``letters`` (the
+invitation letter, German and the person's language), ``interview_views``, ``measures`` and
+``measure_models`` (measures, agreeing them, their follow-up, Fördern's referral outcomes),
+``measure_views`` (with the evidence as core attachments), the forms (``case_forms``,
+``interview_forms``, ``measure_forms``, ``form_parts``) and ``person_panel`` (on core's person page).
+
+Records: ``retention`` (the retention period, the person's export), ``report`` (anonymous figures,
+activity keys), ``worklist``, ``deadlines`` (the next deadline of each case), ``api`` and ``cli``
+(cases for machines and operators, without names).
 """
 
 from pathlib import Path
 
-from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from core import clock
-from core.access import Role, requires
+from core.access import Role, can
 from core.hookspecs import hookimpl
 from core.jobs import PeriodicJob, each_tenant
 from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
-from core.web import module_start_page
-from plugins.fordern import api, cli, report, retention, worklist
+from plugins.fordern import (  # noqa: F401 (routes, and the tables for the app and Alembic)
+    api,
+    case_views,
+    cli,
+    deadlines,
+    interview_models,
+    interview_views,
+    interviews,
+    measure_models,
+    measure_views,
+    measures,
+    models,
+    person_panel,
+    report,
+    retention,
+    worklist,
+)
+from plugins.fordern.pages import EDIT, READ, blueprint
 
-blueprint = Blueprint("fordern", __name__)
+# What the records of a case need from its parts: the next deadlines, and what to erase with it.
+deadlines.SOURCES.append(measures.open_deadlines)
+retention.ERASERS.extend((interviews.erase, measures.erase))
 
 manifest = Manifest(
     id="fordern",
     title=_l("Fordern"),
-    version="0.1.0",
+    version="0.2.0",
     description=_l("Integrationsgespräche führen, Massnahmen vereinbaren, an den Kanton eskalieren."),
     position=30,
     requires=("informieren",),
     permissions=(
-        Permission(
-            "fordern.cases.read", _l("Fälle einsehen (besonders schützenswerte Daten)"), (Role.INTEGRATION_OFFICER,)
-        ),
-        Permission("fordern.cases.edit", _l("Fälle bearbeiten"), (Role.INTEGRATION_OFFICER,)),
+        Permission(READ, _l("Fälle einsehen (besonders schützenswerte Daten)"), (Role.INTEGRATION_OFFICER,)),
+        Permission(EDIT, _l("Fälle bearbeiten"), (Role.INTEGRATION_OFFICER,)),
     ),
     settings=(
         Setting(retention.YEARS_SETTING, retention.DEFAULT_YEARS,
@@ -51,14 +75,12 @@ manifest = Manifest(
     api_scopes=(api.CASES_SCOPE,),
     figures=(report.CASES_OPENED, report.CASES_ESCALATED, report.INTERVIEWS_HELD),
     activity_keys=(report.INTERVIEWS_HELD,),
-    menu=(MenuEntry(_l("Fordern"), "fordern.index", "fordern.cases.read"),),
+    menu=(MenuEntry(_l("Fordern"), "fordern.index", READ),),
     translations=Path(__file__).parent / "translations",
+    subscribes=(measures.REFERRAL_OUTCOME,),
     alembic_branch="fordern",
     migrations=Path(__file__).parent / "migrations",
 )
-
-blueprint.add_url_rule("/", "index", requires("fordern.cases.read")(module_start_page(manifest)))
-
 
 @hookimpl
 def app_ready(app):
@@ -105,3 +127,26 @@ def periodic_jobs():
     # Before core's people.retention (03:30): a case past its period is anonymised first.
     return [PeriodicJob("fordern.retention", "10 3 * * *",
                         lambda: each_tenant(lambda tenant: retention.apply(tenant, clock.today()), archived=True))]
+
+
+
+@hookimpl
+def person_panels(tenant, person):
+    return person_panel.panels(person)
+
+
+@hookimpl
+def handle_event(tenant, event):
+    if event.type == measures.REFERRAL_OUTCOME:
+        return measures.take_referral_outcome(event.payload)
+    return None
+
+
+@hookimpl
+def attachment_permission(tenant, attachment, user, action):
+    """The evidence of a measure: read with the cases, deleted by who edits them; to anyone else it does not
+    exist (None: 404, as every Fordern page answers)."""
+    if attachment.owner_type != measure_views.OWNER_TYPE:
+        return None
+    needed = EDIT if action == "delete" else READ
+    return True if can(needed) else None
