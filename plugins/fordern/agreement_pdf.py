@@ -90,7 +90,7 @@ def _german(page: layout.Page, review: Review, deadlines, parties: Parties, numb
     _section(page, HEADINGS["deadlines"], "\n".join(f"{d.due_on.strftime('%d.%m.%Y')}: {d.label}" for d in deadlines))
     if review.consequences:
         _section(page, HEADINGS["consequences"], review.consequences)
-    _signatures(page, review, parties)
+    _signatures(page, review, parties, f"{title} {number}")
 
 
 def _section(page: layout.Page, heading, body: str) -> None:
@@ -99,13 +99,20 @@ def _section(page: layout.Page, heading, body: str) -> None:
     page.paragraphs(body or "–")
 
 
-def _signatures(page: layout.Page, review: Review, parties: Parties) -> None:
-    page.y -= layout.LEADING / 2
-    page.block(str(HEADINGS["signatures"]), bold=True)
+def _signatures(page: layout.Page, review: Review, parties: Parties, continued: str) -> None:
+    """The signature lines, kept together on one page with their heading (a new page names the document)."""
     signers = [(_("Kanton Solothurn"), review.canton_signatory)]
     if review.kind == AGREEMENT:
         signers = [(parties.name, ""), (_("Gemeinde %(commune)s", commune=parties.commune), review.commune_signatory),
                    *signers]
+    needed = layout.LEADING * (2 + 4 * len(signers))
+    if page.y - needed < layout.BOTTOM:
+        page.canvas.showPage()
+        page.at(layout.CONTINUATION_TOP).block(continued, size=9)
+        page.y -= layout.LEADING
+    else:
+        page.y -= layout.LEADING / 2
+    page.block(str(HEADINGS["signatures"]), bold=True)
     for who, name in signers:
         page.y -= 2 * layout.LEADING
         page.block(_("Ort, Datum") + " ______________________   " + _("Unterschrift") + " ______________________")

@@ -15,11 +15,12 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core import clock, content_languages, i18n
 from core.documents.fonts import unprintable_error
@@ -45,16 +46,19 @@ def _stripped(text):
     return text.strip() if isinstance(text, str) else text
 
 
-def _text(label, required: bool = False, length: int = TEXT_LENGTH, **kw):
-    first = InputRequired(_l("Bitte ausfüllen.")) if required else Optional()
-    return TextAreaField(label, filters=[_stripped], validators=[first, Length(max=length, message=_l(
-        "Höchstens %(max)d Zeichen."))], **kw)
+def _length(length: int) -> Length:
+    return Length(max=length, message=_l("Höchstens %(max)d Zeichen."))
 
 
-def _line(label, required: bool = False, length: int = 200, **kw):
-    first = InputRequired(_l("Bitte ausfüllen.")) if required else Optional()
-    return StringField(label, filters=[_stripped], validators=[first, Length(max=length, message=_l(
-        "Höchstens %(max)d Zeichen."))], **kw)
+def _text(label, required: bool = False, length: int = TEXT_LENGTH, inline: bool = False, **kw):
+    """A text; ``inline``: checked further by the form (an Optional() would skip that check when empty)."""
+    first = [DataRequired(_l("Bitte ausfüllen."))] if required else ([] if inline else [Optional()])
+    return TextAreaField(label, filters=[_stripped], validators=[*first, _length(length)], **kw)
+
+
+def _line(label, required: bool = False, length: int = 200, inline: bool = False, **kw):
+    first = [DataRequired(_l("Bitte ausfüllen."))] if required else ([] if inline else [Optional()])
+    return StringField(label, filters=[_stripped], validators=[*first, _length(length)], **kw)
 
 
 def _printable(form, field) -> None:
@@ -116,7 +120,7 @@ class PreCheckForm(FlaskForm):
     legal_basis = ChoiceField(_l("Rechtsgrundlage"), validators=[InputRequired(_l(
         "Bitte die Rechtsgrundlage wählen, die am Entscheidtag gilt."))])
     commune_agrees = Choices(_l("Stimmt die Gemeinde einer Vereinbarung zu?"),
-                             choices=[("yes", _l("ja")), ("no", _l("nein"))],
+                             choices=[SelectChoice("yes", _l("ja")), SelectChoice("no", _l("nein"))],
                              validators=[InputRequired(_l("Bitte angeben, ob die Gemeinde zustimmt."))])
     commune_note = _text(_l("Bemerkung zur Zustimmung der Gemeinde"))
     reasons = _text(_l("Begründung der Vorprüfung"), required=True)
@@ -142,11 +146,11 @@ class PreCheckForm(FlaskForm):
 
 
 class DeadlineForm(Form):
-    label = _line(_l("Frist für"), length=300)
+    label = _line(_l("Frist für"), length=300, inline=True)
     due_on = DayField(_l("bis"), validators=[Optional()])
 
     def validate_label(self, field) -> None:
-        if bool(field.data) != bool(self.due_on.data):
+        if bool(field.data) != bool(self.due_on.raw_data and self.due_on.raw_data[0]):
             raise ValidationError(_("Eine Frist braucht beides: wofür und bis wann."))
 
 
@@ -156,7 +160,7 @@ class DocumentForm(FlaskForm):
     kind = Choices(_l("Art"), validators=[InputRequired(CHOICE_MESSAGE)])
     goals = _text(_l("Ziele"), required=True)
     measures = _text(_l("Massnahmen"), required=True)
-    consequences = _text(_l("Konsequenzen bei Nichteinhaltung"),
+    consequences = _text(_l("Konsequenzen bei Nichteinhaltung"), inline=True,
                          description=_l("Für eine Vereinbarung nötig."))
     deadlines = FieldList(FormField(DeadlineForm), min_entries=4, max_entries=12)
     place = _line(_l("Ort"), length=100)
@@ -164,15 +168,14 @@ class DocumentForm(FlaskForm):
     canton_signatory = _line(_l("Unterschrift des Kantons (Name, Funktion)"))
     aid_language = ChoiceField(_l("Sprache der Übersetzungshilfe"), validators=[Optional()])
     aid_text = TextAreaField(_l("Übersetzung des Inhalts (in dieser Sprache)"), filters=[_stripped],
-                             validators=[Optional(), Length(max=TEXT_LENGTH, message=_l("Höchstens %(max)d Zeichen.")),
-                                         _printable])
+                             validators=[_length(TEXT_LENGTH), _printable])
     reason = _text(_l("Begründung des Entscheids"), description=_l("Die Gemeinde sieht sie beim Fall."))
 
     def __init__(self, *args, allowed: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed = allowed
         # Both kinds stay choices, so that a forged agreement is refused with the pre-check's reason.
-        self.kind.choices = [(AGREEMENT, KIND_LABELS[AGREEMENT]), (RECOMMENDATION, KIND_LABELS[RECOMMENDATION])]
+        self.kind.choices = [SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
         self.aid_language.choices = aid_language_choices()
 
     def validate_kind(self, field) -> None:
