@@ -145,7 +145,12 @@ def precheck(number):
 
 def document(number):
     found = _found(number)
-    form = _document_form(found, review.review_of(found), formdata=request.form)
+    current = review.review_of(found)
+    try:
+        review.prechecked(found, current)
+    except UserError as refused:
+        return _page(found, 400, str(refused))
+    form = _document_form(found, current, formdata=request.form)
     if not form.validate_on_submit():
         return _page(found, 400, document=form)
     draft = review.Draft(

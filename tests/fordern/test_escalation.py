@@ -135,7 +135,8 @@ def test_a_case_is_escalated_pre_checked_and_concluded_as_an_agreement_with_a_pr
         page.render(scale=150 / 72).to_pil().save(tmp_path / f"agreement-{number_ + 1}.png")
         if shots:
             os.makedirs(shots, exist_ok=True)
-            shutil.copyfile(tmp_path / f"agreement-{number_ + 1}.png", os.path.join(shots, f"agreement-{number_ + 1}.png"))
+            name = f"agreement-{number_ + 1}.png"
+            shutil.copyfile(tmp_path / name, os.path.join(shots, name))
 
 
 def test_an_eu_national_can_only_end_in_a_recommendation(tenants, officer, reviewer):
