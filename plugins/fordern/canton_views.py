@@ -157,7 +157,7 @@ def document(number):
         kind=form.kind.data, goals=form.goals.data, measures=form.measures.data,
         consequences=form.consequences.data or "", deadlines=form.filled_deadlines(), place=form.place.data or "",
         commune_signatory=form.commune_signatory.data or "", canton_signatory=form.canton_signatory.data or "",
-        aid_language=form.aid_language.data or "", aid_text=form.aid_text.data or "")
+        aid_language=form.aid_language.data or "", aid_text=form.aid_text.data or "", reason=form.reason.data or "")
     concluding = request.form.get("action") == "conclude"
     try:
         review.save_draft(found, draft)

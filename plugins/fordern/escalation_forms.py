@@ -117,7 +117,7 @@ class PreCheckForm(FlaskForm):
     refugee = BooleanField(_l("anerkannter Flüchtling"))
     decision_day = DayField(_l("Entscheidtag"), validators=[InputRequired(DAY_MESSAGE)],
                             description=_l("Angeboten wird die Rechtsgrundlage, die an diesem Tag gilt."))
-    legal_basis = ChoiceField(_l("Rechtsgrundlage"), validators=[InputRequired(_l(
+    legal_basis = SelectField(_l("Rechtsgrundlage"), validate_choice=False, validators=[InputRequired(_l(
         "Bitte die Rechtsgrundlage wählen, die am Entscheidtag gilt."))])
     commune_agrees = Choices(_l("Stimmt die Gemeinde einer Vereinbarung zu?"),
                              choices=[SelectChoice("yes", _l("ja")), SelectChoice("no", _l("nein"))],
@@ -135,6 +135,15 @@ class PreCheckForm(FlaskForm):
         self.legal_basis.choices = [("", _("bitte wählen"))] + [(str(b.id), legal.label(b)) for b in self.bases]
         if not self.legal_basis.data and len(self.bases) == 1:
             self.legal_basis.data = str(self.bases[0].id)
+
+    def validate_legal_basis(self, field) -> None:
+        """Only the basis valid on the decision day; refused otherwise, and that one offered instead."""
+        if any(str(basis.id) == field.data for basis in self.bases) or not self.bases:
+            return
+        field.data = str(self.bases[0].id)
+        day = self.decision_day.data if isinstance(self.decision_day.data, date) else clock.today()
+        raise ValidationError(_("Am %(day)s gilt «%(basis)s»: bitte diese Rechtsgrundlage bestätigen.",
+                                day=day.strftime("%d.%m.%Y"), basis=self.bases[0].short))
 
     def validate_decision_day(self, field) -> None:
         if field.data and (field.data < self.escalated_on or field.data > clock.today()):

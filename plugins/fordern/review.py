@@ -141,6 +141,7 @@ class Draft:
     canton_signatory: str
     aid_language: str
     aid_text: str
+    reason: str = ""  # for the decision, kept with the draft
 
 
 def prechecked(found: Submission, review: Review | None) -> Review:
@@ -162,7 +163,7 @@ def save_draft(found: Submission, draft: Draft) -> Review:
         draft.kind, draft.goals, draft.measures, draft.consequences)
     review.place, review.commune_signatory, review.canton_signatory = (
         draft.place, draft.commune_signatory, draft.canton_signatory)
-    review.aid_language, review.aid_text = draft.aid_language, draft.aid_text
+    review.aid_language, review.aid_text, review.decision_reason = draft.aid_language, draft.aid_text, draft.reason
     db.session.execute(sa.delete(ReviewDeadline).where(ReviewDeadline.review_id == review.id))
     for seq, (label, due_on) in enumerate(draft.deadlines, start=1):
         db.session.add(ReviewDeadline(review_id=review.id, seq=seq, label=label, due_on=due_on))

@@ -249,8 +249,8 @@ def test_the_legal_basis_offered_is_the_one_valid_on_the_decision_day(tenants, o
     aug, aig = basis(canton, "AuG"), basis(canton, "AIG")
     june = precheck(reviewer, canton, number, legal_basis=str(aig.id))  # 15.6.2018: AuG only
     assert june.status_code == 400
-    assert field_error(text(june), "legal_basis") == "Bitte eine der angebotenen Möglichkeiten wählen."
-    assert f'value="{aug.id}"' in text(june) and f'value="{aig.id}"' not in text(june)
+    assert field_error(text(june), "legal_basis") == "Am 15.06.2018 gilt «AuG»: bitte diese Rechtsgrundlage bestätigen."
+    assert f'<option selected value="{aug.id}">' in text(june) and f'value="{aig.id}"' not in text(june)
     assert precheck(reviewer, canton, number).status_code == 302
     with tenant_scope(canton):
         assert db.session.scalar(sa.select(Review)).legal_basis_id == aug.id
