@@ -6,6 +6,8 @@ import html
 import re
 from datetime import date
 
+import sqlalchemy as sa
+
 from core import modules
 from core.db import db
 from core.people import Person
@@ -51,6 +53,13 @@ def case_under_review(tenant, *, name=("Tesfay", "Ghebre"), nationalities=("ER",
         cases.move(case, states.UNDER_REVIEW, REVIEWED)
         db.session.commit()
         return case
+
+
+def legal_basis(canton, short: str):
+    from plugins.fordern.escalation_models import LegalBasis
+
+    with tenant_scope(canton):
+        return db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == short))
 
 
 def escalation_form(**overrides) -> dict:

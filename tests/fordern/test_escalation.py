@@ -27,6 +27,7 @@ from tests.fordern.escalation_world import (
     document_form,
     escalation_form,
     field_error,
+    legal_basis,
     post,
     precheck_form,
     text,
@@ -66,11 +67,6 @@ def reload(tenant, case) -> Case:
         return db.session.scalar(sa.select(Case).where(Case.id == case.id).execution_options(populate_existing=True))
 
 
-def basis(canton, short: str) -> LegalBasis:
-    with tenant_scope(canton):
-        return db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == short))
-
-
 def escalate(officer, case, **overrides) -> str:
     response = post(officer, f"{case_url(case)}/eskalieren", f"{case_url(case)}/eskalieren",
                     escalation_form(**overrides))
@@ -80,7 +76,7 @@ def escalate(officer, case, **overrides) -> str:
 
 def precheck(reviewer, canton, number, **overrides):
     return post(reviewer, review_url(number), f"{review_url(number)}/vorpruefung",
-                precheck_form(basis(canton, "AuG").id, **overrides))
+                precheck_form(legal_basis(canton, "AuG").id, **overrides))
 
 
 def test_a_case_is_escalated_pre_checked_and_concluded_as_an_agreement_with_a_printable_pdf(
@@ -246,7 +242,7 @@ def test_the_legal_basis_offered_is_the_one_valid_on_the_decision_day(tenants, o
     canton, grenchen, _balsthal = tenants
     case = case_under_review(grenchen)
     number = escalate(officer, case)
-    aug, aig = basis(canton, "AuG"), basis(canton, "AIG")
+    aug, aig = legal_basis(canton, "AuG"), legal_basis(canton, "AIG")
     june = precheck(reviewer, canton, number, legal_basis=str(aig.id))  # 15.6.2018: AuG only
     assert june.status_code == 400
     assert field_error(text(june), "legal_basis") == "Am 15.06.2018 gilt «AuG»: bitte diese Rechtsgrundlage bestätigen."
@@ -281,7 +277,7 @@ def test_the_legal_bases_validity_on_a_day_and_overlaps_refused(tenants, reviewe
         "short": "ANAG", "title": "Aufenthalt und Niederlassung", "reference": "SR 142.20",
         "valid_from": "1934-01-01", "valid_to": "2007-12-31"})
     assert added.status_code == 302
-    aig = basis(canton, "AIG")
+    aig = legal_basis(canton, "AIG")
     edited = post(reviewer, f"/kanton/fordern/rechtsgrundlagen/{aig.id}", f"/kanton/fordern/rechtsgrundlagen/{aig.id}",
                   {"short": "AIG", "title": aig.title, "reference": "SR 142.20, Art. 58b",
                    "valid_from": "2019-01-01", "valid_to": "2030-12-31"})

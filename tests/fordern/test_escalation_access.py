@@ -14,13 +14,13 @@ from core.audit import AuditEvent
 from core.db import db
 from core.tenancy import tenant_scope
 from plugins.fordern import escalation, states
-from plugins.fordern.escalation_models import LegalBasis
 from tests.conftest import login_as
 from tests.fordern.escalation_world import (
     case_under_review,
     csrf_token,
     document_form,
     escalation_form,
+    legal_basis,
     post,
     precheck_form,
     text,
@@ -47,6 +47,15 @@ def escalated(app, grenchen):
     assert post(officer, url, url, escalation_form()).status_code == 302
     number = re.search(r"FO-\d{4}-\d{4}", text(officer.get(f"/grenchen/fordern/faelle/{case.id}"))).group(0)
     return case, number, officer
+
+
+def reviewing(app, canton, number):
+    """A reviewer's client that has pre-checked the submission (decision on 15.6.2018, AuG): (client, its page)."""
+    reviewer = client_as(app, (canton, escalation.REVIEWER))
+    review_url = f"/kanton/fordern/eskalationen/{number}"
+    assert post(reviewer, review_url, f"{review_url}/vorpruefung",
+                precheck_form(legal_basis(canton, "AuG").id)).status_code == 302
+    return reviewer, review_url
 
 
 CANTON_GETS = ("/kanton/fordern/eskalationen", "/kanton/fordern/eskalationen/{number}",
@@ -117,8 +126,7 @@ def test_the_cantons_pages_read_the_snapshot_and_its_own_tables_never_the_commun
     engine = db.engines[None] if hasattr(db, "engines") else db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        with tenant_scope(canton):
-            basis = db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == "AuG"))
+        basis = legal_basis(canton, "AuG")
         review_url = f"/kanton/fordern/eskalationen/{number}"
         reviewer.get("/kanton/fordern/eskalationen")
         reviewer.get(review_url)
@@ -168,11 +176,7 @@ def test_the_cantons_pages_need_fordern_active_in_the_canton(app, tenants):
 def test_every_read_of_the_review_and_the_outcome_is_audited(app, tenants):
     canton, grenchen, _balsthal = tenants
     case, number, officer = escalated(app, grenchen)
-    reviewer = client_as(app, (canton, escalation.REVIEWER))
-    with tenant_scope(canton):
-        basis = db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == "AuG"))
-    review_url = f"/kanton/fordern/eskalationen/{number}"
-    post(reviewer, review_url, f"{review_url}/vorpruefung", precheck_form(basis.id))
+    reviewer, review_url = reviewing(app, canton, number)
     assert post(reviewer, review_url, f"{review_url}/dokument", document_form()).status_code == 302
     reviewer.get(review_url)
     officer.get(f"/grenchen/fordern/faelle/{case.id}")
@@ -189,11 +193,7 @@ def test_every_read_of_the_review_and_the_outcome_is_audited(app, tenants):
 def test_a_returned_case_resubmitted_is_pre_checked_again(app, tenants):
     canton, grenchen, _balsthal = tenants
     case, number, officer = escalated(app, grenchen)
-    reviewer = client_as(app, (canton, escalation.REVIEWER))
-    review_url = f"/kanton/fordern/eskalationen/{number}"
-    with tenant_scope(canton):
-        basis = db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == "AuG"))
-    post(reviewer, review_url, f"{review_url}/vorpruefung", precheck_form(basis.id))
+    reviewer, review_url = reviewing(app, canton, number)
     post(reviewer, review_url, f"{review_url}/zurueckgeben", {"reason": "Bitte die Kursbestätigung beilegen."})
     from plugins.fordern import cases
 
@@ -212,8 +212,7 @@ def test_a_returned_case_resubmitted_is_pre_checked_again(app, tenants):
     refused = post(reviewer, review_url, f"{review_url}/dokument", document_form())
     assert refused.status_code == 400
     assert "Die Gemeinde hat eine neue Fassung eingereicht: bitte die Vorprüfung wiederholen." in text(refused)
-    with tenant_scope(canton):
-        aig = db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == "AIG"))
+    aig = legal_basis(canton, "AIG")
     assert post(reviewer, review_url, f"{review_url}/vorpruefung",
                 precheck_form(aig.id, decision_day=today)).status_code == 302
     assert post(reviewer, review_url, f"{review_url}/dokument", document_form()).status_code == 302
@@ -225,11 +224,7 @@ def test_a_returned_case_resubmitted_is_pre_checked_again(app, tenants):
 def test_the_canton_tracks_the_deadlines_and_records_the_outcome(app, tenants):
     canton, grenchen, _balsthal = tenants
     _case, number, _officer = escalated(app, grenchen)
-    reviewer = client_as(app, (canton, escalation.REVIEWER))
-    review_url = f"/kanton/fordern/eskalationen/{number}"
-    with tenant_scope(canton):
-        basis = db.session.scalar(sa.select(LegalBasis).where(LegalBasis.short == "AuG"))
-    post(reviewer, review_url, f"{review_url}/vorpruefung", precheck_form(basis.id))
+    reviewer, review_url = reviewing(app, canton, number)
     post(reviewer, review_url, f"{review_url}/dokument", document_form())
     page = text(reviewer.get(review_url))
     assert "Fristen und Ergebnis" in page and "überfällig" in page

@@ -19,6 +19,7 @@ from tests.conftest import clear_database, make_app
 from tests.fordern.escalation_world import case_under_review, world
 from tests.oidc_provider import OIDCProvider
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PNG_SIGNATURE, _LateApp, watched_page
+from tests.test_console_browser import _sign_in
 
 CLIENT, SECRET = "start-integration", "a-test-secret"
 ACCOUNTS = {
@@ -57,14 +58,6 @@ def site(app, database_url):
             thread.join(timeout=5)
             server.server_close()
             clear_database(late.app)
-
-
-def _sign_in(page, provider, account: str) -> None:
-    expect(page).to_have_url(re.compile(rf"^{re.escape(provider.issuer)}/interaction/"))
-    page.fill("#login input[name=login]", account)
-    page.fill("#login input[name=password]", "test")
-    page.click("#login button[type=submit]")
-    page.click("#consent button[type=submit]")
 
 
 def _shoot(page, tmp_path, name: str) -> None:
