@@ -60,7 +60,8 @@ def escalate(case_id):
             submission = escalation.escalate(g.tenant, case, person, facts, form.reason.data, form.on.data)
         except UserError as refused:
             db.session.rollback()
-            case, person = case_or_404(case_id), person_of(case_or_404(case_id))
+            case = case_or_404(case_id)
+            person = person_of(case)
             error = str(refused)
         else:
             db.session.commit()
