@@ -28,6 +28,7 @@ from core.submissions import Submission, SubmissionCounter, SubmissionEvent, Sub
 from core.tenancy import TenantMunicipality
 from plugins.foerdern.models import HiddenOffer, Offer, OfferRecipient, OwnKind, PublishedOffer
 from plugins.foerdern.needs_models import Need, Referral, ReferralStep
+from plugins.fordern.escalation_models import CaseOutcome, LegalBasis, Review, ReviewDeadline
 from plugins.fordern.interview_models import Interview as FordernInterview
 from plugins.fordern.measure_models import Measure
 from plugins.fordern.models import Case, CaseEvent
@@ -137,6 +138,13 @@ def _referral() -> Referral:
     return referral
 
 
+def _review() -> Review:
+    review = Review(submission_id=uuid.uuid4(), number="FO-2017-0001", commune_tenant_id=current_scope().tenant_id)
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
 def _case() -> Case:
     case = Case(person_id=_person().id, reason="Sample", owner="user:1", state="opened", state_on=date(2017, 3, 2),
                 opened_on=date(2017, 3, 2), steps=1, created_by="test")
@@ -213,4 +221,11 @@ SAMPLES = {
                                                updated_by="test"),
     Measure: lambda: Measure(case_id=_case().id, kind="language_course", level="A2", goal="Deutsch A2",
                              deadline=date(2017, 9, 30), created_by="test"),
+    LegalBasis: lambda: LegalBasis(short="AIG", title="Ausländer- und Integrationsgesetz", reference="SR 142.20",
+                                   valid_from=date(2019, 1, 1), updated_by="test"),
+    Review: _review,
+    ReviewDeadline: lambda: ReviewDeadline(review_id=_review().id, seq=1, label="Deutschkurs A2",
+                                           due_on=date(2018, 6, 30)),
+    CaseOutcome: lambda: CaseOutcome(case_id=_case().id, number="FO-2017-0001", decision="returned",
+                                     decided_on=date(2017, 3, 3), reason="Sample"),
 }

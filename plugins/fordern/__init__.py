@@ -15,6 +15,12 @@ invitation letter, German and the person's language), ``interview_views``, ``mea
 Records: ``retention`` (the retention period, the person's export), ``report`` (anonymous figures,
 activity keys), ``worklist``, ``deadlines`` (the next deadline of each case), ``api`` and ``cli``
 (cases for machines and operators, without names).
+
+The escalation to the canton: ``escalation`` (the submission kind, the snapshot, the canton's decision
+arriving through ``submission_changed``), ``escalation_models`` (the canton's reviews, deadlines and legal
+bases; the commune's record of the outcome), ``legal`` (the pre-check's rules, the legal bases),
+``review`` (the canton's steps), ``agreement_pdf`` (the agreement or recommendation as PDF),
+``escalation_forms``, ``escalation_views`` (the commune's pages) and ``canton_views`` (the canton's).
 """
 
 from pathlib import Path
@@ -28,12 +34,17 @@ from core.jobs import PeriodicJob, each_tenant
 from core.plugins import Manifest, MenuEntry, Permission, Setting, SettingType
 from plugins.fordern import (  # noqa: F401 (routes, and the tables for the app and Alembic)
     api,
+    canton_views,
     case_views,
     cli,
     deadlines,
+    escalation,
+    escalation_models,
+    escalation_views,
     interview_models,
     interview_views,
     interviews,
+    legal,
     measure_models,
     measure_views,
     measures,
@@ -59,6 +70,7 @@ manifest = Manifest(
     permissions=(
         Permission(READ, _l("Fälle einsehen (besonders schützenswerte Daten)"), (Role.INTEGRATION_OFFICER,)),
         Permission(EDIT, _l("Fälle bearbeiten"), (Role.INTEGRATION_OFFICER,)),
+        *escalation.PERMISSIONS,
     ),
     settings=(
         Setting(retention.YEARS_SETTING, retention.DEFAULT_YEARS,
@@ -70,17 +82,23 @@ manifest = Manifest(
                 type=SettingType.BOOLEAN,
                 help=_l("Aus: kein Token erhält Fälle, auch mit der Berechtigung fordern:cases.")),
     ),
+    roles=escalation.ROLES,
+    submission_kinds=escalation.SUBMISSION_KINDS,
     blueprint=blueprint,
     api_blueprint=api.api,
     api_scopes=(api.CASES_SCOPE,),
     figures=(report.CASES_OPENED, report.CASES_ESCALATED, report.INTERVIEWS_HELD),
     activity_keys=(report.INTERVIEWS_HELD,),
-    menu=(MenuEntry(_l("Fordern"), "fordern.index", READ),),
+    menu=(MenuEntry(_l("Fordern"), "fordern.index", READ), *escalation.MENU),
     translations=Path(__file__).parent / "translations",
     subscribes=(measures.REFERRAL_OUTCOME,),
     alembic_branch="fordern",
     migrations=Path(__file__).parent / "migrations",
 )
+
+for pages_of in (escalation_views, canton_views):
+    pages_of.init(blueprint)
+
 
 @hookimpl
 def app_ready(app):
@@ -150,3 +168,14 @@ def attachment_permission(tenant, attachment, user, action):
         return None
     needed = EDIT if action == "delete" else READ
     return True if can(needed) else None
+
+
+@hookimpl
+def install(tenant):
+    if tenant.is_canton:
+        legal.seed()  # the canton keeps the legal bases of the escalation
+
+
+@hookimpl
+def submission_changed(tenant, submission, event):
+    escalation.submission_changed(tenant, submission, event)

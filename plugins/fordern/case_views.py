@@ -15,7 +15,7 @@ from core import audit, clock, i18n
 from core.access import can, requires
 from core.db import db
 from core.people import Person, matching
-from plugins.fordern import cases, interviews, measures, states
+from plugins.fordern import cases, escalation, interviews, measures, states
 from plugins.fordern.case_forms import OpenCaseForm, OwnerForm, TransitionForm, generic_next
 from plugins.fordern.form_parts import form_key
 from plugins.fordern.models import Case
@@ -127,7 +127,7 @@ def _case_page(case: Case, failed: TransitionForm | None = None, error: str | No
         result_labels=measures.RESULT_LABELS, state_labels=states.STATE_LABELS,
         outcome_labels=states.OUTCOME_LABELS, may_edit=may_edit(case), may_draft=measures.may_draft(case),
         owner_form=_owner_form(case) if may_edit(case) else None, states=states,
-        language_name=i18n.language_name,
+        language_name=i18n.language_name, **escalation.panel(case),
     ), status
 
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -55,6 +56,14 @@ def offer_choices(tenant: Tenant, day: date) -> list[tuple[str, str]]:
 def label(measure: Measure) -> str:
     text = str(KIND_LABELS[measure.kind])
     return f"{text} {measure.level}" if measure.level else text
+
+
+def summary(case: Case) -> list[str]:
+    """The agreed measures as the canton reads them (in German): kind, goal, deadline, the follow-up."""
+    with force_locale("de"):
+        return [f"{label(m)}: {m.goal} (bis {m.deadline.strftime('%d.%m.%Y')})"
+                + (f" – {RESULT_LABELS[m.result]} am {m.result_on.strftime('%d.%m.%Y')}" if m.result else "")
+                for m in of_case(case) if m.agreed_on is not None]
 
 
 def may_draft(case: Case) -> bool:

@@ -39,7 +39,8 @@ def all_404(client, urls, home: str = "/grenchen/") -> None:
 @pytest.fixture
 def a_case(grenchen):
     case = open_case(grenchen, person(grenchen))
-    return {"case_id": case.id, "measure_id": uuid.uuid4()}
+    return {"case_id": case.id, "measure_id": uuid.uuid4(), "outcome_id": uuid.uuid4(), "number": "FO-2017-0001",
+            "basis_id": uuid.uuid4()}
 
 
 @pytest.mark.parametrize("role", ["read_only", "residents_services", "tenant_admin"])
