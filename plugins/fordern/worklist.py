@@ -1,4 +1,5 @@
-"""Fordern's worklist: open cases without a step for too long, and cases past a deadline."""
+"""Fordern's worklist: open cases without a step for too long, cases past a deadline; in the canton's tenant,
+the deadlines of the agreements and recommendations it tracks."""
 
 from __future__ import annotations
 
@@ -12,14 +13,19 @@ from core.db import db
 from core.tenancy import Tenant
 from core.worklist import WorkItem
 from plugins.fordern import deadlines, states
+from plugins.fordern.escalation_models import ReviewDeadline
 from plugins.fordern.models import Case
 
 FOLLOW_UP_SETTING = "fordern.followup_days"
 DEFAULT_FOLLOW_UP_DAYS = 60
 READ = "fordern.cases.read"
+REVIEW = "fordern.escalation.review"  # the canton reviewers' (plugins.fordern.escalation.REVIEW)
+SOON = timedelta(days=14)  # a tracked deadline shows from two weeks before it
 
 
 def items(tenant: Tenant, day: date) -> list[WorkItem]:
+    if tenant.is_canton:
+        return canton_items(day)
     days = provisioning.get_setting(tenant, FOLLOW_UP_SETTING)
     open_cases = db.session.execute(sa.select(Case.id, Case.state_on).where(Case.state != states.CLOSED)).all()
     # A submitted case waits for the canton, not for the commune.
@@ -35,3 +41,13 @@ def items(tenant: Tenant, day: date) -> list[WorkItem]:
         found.append(WorkItem("fordern.deadlines", _l("Fälle mit überschrittener Frist"), len(late), READ,
                               "fordern.index", overdue=True, earliest=late[0]))
     return found
+
+
+def canton_items(day: date) -> list[WorkItem]:
+    """The tracked deadlines of agreements and recommendations without an outcome, due within two weeks or past."""
+    due = db.session.scalars(sa.select(ReviewDeadline.due_on).where(
+        ReviewDeadline.outcome.is_(None), ReviewDeadline.due_on <= day + SOON)).all()
+    if not due:
+        return []
+    return [WorkItem("fordern.agreement_deadlines", _l("Fristen aus Integrationsvereinbarungen und -empfehlungen"),
+                     len(due), REVIEW, "fordern.reviews", overdue=min(due) < day, earliest=min(due))]

@@ -5,6 +5,7 @@ by default) and the command (names only on request, audited)."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -182,3 +183,33 @@ def test_the_cases_command_lists_without_names_unless_asked_and_is_audited(runne
     olten = make_tenant("olten", communes=[2581])
     refused = runner.invoke(args=["fordern", "cases", "olten"])
     assert refused.exit_code == 1 and "nicht aktiv" in refused.output and olten
+
+
+def test_the_cantons_worklist_shows_the_agreements_deadlines_due_soon_or_past(grenchen):
+    from core.tenancy import canton_tenant
+    from plugins.fordern.escalation_models import Review, ReviewDeadline
+
+    canton = canton_tenant()
+    for module_id in ("informieren", "fordern"):  # Fordern requires Informieren, in the canton too
+        modules.entitle(canton, module_id)
+        modules.activate(canton, module_id, date(2017, 1, 1))
+    with tenant_scope(canton):
+        review = Review(submission_id=uuid.uuid4(), number="FO-2018-0001", commune_tenant_id=grenchen.id)
+        db.session.add(review)
+        db.session.flush()
+        for seq, due, outcome in ((1, date(2018, 8, 31), None), (2, date(2019, 6, 30), None),
+                                  (3, date(2018, 7, 1), "met")):
+            db.session.add(ReviewDeadline(review_id=review.id, seq=seq, label=f"Frist {seq}", due_on=due,
+                                          outcome=outcome, outcome_on=due if outcome else None))
+        db.session.commit()
+
+    def fordern_items(day):
+        return [i for i in worklist.items(canton, day) if i.key.startswith("fordern.")]
+
+    assert fordern_items(date(2018, 8, 1)) == []  # a month before: not yet
+    [soon] = fordern_items(date(2018, 8, 20))
+    assert (soon.key, soon.count, soon.overdue, soon.earliest) == ("fordern.agreement_deadlines", 1, False,
+                                                                   date(2018, 8, 31))
+    [late] = fordern_items(date(2018, 9, 3))
+    assert (late.count, late.overdue) == (1, True)
+    assert not [i for i in worklist.items(grenchen, date(2018, 9, 3)) if i.key == "fordern.agreement_deadlines"]
