@@ -22,6 +22,7 @@ from core.auth import actor_names
 from core.db import db
 from core.errors import UserError
 from core.i18n import country_name
+from core.people.permits import PERMITS
 from core.submissions import State, Submission
 from core.tenancy import Tenant
 from plugins.fordern import agreement_pdf, escalation, legal, review
@@ -111,7 +112,7 @@ def _page(found: Submission, status: int = 200, error: str | None = None, **form
         stale=bool(current and current.checked_at and current.version != found.version),
         names=actor_names(a for a in (current.checked_by, current.decided_by) if a) if current else {},
         kind_labels=KIND_LABELS, decision_labels=escalation.DECISION_LABELS, rules=legal.STATUS_RULES,
-        deadline_labels=DEADLINE_OUTCOME_LABELS, outcome_labels=OUTCOME_LABELS, permits=legal.PERMITS,
+        deadline_labels=DEADLINE_OUTCOME_LABELS, outcome_labels=OUTCOME_LABELS, permits=PERMITS,
         country_name=country_name, today_date=clock.today(), **all_forms), status
 
 

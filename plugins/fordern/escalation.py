@@ -31,10 +31,11 @@ from core.db import db
 from core.errors import UserError
 from core.people import Person
 from core.people.models import format_partial_date
+from core.people.permits import PERMITS
 from core.plugins import MenuEntry, Permission, RoleDeclaration, SubmissionKind
 from core.submissions import Submission, SubmissionEvent
 from core.tenancy import Tenant
-from plugins.fordern import cases, legal, states
+from plugins.fordern import cases, states
 from plugins.fordern.escalation_models import CaseOutcome
 from plugins.fordern.models import Case
 
@@ -78,7 +79,7 @@ class Facts:
     """What the officer states about the person where core's person does not say it."""
 
     nationality: str  # ISO 3166 alpha-2
-    permit: str  # a key of legal.PERMITS
+    permit: str  # a key of PERMITS
     refugee: bool
     language: str  # ISO 639-1, for the translation aid
 
@@ -97,7 +98,7 @@ def snapshot(case: Case, person: Person, facts: Facts, reason: str, measures: li
                 "Geburtsdatum": format_partial_date(person.date_of_birth) or "–",
                 "Adresse": address or "–",
                 "Staatsangehörigkeit": i18n.country_name(facts.nationality) or "–",
-                "Bewilligung": str(legal.PERMITS.get(facts.permit, facts.permit or "–")),
+                "Bewilligung": str(PERMITS.get(facts.permit, facts.permit or "–")),
                 "Anerkannter Flüchtling": facts.refugee,
                 "Sprache": i18n.language_name(facts.language) or "–",
             },

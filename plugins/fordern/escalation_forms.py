@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from core import clock, content_languages, i18n
 from core.documents.fonts import unprintable_error
 from core.form_fields import with_message
+from core.people.permits import PERMITS
 from plugins.fordern import agreement_pdf, legal
 from plugins.fordern.escalation_models import AGREEMENT, DEADLINE_OUTCOMES, RECOMMENDATION
 
@@ -72,7 +73,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 def permit_choices() -> list[tuple[str, str]]:
-    return [("", _("bitte wählen"))] + [(code, str(label)) for code, label in legal.PERMITS.items()]
+    return [("", _("bitte wählen"))] + [(code, str(label)) for code, label in PERMITS.items()]
 
 
 def aid_language_choices() -> list[tuple[str, str]]:

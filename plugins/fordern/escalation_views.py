@@ -16,7 +16,8 @@ from core import attachments
 from core.access import requires
 from core.db import db
 from core.errors import UserError
-from plugins.fordern import escalation, legal, measures, states
+from core.people.permits import PERMITS
+from plugins.fordern import escalation, measures, states
 from plugins.fordern.escalation_forms import EscalationForm
 from plugins.fordern.escalation_models import CaseOutcome
 from plugins.fordern.pages import case_or_404, person_of
@@ -50,7 +51,7 @@ def escalate(case_id):
             return redirect(url_for("fordern.case", case_id=case.id))
     status = 400 if (request.method == "POST" and (form.errors or error)) else 200
     return render_template("fordern/escalate.html", case=case, person=person, form=form, error=error,
-                           permits=legal.PERMITS), status
+                           permits=PERMITS), status
 
 
 def outcome_pdf(case_id, outcome_id):

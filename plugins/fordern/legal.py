@@ -30,18 +30,7 @@ EU_EFTA = frozenset({
 # Left free movement: its nationals count as EU/EFTA nationals for decisions before that day.
 LEFT_FREE_MOVEMENT = {"GB": date(2021, 1, 1)}
 
-# The permit categories (as Informieren and eCH-0020 use them) and what a pre-check makes of them.
-PERMITS = {
-    "B": _l("B (Aufenthaltsbewilligung)"),
-    "C": _l("C (Niederlassungsbewilligung)"),
-    "L": _l("L (Kurzaufenthaltsbewilligung)"),
-    "F": _l("F (vorläufig Aufgenommene)"),
-    "N": _l("N (Asylsuchende)"),
-    "G": _l("G (Grenzgängerbewilligung)"),
-    "S": _l("S (Schutzbedürftige)"),
-    "Ci": _l("Ci (Angehörige von Mitarbeitenden internationaler Organisationen)"),
-    "other": _l("andere"),
-}
+# What a pre-check makes of a person's status (the permit categories are core.people.permits.PERMITS).
 
 
 @dataclass(frozen=True)

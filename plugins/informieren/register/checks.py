@@ -18,6 +18,7 @@ from core import clock, i18n
 from core.ahv import normalize_ahv
 from core.db import db
 from core.errors import UserError
+from core.people.permits import PERMITS
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.informieren.countries import eu_efta
 from plugins.informieren.models import Newcomer, Source, Stage
@@ -27,17 +28,6 @@ from plugins.informieren.models import Newcomer, Source, Stage
 # eCH-0020 names a country without an ISO code by its BFS number (8xxx); imports store "BFS-8xxx".
 BFS_COUNTRY = re.compile(r"^BFS-8\d{3}$")
 
-PERMITS = {
-    "B": _l("B (Aufenthaltsbewilligung)"),
-    "C": _l("C (Niederlassungsbewilligung)"),
-    "L": _l("L (Kurzaufenthaltsbewilligung)"),
-    "F": _l("F (vorläufig Aufgenommene)"),
-    "N": _l("N (Asylsuchende)"),
-    "G": _l("G (Grenzgängerbewilligung)"),
-    "S": _l("S (Schutzbedürftige)"),
-    "Ci": _l("Ci (Angehörige von Mitarbeitenden internationaler Organisationen)"),
-    "other": _l("andere"),
-}
 SEXES = {"f": _l("weiblich"), "m": _l("männlich")}
 STAGE_LABELS = {
     Stage.NEW: _l("Neu"),
