@@ -79,6 +79,7 @@ def test_an_officer_runs_a_case_from_opening_to_closed_improved(officer, grenche
     assert response.status_code == 302
     with tenant_scope(grenchen):
         [evidence] = db.session.scalars(sa.select(Attachment)).all()
+        evidence_id = evidence.id
     assert (evidence.owner_type, evidence.owner_id) == ("fordern.measure", str(measure.id))
     assert officer.get(f"/grenchen/anhang/{evidence.id}").status_code == 200
 
@@ -114,7 +115,6 @@ def test_an_officer_runs_a_case_from_opening_to_closed_improved(officer, grenche
     # Five years after the closing, the daily job anonymises the case: minutes, goals and the certificate go.
     from plugins.fordern import retention
 
-    evidence_id = evidence.id
     with tenant_scope(grenchen):
         assert retention.apply(grenchen, date(2022, 6, 16)) == 1
         db.session.commit()
