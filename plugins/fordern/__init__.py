@@ -58,7 +58,7 @@ from plugins.fordern.pages import EDIT, READ, blueprint
 
 # What the records of a case need from its parts: the next deadlines, and what to erase with it.
 deadlines.SOURCES.append(measures.open_deadlines)
-retention.ERASERS.extend((interviews.erase, measures.erase))
+retention.ERASERS.extend((interviews.erase, measures.erase, escalation.erase))
 
 manifest = Manifest(
     id="fordern",

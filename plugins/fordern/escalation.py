@@ -192,3 +192,17 @@ def outcomes(case: Case) -> list[CaseOutcome]:
     """The canton's decisions on the case, newest first (the commune's record)."""
     return db.session.scalars(sa.select(CaseOutcome).where(CaseOutcome.case_id == case.id)
                               .order_by(CaseOutcome.recorded_at.desc())).all()
+
+
+def erase(case_ids: list) -> None:
+    """The cases are anonymised (``retention.ERASERS``): the canton's reasons as the commune keeps them go, and
+    the decisions' PDFs are deleted."""
+    from core.attachments.models import Attachment
+    from core.attachments.service import delete
+
+    db.session.execute(sa.update(CaseOutcome).where(CaseOutcome.case_id.in_(case_ids))
+                       .values(reason="").execution_options(synchronize_session=False))
+    owners = [str(case_id) for case_id in case_ids]
+    for attachment in db.session.scalars(sa.select(Attachment).where(
+            Attachment.owner_type == "fordern.case", Attachment.owner_id.in_(owners), Attachment.deleted_at.is_(None))):
+        delete(attachment)

@@ -213,3 +213,25 @@ def test_the_cantons_worklist_shows_the_agreements_deadlines_due_soon_or_past(gr
     [late] = fordern_items(date(2018, 9, 3))
     assert (late.count, late.overdue) == (1, True)
     assert not [i for i in worklist.items(grenchen, date(2018, 9, 3)) if i.key == "fordern.agreement_deadlines"]
+
+
+def test_anonymising_a_case_deletes_the_cantons_decision_pdf_and_its_reason(grenchen):
+    from core import attachments
+    from core.attachments.models import Attachment
+    from plugins.fordern.escalation_models import CaseOutcome
+    from tests.fordern.support import pdf_file
+
+    case = a_case(grenchen, 2546, path=(*TO_REVIEW, states.SUBMITTED))
+    with tenant_scope(grenchen):
+        content, name = pdf_file("Integrationsvereinbarung")
+        upload = attachments.prepare(grenchen, name, content.read(), allowed=(attachments.PDF,))
+        pdf = attachments.add(attachments.Owner.of("fordern.case", case.id), upload)
+        db.session.add(CaseOutcome(case_id=case.id, number="FO-2017-0001", decision="agreement_concluded",
+                                   decided_on=DAY, reason="Deutsch A2 bis Mitte 2018", attachment_id=pdf.id))
+        db.session.commit()
+        pdf_id = pdf.id
+        retention.anonymise_cases([case.id], date(2023, 1, 1))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(CaseOutcome.reason)) == ""
+        assert db.session.get(Attachment, (grenchen.id, pdf_id)).deleted_at is not None
