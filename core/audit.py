@@ -17,6 +17,7 @@ from core.db import (
     Scope,
     TenantScoped,
     UTCDateTime,
+    append_only,
     current_scope,
     db,
     enter_scope,
@@ -38,10 +39,7 @@ class AuditEvent(TenantScoped, db.Model):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _append_only(mapper, connection, target):
-    raise RuntimeError("the audit log is append-only")
+append_only(AuditEvent, what="the audit log is")
 
 
 def current_actor() -> str:

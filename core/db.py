@@ -170,6 +170,26 @@ class SharedReads:
         raise NotImplementedError(f"{cls.__name__} must say which rows other tenants read")
 
 
+def one_of(column: str, values, nullable: bool = False) -> str:
+    """The SQL of a check constraint: ``column`` holds one of ``values`` (or, if ``nullable``, nothing)."""
+    listed = f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IS NULL OR {listed}" if nullable else listed
+
+
+def append_only(*models: type, what: str) -> None:
+    """Refuse every ORM update and delete of these models' rows (a history); ``what`` names them in the error.
+
+    A retention job that must erase a text does it in SQL, on purpose and audited.
+    """
+
+    def refuse(mapper, connection, target):
+        raise RuntimeError(f"{what} append-only")
+
+    for model in models:
+        event.listen(model, "before_update", refuse)
+        event.listen(model, "before_delete", refuse)
+
+
 def uuid_pk() -> Mapped[uuid.UUID]:
     """The row id of a tenant-owned table: a UUID, so SQLite and Citus need no sequence."""
     return mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)

@@ -1,6 +1,9 @@
-"""Form fields every part of the platform uses: checkbox lists, and fields with our own message for bad input."""
+"""Form fields every part of the platform uses: checkbox lists, fields with our own message for bad input, and
+the key a form carries against double submission."""
 
 from __future__ import annotations
+
+import uuid
 
 from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
@@ -31,3 +34,12 @@ def with_message(field_class, message):
 
     Field.__name__ = field_class.__name__
     return Field
+
+
+def form_key(text: str | None) -> uuid.UUID | None:
+    """The key a new record's form carried (made when it was shown, it becomes the record's id: a form sent
+    twice finds the record of the first); None for a key that is missing or no UUID."""
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        return None

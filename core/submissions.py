@@ -61,12 +61,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit, clock, modules
-from core.db import CantonVisible, TenantScoped, UTCDateTime, current_scope, db, tenant_fk, uuid_pk
+from core.db import CantonVisible, TenantScoped, UTCDateTime, append_only, current_scope, db, tenant_fk, uuid_pk
 from core.errors import UserError
 from core.plugins import SubmissionKind
 from core.tenancy import Tenant, canton_tenant, tenant_scope
@@ -214,12 +213,7 @@ class SubmissionCounter(TenantScoped, db.Model):
     last_number: Mapped[int]
 
 
-@sa_event.listens_for(SubmissionVersion, "before_update")
-@sa_event.listens_for(SubmissionVersion, "before_delete")
-@sa_event.listens_for(SubmissionEvent, "before_update")
-@sa_event.listens_for(SubmissionEvent, "before_delete")
-def _append_only(mapper, connection, target):
-    raise RuntimeError("a submission's versions and history are append-only")
+append_only(SubmissionVersion, SubmissionEvent, what="a submission's versions and history are")
 
 
 # -- kinds ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
 from core.content_languages import translated_column
-from core.db import SharedReads, TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import SharedReads, TenantScoped, UTCDateTime, db, one_of, tenant_fk, uuid_pk
 from core.money import money_column
 
 OWN_KIND = "own"  # an offer's kind is one of the tenant's own (``own_kind_id``)
@@ -32,9 +32,6 @@ TIMINGS = ("dates", "recurring", "ongoing")  # from a start to an end date, a re
 REACHES = ("own", "regional", "cantonal")
 URL_LENGTH = 500
 
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class OwnKind(TenantScoped, db.Model):
@@ -53,10 +50,10 @@ class Offer(TenantScoped, db.Model):
     __tablename__ = "foerdern_offers"
     __table_args__ = (
         tenant_fk(["own_kind_id"], "foerdern_kinds"),
-        sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
+        sa.CheckConstraint(one_of("kind", KINDS), name="kind"),
         sa.CheckConstraint("(kind = 'own') = (own_kind_id IS NOT NULL)", name="own_kind"),
-        sa.CheckConstraint(_one_of("timing", TIMINGS), name="timing"),
-        sa.CheckConstraint(_one_of("reach", REACHES), name="reach"),
+        sa.CheckConstraint(one_of("timing", TIMINGS), name="timing"),
+        sa.CheckConstraint(one_of("reach", REACHES), name="reach"),
         sa.CheckConstraint("starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on", name="dates"),
         sa.CheckConstraint("valid_from IS NULL OR valid_until IS NULL OR valid_from <= valid_until",
                            name="validity"),
@@ -134,7 +131,7 @@ class PublishedOffer(TenantScoped, SharedReads, db.Model):
     __tablename__ = "foerdern_published_offers"
     __table_args__ = (
         tenant_fk(["offer_id"], "foerdern_offers", ondelete="CASCADE"),
-        sa.CheckConstraint(_one_of("reach", REACHES), name="reach"),
+        sa.CheckConstraint(one_of("reach", REACHES), name="reach"),
         sa.Index("ix_foerdern_published_offers_reach", "reach"),
     )
 

@@ -7,7 +7,6 @@ step sent twice is recognised (see ``referral_views``).
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from flask_babel import gettext as _
@@ -41,13 +40,6 @@ def _note_field():
 
 def _day_field(label):
     return DayField(label, validators=[InputRequired(DAY_MESSAGE)], description=_l("nicht in der Zukunft"))
-
-
-def form_key(text: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return None
 
 
 def _check_day(on: date | None, today: date, after: date | None = None) -> None:

@@ -12,11 +12,10 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import TenantScoped, UTCDateTime, append_only, db, one_of, tenant_fk, uuid_pk
 
 CATEGORIES = ("language", "childcare", "work", "housing", "health", "education", "social", "other")
 LEVELS = ("alpha", "A1", "A2", "B1", "B2", "C1", "C2")  # wanted in a language need; "alpha": literacy
@@ -38,9 +37,6 @@ TRANSITIONS = {
 }
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Need(TenantScoped, db.Model):
     """A need of a person: its category (language: with the level wanted), a note, where it came from, its state."""
@@ -48,10 +44,10 @@ class Need(TenantScoped, db.Model):
     __tablename__ = "foerdern_needs"
     __table_args__ = (
         tenant_fk(["person_id"], "persons"),
-        sa.CheckConstraint(_one_of("category", CATEGORIES), name="category"),
-        sa.CheckConstraint(f"level IS NULL OR (category = 'language' AND {_one_of('level', LEVELS)})", name="level"),
-        sa.CheckConstraint(_one_of("source", SOURCES), name="source"),
-        sa.CheckConstraint(_one_of("state", NEED_STATES), name="state"),
+        sa.CheckConstraint(one_of("category", CATEGORIES), name="category"),
+        sa.CheckConstraint(f"level IS NULL OR (category = 'language' AND {one_of('level', LEVELS)})", name="level"),
+        sa.CheckConstraint(one_of("source", SOURCES), name="source"),
+        sa.CheckConstraint(one_of("state", NEED_STATES), name="state"),
         sa.CheckConstraint("(source = 'interview') = (interview_id IS NOT NULL)", name="interview"),
         sa.Index("ix_foerdern_needs_person", "tenant_id", "person_id"),
         # A hand-over's line is recorded once, however often the event comes.
@@ -84,7 +80,7 @@ class Referral(TenantScoped, db.Model):
     __table_args__ = (
         tenant_fk(["person_id"], "persons"),
         tenant_fk(["need_id"], "foerdern_needs"),
-        sa.CheckConstraint(_one_of("state", REFERRAL_STATES), name="state"),
+        sa.CheckConstraint(one_of("state", REFERRAL_STATES), name="state"),
         sa.Index("ix_foerdern_referrals_person", "tenant_id", "person_id"),
         sa.Index("ix_foerdern_referrals_state", "tenant_id", "state", "state_on"),
     )
@@ -115,7 +111,7 @@ class ReferralStep(TenantScoped, db.Model):
     __tablename__ = "foerdern_referral_steps"
     __table_args__ = (
         tenant_fk(["referral_id"], "foerdern_referrals"),
-        sa.CheckConstraint(_one_of("state", REFERRAL_STATES), name="state"),
+        sa.CheckConstraint(one_of("state", REFERRAL_STATES), name="state"),
     )
 
     referral_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -127,7 +123,4 @@ class ReferralStep(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-@event.listens_for(ReferralStep, "before_update")
-@event.listens_for(ReferralStep, "before_delete")
-def _append_only(mapper, connection, step: ReferralStep) -> None:
-    raise RuntimeError("a referral's steps are append-only (retention erases notes in SQL)")
+append_only(ReferralStep, what="a referral's steps are")  # retention erases notes in SQL

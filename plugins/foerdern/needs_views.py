@@ -16,10 +16,11 @@ from core import clock, i18n
 from core.access import can, requires
 from core.content_languages import pick
 from core.db import db
+from core.form_fields import form_key
 from core.i18n import language as ui_language
 from core.people import Person
 from plugins.foerdern import chart, figures, needs, referrals
-from plugins.foerdern.needs_forms import NeedForm, NeedStateForm, form_key
+from plugins.foerdern.needs_forms import NeedForm, NeedStateForm
 from plugins.foerdern.needs_models import Need
 
 READ, EDIT = needs.READ, needs.EDIT

@@ -21,12 +21,13 @@ from core.access import can, requires
 from core.auth import actor_names
 from core.content_languages import pick
 from core.db import db
+from core.form_fields import form_key
 from core.i18n import language as ui_language
 from core.input_guard import page_number
 from core.people import Person
 from plugins.foerdern import needs, referrals
 from plugins.foerdern.models import Offer
-from plugins.foerdern.needs_forms import ReferralForm, StepForm, form_key
+from plugins.foerdern.needs_forms import ReferralForm, StepForm
 from plugins.foerdern.needs_models import OUTCOMES, Need, Referral
 
 READ, EDIT = needs.READ, needs.EDIT

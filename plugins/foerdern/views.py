@@ -19,6 +19,7 @@ from core.auth import actor_names
 from core.content_languages import pick
 from core.db import db
 from core.errors import UserError
+from core.form_fields import form_key
 from core.i18n import language as ui_language
 from core.tenancy import Municipality, Tenant, served_municipalities
 from plugins.foerdern import offers, published
@@ -158,7 +159,7 @@ def offer_new():
     if request.method == "GET":
         form.form_key.data = str(uuid.uuid4())
         return _editor(form, None)
-    key = _form_key(form.form_key.data)
+    key = form_key(form.form_key.data)
     if key is not None and db.session.get(Offer, (g.tenant.id, key)) is not None:
         flash(_("Dieses Angebot war schon gespeichert (das Formular wurde zweimal abgeschickt)."))
         return redirect(url_for(".offer", offer_id=key))
@@ -169,13 +170,6 @@ def offer_new():
     db.session.commit()
     flash(_("Das Angebot ist gespeichert."))
     return redirect(url_for(".offer", offer_id=offer.id))
-
-
-def _form_key(text: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return None
 
 
 @blueprint.route("/angebote/<uuid:offer_id>/bearbeiten", methods=["GET", "POST"], endpoint="offer_edit")

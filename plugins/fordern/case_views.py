@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from core import audit, clock, i18n
 from core.access import can, requires
 from core.db import db
+from core.form_fields import form_key
 from core.people import Person, matching
 from plugins.fordern import cases, escalation, interviews, measures, states
 from plugins.fordern.case_forms import OpenCaseForm, OwnerForm, TransitionForm, generic_next
-from plugins.fordern.form_parts import form_key
 from plugins.fordern.models import Case
 from plugins.fordern.pages import (
     EDIT,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Sensitive
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import TenantScoped, UTCDateTime, db, one_of, tenant_fk, uuid_pk
 
 AGREEMENT, RECOMMENDATION = "agreement", "recommendation"
 DOCUMENT_KINDS = (AGREEMENT, RECOMMENDATION)
@@ -27,10 +27,6 @@ DECISIONS = ("agreement_concluded", "recommendation_issued", "returned")  # as t
 DEADLINE_OUTCOMES = ("met", "partly_met", "not_met")
 OUTCOMES = ("fulfilled", "partly_fulfilled", "not_fulfilled")
 
-
-def _one_of(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
-    listed = f"{column} IN ({', '.join(repr(v) for v in values)})"
-    return f"{column} IS NULL OR {listed}" if nullable else listed
 
 
 class LegalBasis(TenantScoped, db.Model):
@@ -62,9 +58,9 @@ class Review(Sensitive, TenantScoped, db.Model):
     __table_args__ = (
         tenant_fk(["legal_basis_id"], "fordern_legal_bases"),
         sa.UniqueConstraint("tenant_id", "submission_id", name="uq_fordern_reviews_submission"),
-        sa.CheckConstraint(_one_of("kind", DOCUMENT_KINDS), name="kind"),
-        sa.CheckConstraint(_one_of("decision", DECISIONS), name="decision"),
-        sa.CheckConstraint(_one_of("outcome", OUTCOMES), name="outcome"),
+        sa.CheckConstraint(one_of("kind", DOCUMENT_KINDS, nullable=True), name="kind"),
+        sa.CheckConstraint(one_of("decision", DECISIONS, nullable=True), name="decision"),
+        sa.CheckConstraint(one_of("outcome", OUTCOMES, nullable=True), name="outcome"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -113,7 +109,7 @@ class ReviewDeadline(Sensitive, TenantScoped, db.Model):
     __tablename__ = "fordern_review_deadlines"
     __table_args__ = (
         tenant_fk(["review_id"], "fordern_reviews"),
-        sa.CheckConstraint(_one_of("outcome", DEADLINE_OUTCOMES), name="outcome"),
+        sa.CheckConstraint(one_of("outcome", DEADLINE_OUTCOMES, nullable=True), name="outcome"),
         sa.Index("ix_fordern_review_deadlines_due", "tenant_id", "due_on"),
     )
 
@@ -132,7 +128,7 @@ class CaseOutcome(Sensitive, TenantScoped, db.Model):
     __tablename__ = "fordern_case_outcomes"
     __table_args__ = (
         tenant_fk(["case_id"], "fordern_cases"),
-        sa.CheckConstraint(_one_of("decision", DECISIONS, nullable=False), name="decision"),
+        sa.CheckConstraint(one_of("decision", DECISIONS), name="decision"),
         sa.Index("ix_fordern_case_outcomes_case", "tenant_id", "case_id"),
     )
 

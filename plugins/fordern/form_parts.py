@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from flask_babel import gettext as _
@@ -30,13 +29,6 @@ def text_field(label, required_message=None, **kwargs):
 
 def day_field(label, **kwargs):
     return DayField(label, validators=[InputRequired(DAY_MESSAGE)], **kwargs)
-
-
-def form_key(text: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError:
-        return None
 
 
 def check_step_day(on: date | None, today: date, last: date) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Sensitive
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import TenantScoped, UTCDateTime, db, one_of, tenant_fk, uuid_pk
 
 KINDS = ("language_course", "work", "education", "childcare", "counselling", "health", "other")
 LEVELS = ("A1", "A2", "B1", "B2", "C1")
@@ -24,21 +24,18 @@ RESULTS = ("met", "partly_met", "not_met")
 REFERRAL_OUTCOMES = ("completed", "dropped_out")  # Fördern's, as its event names them
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Measure(Sensitive, TenantScoped, db.Model):
     __tablename__ = "fordern_measures"
     __table_args__ = (
         tenant_fk(["case_id"], "fordern_cases"),
-        sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
-        sa.CheckConstraint(f"level IS NULL OR (kind = 'language_course' AND {_one_of('level', LEVELS)})",
+        sa.CheckConstraint(one_of("kind", KINDS), name="kind"),
+        sa.CheckConstraint(f"level IS NULL OR (kind = 'language_course' AND {one_of('level', LEVELS)})",
                            name="level"),
-        sa.CheckConstraint(f"result IS NULL OR {_one_of('result', RESULTS)}", name="result"),
+        sa.CheckConstraint(f"result IS NULL OR {one_of('result', RESULTS)}", name="result"),
         sa.CheckConstraint("(result IS NULL) = (result_on IS NULL)", name="result_on"),
         sa.CheckConstraint("(offer_id IS NULL) = (offer_tenant_id IS NULL)", name="offer"),
-        sa.CheckConstraint(f"referral_outcome IS NULL OR {_one_of('referral_outcome', REFERRAL_OUTCOMES)}",
+        sa.CheckConstraint(f"referral_outcome IS NULL OR {one_of('referral_outcome', REFERRAL_OUTCOMES)}",
                            name="referral_outcome"),
         sa.Index("ix_fordern_measures_case", "tenant_id", "case_id"),
         sa.Index("ix_fordern_measures_offer", "tenant_id", "offer_tenant_id", "offer_id"),

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from core import attachments, clock
 from core.access import can, requires
 from core.db import db
+from core.form_fields import form_key
 from plugins.fordern import cases, measures, states
-from plugins.fordern.form_parts import form_key
 from plugins.fordern.measure_forms import AgreeForm, FollowUpForm, MeasureForm
 from plugins.fordern.measure_models import Measure
 from plugins.fordern.pages import EDIT, READ, blueprint, case_or_404, editable_or_404, may_edit, person_of

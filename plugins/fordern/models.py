@@ -10,17 +10,12 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Sensitive
 from core.clock import utcnow
-from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
+from core.db import TenantScoped, UTCDateTime, append_only, db, one_of, tenant_fk, uuid_pk
 from plugins.fordern.states import NEEDS_REASON, OUTCOMES, STATES
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Case(Sensitive, TenantScoped, db.Model):
@@ -29,8 +24,8 @@ class Case(Sensitive, TenantScoped, db.Model):
     __tablename__ = "fordern_cases"
     __table_args__ = (
         tenant_fk(["person_id"], "persons"),
-        sa.CheckConstraint(_one_of("state", STATES), name="state"),
-        sa.CheckConstraint(f"outcome IS NULL OR {_one_of('outcome', OUTCOMES)}", name="outcome"),
+        sa.CheckConstraint(one_of("state", STATES), name="state"),
+        sa.CheckConstraint(f"outcome IS NULL OR {one_of('outcome', OUTCOMES)}", name="outcome"),
         sa.CheckConstraint("(state = 'closed') = (outcome IS NOT NULL)", name="closed_outcome"),
         sa.Index("ix_fordern_cases_person", "tenant_id", "person_id"),
         sa.Index("ix_fordern_cases_owner", "tenant_id", "owner", "state"),
@@ -57,9 +52,9 @@ class CaseEvent(TenantScoped, db.Model):
     __tablename__ = "fordern_case_events"
     __table_args__ = (
         tenant_fk(["case_id"], "fordern_cases"),
-        sa.CheckConstraint(f"from_state IS NULL OR {_one_of('from_state', STATES)}", name="from_state"),
-        sa.CheckConstraint(_one_of("to_state", STATES), name="to_state"),
-        sa.CheckConstraint(f"NOT ({_one_of('to_state', NEEDS_REASON)}) OR reason <> ''", name="reason"),
+        sa.CheckConstraint(f"from_state IS NULL OR {one_of('from_state', STATES)}", name="from_state"),
+        sa.CheckConstraint(one_of("to_state", STATES), name="to_state"),
+        sa.CheckConstraint(f"NOT ({one_of('to_state', NEEDS_REASON)}) OR reason <> ''", name="reason"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -73,7 +68,4 @@ class CaseEvent(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-@event.listens_for(CaseEvent, "before_update")
-@event.listens_for(CaseEvent, "before_delete")
-def _append_only(mapper, connection, target: CaseEvent) -> None:
-    raise RuntimeError("a case's history is append-only (retention erases reasons in SQL)")
+append_only(CaseEvent, what="a case's history is")  # retention erases reasons in SQL
