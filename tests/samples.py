@@ -43,6 +43,17 @@ from plugins.informieren.models import (
     ReceivedMessage,
     WelcomeLetter,
 )
+from plugins.subventionen.models import (
+    Claim,
+    ClaimLine,
+    Cost,
+    Credit,
+    LedgerEntry,
+    PaymentItem,
+    PaymentRun,
+    Rule,
+    RuleSet,
+)
 
 
 def _user() -> int:
@@ -145,12 +156,28 @@ def _review() -> Review:
     return review
 
 
-def _case() -> Case:
-    case = Case(person_id=_person().id, reason="Sample", owner="user:1", state="opened", state_on=date(2017, 3, 2),
-                opened_on=date(2017, 3, 2), steps=1, created_by="test")
-    db.session.add(case)
+def _added(row):
+    db.session.add(row)
     db.session.flush()
-    return case
+    return row
+
+
+def _rule_set() -> RuleSet:
+    year = 2017 + db.session.query(RuleSet).count()
+    return _added(RuleSet(year=year, version=1, created_by="test"))
+
+
+def _claim() -> Claim:
+    return _added(Claim(year=2017, rule_version=1, created_by="test"))
+
+
+def _payment_run() -> PaymentRun:
+    return _added(PaymentRun(year=2017, message_id="RUN-2017-1", execution_date=date(2018, 4, 3), created_by="test"))
+
+
+def _case() -> Case:
+    return _added(Case(person_id=_person().id, reason="Sample", owner="user:1", state="opened",
+                       state_on=date(2017, 3, 2), opened_on=date(2017, 3, 2), steps=1, created_by="test"))
 
 
 SAMPLES = {
@@ -228,4 +255,21 @@ SAMPLES = {
                                            due_on=date(2018, 6, 30)),
     CaseOutcome: lambda: CaseOutcome(case_id=_case().id, number="FO-2017-0001", decision="returned",
                                      decided_on=date(2017, 3, 3), reason="Sample"),
+    Credit: lambda: Credit(year=2017, amount=90_000_000, claims_from=date(2017, 1, 1), claims_until=date(2017, 12, 31),
+                           deadline=date(2018, 3, 31), set_by="test"),
+    RuleSet: _rule_set,
+    Rule: lambda: (lambda rule_set: Rule(year=rule_set.year, version=1, seq=1, kind="flat_tenant",
+                                         amount=500_000))(_rule_set()),
+    Claim: _claim,
+    ClaimLine: lambda: ClaimLine(claim_id=_claim().id, seq=1, bfs_number=2546, rule_seq=1, kind="flat_tenant",
+                                 amount=500_000),
+    Cost: lambda: Cost(claim_id=_claim().id, description="Dolmetscher", amount=12_000, spent_on=date(2017, 5, 2),
+                       created_by="test"),
+    LedgerEntry: lambda: LedgerEntry(year=2017, claimant_tenant_id=current_scope().tenant_id,
+                                     claim_number="SUB-2017-0001", kind="commitment", amount=500_000,
+                                     booked_on=date(2018, 4, 1), booked_by="test"),
+    PaymentRun: _payment_run,
+    PaymentItem: lambda: PaymentItem(run_id=_payment_run().id, claim_number="SUB-2017-0001",
+                                     claimant_tenant_id=current_scope().tenant_id, amount=500_000,
+                                     iban="CH9300762011623852957"),
 }

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from core.access import Role, requires
 from core.plugins import Manifest, MenuEntry, Permission
 from core.web import module_start_page
+from plugins.subventionen import models  # noqa: F401 (the tables for the app and Alembic)
 
 blueprint = Blueprint("subventionen", __name__)
 
@@ -33,6 +34,8 @@ manifest = Manifest(
     blueprint=blueprint,
     menu=(MenuEntry(_l("Subventionen"), "subventionen.index", "subventionen.claims.read"),),
     translations=Path(__file__).parent / "translations",
+    alembic_branch="subventionen",
+    migrations=Path(__file__).parent / "migrations",
 )
 
 blueprint.add_url_rule("/", "index", requires("subventionen.claims.read")(module_start_page(manifest)))
