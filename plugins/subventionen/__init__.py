@@ -5,10 +5,10 @@ from pathlib import Path
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from core.access import Role, requires
-from core.plugins import Manifest, MenuEntry, Permission
+from core.access import requires
+from core.plugins import Manifest, MenuEntry
 from core.web import module_start_page
-from plugins.subventionen import models  # noqa: F401 (the tables for the app and Alembic)
+from plugins.subventionen import access, models  # noqa: F401 (models: the tables for the app and Alembic)
 
 blueprint = Blueprint("subventionen", __name__)
 
@@ -19,23 +19,14 @@ manifest = Manifest(
     description=_l("Anstossfinanzierung aus dem Integrationskredit abrechnen (2017–2021)."),
     position=40,
     requires=(),
-    permissions=(
-        Permission(
-            "subventionen.claims.read",
-            _l("Abrechnungen einsehen"),
-            (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN, Role.CANTON_OFFICE, Role.READ_ONLY),
-        ),
-        Permission(
-            "subventionen.claims.edit",
-            _l("Abrechnungen erstellen und einreichen"),
-            (Role.INTEGRATION_OFFICER, Role.TENANT_ADMIN),
-        ),
-    ),
+    permissions=access.PERMISSIONS,
+    roles=access.ROLES,
+    submission_kinds=access.SUBMISSION_KINDS,
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Subventionen"), "subventionen.index", "subventionen.claims.read"),),
+    menu=(MenuEntry(_l("Subventionen"), "subventionen.index", access.CLAIMS_READ),),
     translations=Path(__file__).parent / "translations",
     alembic_branch="subventionen",
     migrations=Path(__file__).parent / "migrations",
 )
 
-blueprint.add_url_rule("/", "index", requires("subventionen.claims.read")(module_start_page(manifest)))
+blueprint.add_url_rule("/", "index", requires(access.CLAIMS_READ)(module_start_page(manifest)))
