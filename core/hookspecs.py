@@ -50,6 +50,7 @@ def worklist_items(tenant, day):
     """Return a list of core.worklist.WorkItem: what is due and overdue in the tenant on ``day``, with counts.
 
     Called for the modules active in the tenant, in its scope: for the start page and the daily digest.
+    An item with ``member`` set (an actor) is shown to that member only.
     """
 
 

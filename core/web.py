@@ -39,7 +39,7 @@ def tenant_home():
         municipalities=served_municipalities(tenant, clock.today()),
         modules=[(m, rows.get(m.id)) for m in modules.registry().modules],
         items=items,
-        work=worklist.allowed(worklist.items(tenant), g.get("permissions", ())),
+        work=worklist.allowed(worklist.items(tenant), g.get("permissions", ()), g.get("actor")),
     )
 
 

@@ -1,8 +1,9 @@
 """One worklist: what is due and overdue in a tenant, whichever module it comes from.
 
 Modules contribute :class:`WorkItem` counts through the ``worklist_items`` hook.  The
-tenant's start page shows each member the items their permissions allow, and a daily
-digest mails each member the same, once a day per tenant.  The mail holds counts and the
+tenant's start page shows each member the items their permissions allow (an item may be
+one member's alone, such as their own cases), and a daily digest mails each member the
+same, once a day per tenant.  The mail holds counts and the
 earliest deadline only: names stay in the application.
 """
 
@@ -43,6 +44,7 @@ class WorkItem:
     url_values: tuple[tuple[str, str], ...] = ()
     overdue: bool = False
     earliest: date | None = None  # the earliest deadline among them
+    member: str | None = None  # an actor ("user:7"): the item is this member's alone (their own cases)
 
     def url(self, tenant: Tenant, external: bool = False) -> str:
         return url_for(self.endpoint, tenant=tenant.slug, _external=external, **dict(self.url_values))
@@ -57,8 +59,9 @@ def items(tenant: Tenant, day: date | None = None) -> list[WorkItem]:
     return sorted(found, key=lambda item: (not item.overdue, item.earliest or date.max))
 
 
-def allowed(found: list[WorkItem], permissions) -> list[WorkItem]:
-    return [item for item in found if item.permission in permissions]
+def allowed(found: list[WorkItem], permissions, actor: str | None = None) -> list[WorkItem]:
+    """The items ``permissions`` allow, without other members' own items."""
+    return [item for item in found if item.permission in permissions and item.member in (None, actor)]
 
 
 # -- the daily digest ---------------------------------------------------------------------------
@@ -96,7 +99,7 @@ def send_digest(tenant: Tenant) -> object:
     due = [item for item in items(tenant, today) if item.count]
     sent = failed = 0
     for user, permissions in recipients(tenant) if due else ():
-        theirs = allowed(due, permissions)
+        theirs = allowed(due, permissions, f"user:{user.id}")
         if not theirs:
             continue  # nothing for them: no mail
         with mail.in_language(mail.language_of(user)):

@@ -34,12 +34,13 @@ def with_fordern(slug: str, bfs: int):
     return tenant
 
 
-def a_case(tenant, bfs: int, path=(), closed: date | None = None, outcome=states.IMPROVED, name="Muster") -> Case:
+def a_case(tenant, bfs: int, path=(), closed: date | None = None, outcome=states.IMPROVED, name="Muster",
+           owner="user:1") -> Case:
     with tenant_scope(tenant):
         person = Person(official_name=name, first_name="Ana", municipality_bfs=bfs)
         db.session.add(person)
         db.session.flush()
-        case = cases.open_case(person, "Deutschkurs abgebrochen", "user:1", DAY)
+        case = cases.open_case(person, "Deutschkurs abgebrochen", owner, DAY)
         for number, to_state in enumerate(path or (TO_REVIEW if closed else ()), start=1):
             cases.move(case, to_state, DAY + timedelta(days=number), "Grund" if to_state in states.NEEDS_REASON else "")
         if closed:
@@ -133,12 +134,49 @@ def test_figures_suppress_small_counts_and_interviews_held_count_for_the_subsidi
     assert all(chart.title != "Fordern: Fälle an den Kanton übergeben" for chart in canton.sections[0].charts)
 
 
+def _tenant_wide(tenant, day):
+    return [i for i in worklist.items(tenant, day) if i.key.startswith("fordern.") and i.member is None]
+
+
 def test_the_worklist_shows_cases_without_a_step_but_not_those_at_the_canton(grenchen):
     a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,))
     a_case(grenchen, 2546, path=(*TO_REVIEW, states.SUBMITTED))
-    [item] = [i for i in worklist.items(grenchen, DAY + timedelta(days=90)) if i.key.startswith("fordern.")]
+    [item] = _tenant_wide(grenchen, DAY + timedelta(days=90))
     assert (item.key, item.count) == ("fordern.follow_up", 1)
-    assert not [i for i in worklist.items(grenchen, DAY + timedelta(days=30)) if i.key.startswith("fordern.")]
+    assert dict(item.url_values) == {"liste": "alle"}  # the tenant's cases, not the reader's own
+    assert not _tenant_wide(grenchen, DAY + timedelta(days=30))
+
+
+def test_each_officer_sees_their_own_open_cases_on_the_worklist(grenchen, client):
+    from tests.conftest import login_as
+
+    greta = login_as(client, (grenchen, "integration_officer"), name="Greta Gerber")
+    mine = f"user:{greta.id}"
+    a_case(grenchen, 2546, owner=mine)
+    a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,), owner=mine)
+    a_case(grenchen, 2546, closed=date(2017, 5, 1), owner=mine)  # closed: not on the list
+    a_case(grenchen, 2546, owner="user:999")
+    found = worklist.items(grenchen, DAY + timedelta(days=10))
+    theirs = {i.member: i.count for i in found if i.key == "fordern.my_cases"}
+    assert theirs == {mine: 2, "user:999": 1}
+    shown = worklist.allowed(found, {"fordern.cases.read"}, mine)
+    assert [(i.key, i.count) for i in shown if i.key == "fordern.my_cases"] == [("fordern.my_cases", 2)]
+    assert not [i for i in worklist.allowed(found, {"fordern.cases.read"}) if i.member]  # nobody's: none
+    page = client.get("/grenchen/").get_data(as_text=True)
+    assert "Meine offenen Fälle</a>: <strong>2</strong>" in page and "liste=meine" in page
+
+
+def test_the_worklist_shows_cases_with_a_deadline_within_two_weeks_or_past(grenchen, monkeypatch):
+    from plugins.fordern import deadlines
+
+    soon, late, later = (a_case(grenchen, 2546, path=(states.INTERVIEW_SCHEDULED,)) for _ in range(3))
+    due = {soon.id: DAY + timedelta(days=20), late.id: DAY + timedelta(days=5), later.id: DAY + timedelta(days=40)}
+    monkeypatch.setattr(deadlines, "SOURCES", [lambda ids: {i: due[i] for i in ids if i in due}])
+    found = {i.key: i for i in _tenant_wide(grenchen, DAY + timedelta(days=10))}
+    assert (found["fordern.deadlines"].count, found["fordern.deadlines"].overdue) == (1, True)
+    assert (found["fordern.deadlines_soon"].count, found["fordern.deadlines_soon"].earliest) == (1, due[soon.id])
+    [mine] = [i for i in worklist.items(grenchen, DAY + timedelta(days=10)) if i.key == "fordern.my_cases"]
+    assert (mine.count, mine.overdue, mine.earliest) == (3, True, due[late.id])
 
 
 # -- API and command -------------------------------------------------------------------------------------
