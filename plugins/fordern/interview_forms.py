@@ -28,13 +28,13 @@ class InvitationForm(FlaskForm):
     interpreter = LanguageField(_l("Dolmetschen in"))
     letter_language = LanguageField(_l("Brief auch in"), description=_l("Der Brief ist immer auch auf Deutsch."))
 
-    def __init__(self, *args, today: date, **kwargs):
+    def __init__(self, *args, today: date, letter_languages: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.interpreter.choices = [SelectChoice("", str(_l("kein Dolmetschen"))),
                                     *(SelectChoice(code, name) for code, name in i18n.languages().items())]
         self.letter_language.choices = [SelectChoice(letters.GERMAN, _("nur Deutsch")), *(
-            SelectChoice(code, i18n.language_name(code)) for code in letters.TRANSLATED)]
+            SelectChoice(code, i18n.language_name(code)) for code in letter_languages)]
 
     def validate_day(self, field):
         if field.data and field.data < self.today:

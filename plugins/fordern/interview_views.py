@@ -30,7 +30,7 @@ def invitation(case_id):
     if case.state not in (states.OPENED, states.INTERVIEW_SCHEDULED):
         abort(404)  # held already: the minutes are the interview's page now
     person = person_of(case)
-    form = InvitationForm(today=clock.today())
+    form = InvitationForm(today=clock.today(), letter_languages=letters.languages(g.tenant))
     if request.method == "GET":
         if interview is not None:
             start = interview.starts_at.astimezone(ZURICH)
@@ -38,7 +38,7 @@ def invitation(case_id):
             form.interpreter.data, form.letter_language.data = interview.interpreter_language or "", \
                 interview.letter_language
         else:
-            form.letter_language.data = letters.letter_language(person)
+            form.letter_language.data = letters.letter_language(person, g.tenant)
         return _invitation_form(case, person, form, interview)
     if not form.validate_on_submit():
         return _invitation_form(case, person, form, interview)
@@ -56,8 +56,10 @@ def invitation(case_id):
 
 def _invitation_form(case, person, form, interview):
     spoken = ", ".join(i18n.language_name(code) for code in person.languages or ()) or "–"
+    written = (letters.GERMAN, *letters.languages(g.tenant))
+    without = [i18n.language_name(code) for code in person.languages or () if code not in written]
     return render_template("fordern/interview_form.html", case=case, person=person, form=form,
-                           interview=interview, spoken=spoken), 400 if form.errors else 200
+                           interview=interview, spoken=spoken, without=without), 400 if form.errors else 200
 
 
 def _scheduled_or_404(case_id):
@@ -75,7 +77,7 @@ def letter(case_id):
     officer = names([interview.updated_by]).get(interview.updated_by, "")
     person = person_of(case)
     commune = db.session.get(Municipality, person.municipality_bfs)
-    content = letters.invitation(interview, person, officer, g.tenant.name, commune.name if commune else g.tenant.name)
+    content = letters.invitation(interview, person, officer, g.tenant, commune.name if commune else g.tenant.name)
     db.session.commit()  # the audited print
     return _download(content, "application/pdf", "einladung-integrationsgespraech.pdf")
 
