@@ -101,10 +101,6 @@ manifest = Manifest(
     migrations=Path(__file__).parent / "migrations",
 )
 
-for pages_of in (escalation_views, canton_views):
-    pages_of.init(blueprint)
-
-
 @hookimpl
 def app_ready(app):
     app.cli.add_command(cli.group)

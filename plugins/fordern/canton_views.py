@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from core import clock
@@ -39,6 +39,7 @@ from plugins.fordern.escalation_forms import (
     deadline_outcomes,
 )
 from plugins.fordern.escalation_models import AGREEMENT, RECOMMENDATION, LegalBasis
+from plugins.fordern.pages import blueprint
 
 
 def _found(number: str) -> Submission:
@@ -53,6 +54,8 @@ def _escalated_on(found: Submission) -> date:
     return date.fromisoformat(day) if day else found.submitted_at.date()
 
 
+@blueprint.get("/eskalationen", endpoint="reviews")
+@requires(REVIEW)
 def reviews():
     return render_template("fordern/reviews.html", rows=review.listing(), kind_labels=KIND_LABELS,
                            decision_labels=escalation.DECISION_LABELS)
@@ -116,6 +119,8 @@ def _page(found: Submission, status: int = 200, error: str | None = None, **form
         country_name=country_name, today_date=clock.today(), **all_forms), status
 
 
+@blueprint.get("/eskalationen/<number>", endpoint="review")
+@requires(REVIEW)
 def show(number):
     return _page(_found(number))
 
@@ -125,6 +130,8 @@ def _refused(number: str, refused: UserError, **forms):
     return _page(_found(number), 400, str(refused), **forms)
 
 
+@blueprint.post("/eskalationen/<number>/vorpruefung", endpoint="precheck")
+@requires(REVIEW)
 def precheck(number):
     found = _found(number)
     form = PreCheckForm(escalated_on=_escalated_on(found))
@@ -144,6 +151,8 @@ def precheck(number):
     return redirect(url_for("fordern.review", number=number) + "#dokument")
 
 
+@blueprint.post("/eskalationen/<number>/dokument", endpoint="document")
+@requires(REVIEW)
 def document(number):
     found = _found(number)
     current = review.review_of(found)
@@ -175,6 +184,8 @@ def document(number):
     return redirect(url_for("fordern.review", number=number) + "#dokument")
 
 
+@blueprint.post("/eskalationen/<number>/zurueckgeben", endpoint="give_back")
+@requires(REVIEW)
 def give_back(number):
     found = _found(number)
     form = ReturnForm()
@@ -189,6 +200,8 @@ def give_back(number):
     return redirect(url_for("fordern.review", number=number))
 
 
+@blueprint.get("/eskalationen/<number>/dokument.pdf", endpoint="document_pdf")
+@requires(REVIEW)
 def pdf(number):
     found = _found(number)
     current = review.review_of(found)
@@ -203,6 +216,8 @@ def pdf(number):
     return response
 
 
+@blueprint.post("/eskalationen/<number>/ergebnis", endpoint="outcome")
+@requires(REVIEW)
 def outcome(number):
     found = _found(number)
     current = review.review_of(found)
@@ -232,6 +247,9 @@ def _basis_or_404(basis_id: uuid.UUID) -> LegalBasis:
     return basis
 
 
+@blueprint.route("/rechtsgrundlagen", methods=["GET", "POST"], endpoint="legal_bases")
+@blueprint.route("/rechtsgrundlagen/<uuid:basis_id>", methods=["GET", "POST"], endpoint="legal_basis")
+@requires(LEGAL_BASES)
 def legal_bases(basis_id: uuid.UUID | None = None):
     basis = _basis_or_404(basis_id) if basis_id else None
     form = LegalBasisForm(obj=basis) if basis and request.method == "GET" else LegalBasisForm()
@@ -250,19 +268,3 @@ def legal_bases(basis_id: uuid.UUID | None = None):
     status = 400 if form.errors else 200
     return render_template("fordern/legal_bases.html", bases=legal.bases(), form=form, editing=basis,
                            today=clock.today(), label=legal.label, period=legal.period), status
-
-
-def init(blueprint: Blueprint) -> None:
-    rules = (
-        ("/eskalationen", "reviews", reviews, REVIEW, ["GET"]),
-        ("/eskalationen/<number>", "review", show, REVIEW, ["GET"]),
-        ("/eskalationen/<number>/vorpruefung", "precheck", precheck, REVIEW, ["POST"]),
-        ("/eskalationen/<number>/dokument", "document", document, REVIEW, ["POST"]),
-        ("/eskalationen/<number>/dokument.pdf", "document_pdf", pdf, REVIEW, ["GET"]),
-        ("/eskalationen/<number>/zurueckgeben", "give_back", give_back, REVIEW, ["POST"]),
-        ("/eskalationen/<number>/ergebnis", "outcome", outcome, REVIEW, ["POST"]),
-        ("/rechtsgrundlagen", "legal_bases", legal_bases, LEGAL_BASES, ["GET", "POST"]),
-        ("/rechtsgrundlagen/<uuid:basis_id>", "legal_basis", legal_bases, LEGAL_BASES, ["GET", "POST"]),
-    )
-    for rule, endpoint, view, permission, methods in rules:
-        blueprint.add_url_rule(rule, endpoint, requires(permission)(view), methods=methods)

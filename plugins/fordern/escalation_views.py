@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from core import attachments
@@ -20,9 +20,11 @@ from core.people.permits import PERMITS
 from plugins.fordern import escalation, measures, states
 from plugins.fordern.escalation_forms import EscalationForm
 from plugins.fordern.escalation_models import CaseOutcome
-from plugins.fordern.pages import case_or_404, person_of
+from plugins.fordern.pages import EDIT, READ, blueprint, case_or_404, person_of
 
 
+@blueprint.route("/faelle/<uuid:case_id>/eskalieren", methods=["GET", "POST"], endpoint="escalate")
+@requires(EDIT)
 def escalate(case_id):
     case = case_or_404(case_id)
     person = person_of(case)
@@ -54,6 +56,8 @@ def escalate(case_id):
                            permits=PERMITS), status
 
 
+@blueprint.get("/faelle/<uuid:case_id>/entscheide/<uuid:outcome_id>.pdf", endpoint="outcome_pdf")
+@requires(READ)
 def outcome_pdf(case_id, outcome_id):
     case = case_or_404(case_id)
     outcome = db.session.scalar(sa.select(CaseOutcome).where(CaseOutcome.case_id == case.id,
@@ -68,10 +72,3 @@ def outcome_pdf(case_id, outcome_id):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def init(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/faelle/<uuid:case_id>/eskalieren", "escalate",
-                           requires("fordern.cases.edit")(escalate), methods=["GET", "POST"])
-    blueprint.add_url_rule("/faelle/<uuid:case_id>/entscheide/<uuid:outcome_id>.pdf", "outcome_pdf",
-                           requires("fordern.cases.read")(outcome_pdf))
