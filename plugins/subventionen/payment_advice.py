@@ -35,7 +35,10 @@ def render_all(run: PaymentRun, sender: Sequence[str], place: str) -> dict[Credi
 
 def render(run: PaymentRun, creditor: Creditor, sender: Sequence[str], place: str) -> bytes:
     """The advice to ``creditor`` for its transfers in ``run``; ``sender``: the letterhead, first line in bold."""
-    transfers = run.by_creditor()[creditor]
+    creditor = creditor.compact()  # as the run holds it
+    transfers = run.by_creditor().get(creditor)
+    if not transfers:
+        raise ValueError(f"{creditor.name} is paid nothing in run {run.message_id}")
     buffer = io.BytesIO()
     canvas = layout.new_canvas(buffer)
     with force_locale(_locale(creditor.language)):
@@ -78,10 +81,15 @@ def _table(page: layout.Page, transfers: list[Transfer]) -> None:
     page.y -= layout.LEADING
 
 
-def _row(page: layout.Page, cells: tuple[str, str, str], bold: bool = False) -> None:
+def _room(page: layout.Page) -> None:
+    """A new page where this one is full: before a line drawn in columns, which must not split."""
     if page.y < layout.BOTTOM:
         page.canvas.showPage()
         page.at(layout.CONTINUATION_TOP)
+
+
+def _row(page: layout.Page, cells: tuple[str, str, str], bold: bool = False) -> None:
+    _room(page)
     number, year, amount = cells
     page.line(number, layout.LEFT + NUMBER_X, NUMBER_WIDTH, bold=bold)
     page.line(year, layout.LEFT + YEAR_X, YEAR_WIDTH, bold=bold)
@@ -99,9 +107,10 @@ def _rule(page: layout.Page) -> None:
 def _details(page: layout.Page, run: PaymentRun, creditor: Creditor) -> None:
     """Label and value: when it is paid, to which account, from whom."""
     details = ((_("Ausführungsdatum"), format_date(run.execution_date, "long")),
-               (_("Gutschrift auf"), f"{creditor.name}, IBAN {iban_groups(creditor.iban)}"),
+               (_("Gutschrift auf IBAN"), iban_groups(creditor.iban)),
                (_("Auftraggeber"), run.debtor.name))
     for label, value in details:
+        _room(page)
         top = page.y
         page.block(label, layout.LEFT, LABEL_WIDTH, bold=True)
         page.y = top

@@ -51,6 +51,10 @@ class Creditor:
     country: str = "CH"
     language: str = "de"  # of its payment advice
 
+    def compact(self) -> Creditor:
+        """The creditor as a run holds it: its IBAN in compact form (a :class:`UserError` if it is not valid)."""
+        return replace(self, iban=validate_iban(self.iban))
+
     def address_lines(self) -> tuple[str, ...]:
         """The address as it is printed in an envelope's window."""
         street = " ".join(part for part in (self.street, self.building_number) if part)
@@ -122,7 +126,7 @@ def iban_groups(iban: str) -> str:
 
 
 def _compact(transfer: Transfer) -> Transfer:
-    return replace(transfer, creditor=replace(transfer.creditor, iban=validate_iban(transfer.creditor.iban)))
+    return replace(transfer, creditor=transfer.creditor.compact())
 
 
 def _bic(bic: str | None) -> str | None:
