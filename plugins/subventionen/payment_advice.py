@@ -72,13 +72,20 @@ def _subject(transfers: list[Transfer]) -> str:
 def _table(page: layout.Page, transfers: list[Transfer]) -> None:
     """Claim number, year and amount per line; a rule and the total under them."""
     page.y -= RULE_GAP
-    _row(page, (_("Abrechnung"), _("Jahr"), _("Betrag")), bold=True)
-    _rule(page)
+    _header(page)
     for transfer in transfers:
+        if page.y < layout.BOTTOM:  # the table goes on on the next page, under its headers again
+            _room(page)
+            _header(page)
         _row(page, (transfer.claim_number, str(transfer.year), format_chf(transfer.amount)))
     _rule(page)
     _row(page, (_("Total"), "", format_chf(sum(t.amount for t in transfers))), bold=True)
     page.y -= layout.LEADING
+
+
+def _header(page: layout.Page) -> None:
+    _row(page, (_("Abrechnung"), _("Jahr"), _("Betrag")), bold=True)
+    _rule(page)
 
 
 def _room(page: layout.Page) -> None:

@@ -280,6 +280,7 @@ def test_a_long_advice_continues_on_further_pages(context):
     assert len(reader.pages) >= 2
     last = reader.pages[-1].extract_text()
     assert "SUB-2017-0079" in last and format_chf(80 * 500) in last and "1. Dezember 2017" in last
+    assert "Abrechnung" in last and "Betrag" in last  # the table's headers again
 
 
 def test_an_advice_to_a_tenant_not_in_the_run_is_refused(context):
