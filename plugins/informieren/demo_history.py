@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from core import modules
 from core.db import db
-from core.tenancy import Tenant, TenantMunicipality
+from core.tenancy import Tenant, TenantMunicipality, tenant_scope
 from plugins.informieren.interviews import checklist
 from plugins.informieren.interviews.forms import InvitationForm, OutcomeForm
 from plugins.informieren.interviews.records import invite, record_outcome
@@ -71,7 +71,8 @@ class Slot:
     bfs_number: int
     commune: str
     arrival: date
-    number: int  # in the tenant's history (picks the origin)
+    number: int  # in the tenant's history
+    household: int  # the number of its household in the tenant's history (picks the origin)
     moves_with_previous: bool
     declines: bool
 
@@ -91,9 +92,11 @@ def slots(tenant: Tenant) -> list[Slot]:
     since = informieren_since(tenant)
     if since is None:
         return []
-    links = db.session.scalars(sa.select(TenantMunicipality).order_by(TenantMunicipality.bfs_number,
-                                                                       TenantMunicipality.valid_from)).all()
+    with tenant_scope(tenant):
+        links = db.session.scalars(sa.select(TenantMunicipality).order_by(TenantMunicipality.bfs_number,
+                                                                           TenantMunicipality.valid_from)).all()
     found: list[Slot] = []
+    households = 0
     for link in links:
         for year in YEARS:
             first = max(date(year, 1, 2), link.valid_from, since)
@@ -105,8 +108,9 @@ def slots(tenant: Tenant) -> list[Slot]:
             for index in range(count):
                 couple = index % HOUSEHOLD_EVERY == 1
                 arrival = found[-1].arrival if couple else first + timedelta(days=span * index // count)
+                households += not couple
                 found.append(Slot(f"history/{link.bfs_number}/{year}/{index}", link.bfs_number,
-                                  link.municipality.name, arrival, len(found), couple,
+                                  link.municipality.name, arrival, len(found), households - 1, couple,
                                   index % DECLINES_EVERY == DECLINES_EVERY - 1))
     return found
 
@@ -140,7 +144,7 @@ def load(tenant: Tenant) -> list[str]:
 
 
 def _person_data(slot: Slot, previous) -> dict:
-    nationality, languages, permit, families, women, men = ORIGINS[slot.number % len(ORIGINS)]
+    nationality, languages, permit, families, women, men = ORIGINS[slot.household % len(ORIGINS)]
     if slot.moves_with_previous:  # the partner: the other sex, the family name of the one before
         family, sex = previous.official_name, "m" if previous.sex == "f" else "f"
         nationality, languages, permit = previous.nationalities[0], previous.languages, previous.permit_category
