@@ -68,10 +68,12 @@ class Story:
         return interview
 
     def measures(self, case: Case, agreed: int, *drafted: tuple) -> list:
-        """Draft the measures (kind, level, goal, deadline in days from today, an offer?) and agree them."""
-        for kind, level, goal, due_in, offer in drafted:
-            measures.add(case, kind, level, goal, clock.today() + timedelta(days=due_in), offer)
-        return measures.agree(case, ago(agreed))
+        """Draft the measures (kind, level, goal, deadline in days from today, an offer?) and agree them; returns
+        them in the order given."""
+        added = [measures.add(case, kind, level, goal, clock.today() + timedelta(days=due_in), offer)
+                 for kind, level, goal, due_in, offer in drafted]
+        measures.agree(case, ago(agreed))
+        return added
 
     def escalate(self, case: Case, permit: str, language: str, reason: str, days_ago: int):
         facts = escalation.Facts(self.person.nationalities[0], permit, False, language)

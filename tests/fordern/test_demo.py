@@ -81,3 +81,11 @@ def test_the_demo_tells_six_cases_and_the_canton_concludes_one_as_an_agreement(r
     assert eu_submission.number in text(reviewer.get("/kanton/fordern/eskalationen"))
     page = text(reviewer.get(f"/kanton/fordern/eskalationen/{eu_submission.number}"))
     assert "Spanien" in page
+
+
+def test_each_follow_up_is_on_its_own_measure(runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with tenant_scope(get_tenant("grenchen")):
+        agreement = db.session.scalar(sa.select(Case).where(Case.state == states.AGREEMENT_CONCLUDED))
+        results = {m.kind: m.result for m in measures.of_case(agreement)}
+    assert results == {"language_course": "not_met", "work": "partly_met"}
