@@ -46,6 +46,7 @@ def load(tenant: Tenant) -> list[str]:
                 "nationalities": nationalities, "languages": languages, "permit_category": permit,
                 "arrival_date": (clock.today() - timedelta(days=days)).isoformat(),
                 "municipality_bfs": commune.bfs_number, "street": "Bahnhofstrasse",
+                "postal_code": demo_history.POSTCODES.get(commune.bfs_number, ""),
                 "house_number": str(len(household)), "town": commune.name,
                 "moves_with": str(first_of[household]) if household in first_of else "new"}
         person_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/{key}")

@@ -38,6 +38,9 @@ YEARS = {2017: 1.0, 2018: 0.8, 2019: 0.65, 2020: 0.5, 2021: 0.4}  # of the commu
 # Arrivals from abroad in 2017 for the demo, by BFS number (the pilot communes, roughly by size).
 ARRIVALS_2017 = {2546: 36, 2534: 18, 2513: 14, 2473: 12, 2407: 10, 2422: 9, 2573: 8, 2465: 4, 2455: 2}
 OTHER_COMMUNE = 3
+# The pilot communes' postcodes, so the demo's letters have a complete address.
+POSTCODES = {2546: "2540", 2534: "4528", 2513: "4562", 2473: "4143", 2407: "4702", 2422: "4710", 2573: "4657",
+             2465: "4584", 2455: "4571"}
 LAST_ARRIVAL = (11, 30)  # letters and interviews of a year's arrivals fall in that year
 LETTER_AFTER, INVITED_AFTER, HELD_AFTER = timedelta(days=7), timedelta(days=10), timedelta(days=24)
 DECLINES_EVERY = 6  # the sixth, twelfth, … newcomer of a commune's year declines the interview
@@ -155,7 +158,7 @@ def _person_data(slot: Slot, previous) -> dict:
             "date_of_birth": str(1965 + slot.number * 13 % 35), "nationalities": [nationality],
             "languages": languages, "permit_category": permit, "arrival_date": slot.arrival.isoformat(),
             "municipality_bfs": slot.bfs_number, "street": "Dorfstrasse", "house_number": str(1 + slot.number % 60),
-            "town": slot.commune, "moves_with": str(previous.id) if slot.moves_with_previous else "new"}
+            "postal_code": POSTCODES.get(slot.bfs_number, ""), "town": slot.commune, "moves_with": str(previous.id) if slot.moves_with_previous else "new"}
 
 
 def _first_information(person, slot: Slot, topics: dict[str, str]) -> None:

@@ -40,6 +40,10 @@ def test_the_pilots_have_activity_from_2017_per_commune_and_year_and_keep_it_pas
     with tenant_scope(get_tenant("buchegg-lueterkofen")):
         first_arrival = db.session.scalar(sa.select(sa.func.min(Newcomer.arrival_date)))
     assert first_arrival >= date(2017, 4, 1)  # Informieren switched on there
+    with tenant_scope(get_tenant("grenchen")):  # a letter's address is complete: street, postcode, town
+        addresses = set(db.session.execute(sa.select(Person.postal_code, Person.town)
+                                           .where(Person.anonymised_on.is_(None))).all())
+    assert addresses == {("2540", "Grenchen")}
 
     again = runner.invoke(args=["demo", "load"])
     assert "seit 2017" not in again.output  # loading twice adds nothing
