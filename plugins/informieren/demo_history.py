@@ -158,7 +158,8 @@ def _person_data(slot: Slot, previous) -> dict:
             "date_of_birth": str(1965 + slot.number * 13 % 35), "nationalities": [nationality],
             "languages": languages, "permit_category": permit, "arrival_date": slot.arrival.isoformat(),
             "municipality_bfs": slot.bfs_number, "street": "Dorfstrasse", "house_number": str(1 + slot.number % 60),
-            "postal_code": POSTCODES.get(slot.bfs_number, ""), "town": slot.commune, "moves_with": str(previous.id) if slot.moves_with_previous else "new"}
+            "postal_code": POSTCODES.get(slot.bfs_number, ""), "town": slot.commune,
+            "moves_with": str(previous.id) if slot.moves_with_previous else "new"}
 
 
 def _first_information(person, slot: Slot, topics: dict[str, str]) -> None:
