@@ -378,3 +378,32 @@ def test_the_cli_lists_every_tenants_claims_of_a_year_and_audits_the_read(app, t
         reasons = db.session.scalars(sa.select(AuditEvent.detail).where(
             AuditEvent.action == "canton_scope.enter")).all()
     assert {"reason": "subventionen claims 2017"} in reasons
+
+
+# -- the tenant's account -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, message", [
+    ("CH93 0076 2011 6238 5295 8", "Prüfziffer"),
+    ("DE89 3704 0044 0532 0130 00", "Schweiz oder in Liechtenstein"),
+    ("CH44 3199 9123 0008 8901 2", "QR-IBAN"),
+    ("kein Konto", "keine gültige IBAN"),
+])
+def test_the_iban_setting_refuses_a_wrong_account_with_a_message(tenants, value, message):
+    from core import provisioning
+
+    with pytest.raises(UserError, match=message):
+        provisioning.set_setting(tenants[1], claims.IBAN_SETTING, value)
+    assert provisioning.get_setting(tenants[1], claims.IBAN_SETTING) == ""
+
+
+def test_the_claim_page_shows_the_account_it_is_paid_to(app, tenants):
+    from core import provisioning
+
+    grenchen = tenants[1]
+    provisioning.set_setting(grenchen, claims.IBAN_SETTING, "CH93 0076 2011 6238 5295 7")
+    db.session.commit()
+    claim = prepared(grenchen)
+    page = text(client_as(app, (grenchen, "read_only")).get(f"/grenchen/subventionen/abrechnungen/{claim.id}"))
+    assert "CH93 0076 2011 6238 5295 7" in page and "keine IBAN" not in page
+    assert "Beim Kanton einreichen" not in page and "Kosten erfassen" not in page  # read-only: no buttons
