@@ -20,6 +20,7 @@ from plugins.subventionen import (  # noqa: F401 (models: the tables for the app
     claims,
     cli,
     credit_views,
+    demo,
     models,
 )
 
@@ -62,6 +63,11 @@ def app_ready(app):
 @hookimpl
 def submission_changed(tenant, submission, event):
     claims.follow_submission(submission, event)  # the tenant's own steps: submitted, resubmitted, withdrawn
+
+
+@hookimpl
+def demo_data(tenant):
+    return demo.load(tenant)
 
 
 @hookimpl

@@ -172,7 +172,7 @@ def rules_page(year):
         abort(404)
     return render_template("subventionen/rules_public.html", credit=found, current=current,
                            rules=credit.rules_of(year, current.version) if current else [],
-                           describe=credit.describe)
+                           describe=credit.shown)
 
 
 def init(blueprint: Blueprint) -> None:

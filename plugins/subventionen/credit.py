@@ -117,6 +117,11 @@ def describe(rule) -> str:
     return f"{kind}: {format_chf(rule.amount)}"
 
 
+def shown(rule) -> str:
+    """:func:`describe` for a page: «CHF 150.00» is never broken over two lines."""
+    return describe(rule).replace("CHF ", "CHF\u00a0")
+
+
 def format_share(basis_points: int) -> str:
     whole, rest = divmod(basis_points, 100)
     return f"{whole}.{rest:02d} %".replace(".00 %", " %")

@@ -75,7 +75,7 @@ def year_page(year):
     return render_template(
         "subventionen/credit_year.html", credit=found, form=form, error=error, versions=credit.versions(year),
         current=current, rules=credit.rules_of(year, current.version) if current else [],
-        describe=credit.describe, frozen=credit.frozen_message(year), committed=credit.committed(year),
+        describe=credit.shown, frozen=credit.frozen_message(year), committed=credit.committed(year),
     ), 400 if request.method == "POST" else 200
 
 
@@ -115,7 +115,7 @@ def version_page(year, version):
     if found is None:
         abort(404)
     return render_template("subventionen/rules_version.html", year=year, version=found,
-                           rules=credit.rules_of(year, version), describe=credit.describe,
+                           rules=credit.rules_of(year, version), describe=credit.shown,
                            current=credit.current_version(year))
 
 

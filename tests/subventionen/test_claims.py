@@ -28,7 +28,6 @@ from tests.subventionen.world import (
     LETTERS,
     LUETERKOFEN,
     MESSEN,
-    claim_of,
     lines,
     newcomer,
     post,
