@@ -149,9 +149,10 @@ def frozen_message(year: int) -> str | None:
 
 def committed(year: int) -> int:
     """What the ledger has committed of the year's credit (commitments and their corrections)."""
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount), 0)).where(
+    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount), 0)).where(
         LedgerEntry.tenant_id == _canton_id(), LedgerEntry.year == year,
-        LedgerEntry.kind.in_((COMMITMENT, CORRECTION)))) or 0
+        LedgerEntry.kind.in_((COMMITMENT, CORRECTION))))
+    return int(total or 0)  # PostgreSQL sums a BIGINT as NUMERIC (a Decimal): whole Rappen all the same
 
 
 # -- writing (the canton) -------------------------------------------------------------------------

@@ -149,8 +149,8 @@ def test_a_new_version_starts_as_a_copy_of_the_current_one_and_becomes_current_o
             "Betrag pro Aktivität: Begrüssungsschreiben versandt, CHF 60.00",
             "Anteil an den ausgewiesenen Kosten: 40 %"]
         assert len(credit.rules_of(2017, 1)) == len(RULES_2017)  # the old version is as it was
-    [event] = audit(tenants[0], "subventionen.rules.saved")[-1:]
-    assert event.detail["version"] == 2 and event.detail["note"] == "Pauschale erhöht"
+    saved = {event.detail["version"]: event.detail for event in audit(tenants[0], "subventionen.rules.saved")}
+    assert saved[2]["note"] == "Pauschale erhöht" and saved[1]["note"] == "erste Regeln"
     assert "Version 2" in text(finance.get(f"{BASE}/2017"))
     assert "Version 1" in text(finance.get(f"{BASE}/2017/regeln/1"))
 
