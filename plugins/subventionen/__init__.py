@@ -65,7 +65,7 @@ def submission_changed(tenant, submission, event):
     claims.follow_submission(submission, event)  # the tenant's own steps: submitted, resubmitted, withdrawn
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after the other modules' demo data: the claim counts their activity
 def demo_data(tenant):
     return demo.load(tenant)
 
