@@ -4,6 +4,7 @@ the shortfall's pro-rata split; concurrent approvals never exceed the credit (se
 from __future__ import annotations
 
 import multiprocessing
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -250,3 +251,78 @@ def test_concurrent_approvals_from_several_processes_never_exceed_the_credit(app
     assert sum(e.amount for e in commitments()) == 50_000_000
     for number, _outcome, _message in refused:
         assert the.submission(number).state in (State.SUBMITTED, State.IN_REVIEW)
+
+
+# -- the pages -----------------------------------------------------------------------------------------
+
+REVIEWS = "/kanton/subventionen/pruefung"
+
+
+def test_the_claim_page_shows_the_snapshot_line_by_line_and_approves(app, tenants):
+    _canton, (grenchen, _balsthal) = tenants
+    claim_id, number = the.submitted_claim(grenchen, 300_001)
+    client = the.finance(app)
+    page = the.text(client.get(f"{REVIEWS}/{number}"))
+    assert "Grenchen" in page and "Pauschale je Gemeinde" in page and "CHF 1'000.00" in page
+    assert "CHF 3'000.01" in page and "Genehmigen bucht CHF 3'000.00 im Integrationskredit 2017" in page
+    approved = the.post(client, f"{REVIEWS}/{number}", f"{REVIEWS}/{number}/genehmigen", {"version": "1"})
+    assert approved.status_code == 302
+    assert "ist genehmigt: CHF 3'000.00" in the.text(client.get(approved.headers["Location"]))
+    assert the.claim_row(grenchen, claim_id).approved == 300_000
+    again = the.post(client, f"{REVIEWS}/{number}", f"{REVIEWS}/{number}/genehmigen", {"version": "1"})
+    assert again.status_code == 400 and "bereits genehmigt (CHF 3'000.00)" in the.text(again)
+
+
+@pytest.mark.parametrize("amount, message", [("zweitausend", "ist kein Betrag in Franken"),
+                                             ("", "Bitte einen Betrag angeben"),
+                                             ("5'000", "nicht weniger als beantragt")])
+def test_a_reduction_typed_wrongly_says_why_and_keeps_the_input(app, tenants, amount, message):
+    _canton, (grenchen, _balsthal) = tenants
+    _claim_id, number = the.submitted_claim(grenchen, 300_000)
+    client = the.finance(app)
+    refused = the.post(client, f"{REVIEWS}/{number}", f"{REVIEWS}/{number}/kuerzen",
+                       {"version": "1", "amount": amount, "reason": "Belege fehlen teilweise"})
+    assert refused.status_code == 400 and message in the.text(refused)
+    assert "Belege fehlen teilweise" in the.text(refused) and commitments() == []
+
+
+def test_a_reduction_and_a_return_through_the_pages(app, tenants):
+    _canton, (grenchen, balsthal) = tenants
+    first_id, first = the.submitted_claim(grenchen, 300_000)
+    second_id, second = the.submitted_claim(balsthal, 300_000)
+    client = the.finance(app)
+    reduced = the.post(client, f"{REVIEWS}/{first}", f"{REVIEWS}/{first}/kuerzen",
+                       {"version": "1", "amount": "2'500.-", "reason": "Ein Kurs doppelt"})
+    assert reduced.status_code == 302 and the.claim_row(grenchen, first_id).approved == 250_000
+    returned = the.post(client, f"{REVIEWS}/{second}", f"{REVIEWS}/{second}/zurueckweisen",
+                        {"version": "1", "reason": "Bitte die Belege beilegen"})
+    assert returned.status_code == 302 and the.claim_row(balsthal, second_id).state == RETURNED
+    listing = the.text(client.get(f"{REVIEWS}?jahr=2017"))
+    assert first in listing and "CHF 2'500.00" in listing and "zurückgewiesen" in listing
+
+
+def test_the_review_list_shows_the_shortfall_and_approves_pro_rata(app, tenants):
+    _canton, (grenchen, balsthal) = tenants
+    the.submitted_claim(grenchen, 60_000_000)
+    the.submitted_claim(balsthal, 40_000_000)
+    client = the.finance(app)
+    page = the.text(client.get(f"{REVIEWS}?jahr=2017"))
+    assert "Es fehlen CHF 100'000.00" in page and "CHF 540'000.00" in page and "CHF 360'000.00" in page
+    done = the.post(client, f"{REVIEWS}?jahr=2017", f"{REVIEWS}/jahr/2017/anteilig",
+                    {"digest": re.search(r'name="digest" value="([^"]+)"', page).group(1)})
+    assert done.status_code == 302
+    flashed = the.text(client.get(done.headers["Location"]))
+    assert "2 Abrechnungen sind anteilig genehmigt, zusammen CHF 900'000.00" in flashed
+    stale = the.post(client, f"{REVIEWS}?jahr=2017", f"{REVIEWS}/jahr/2017/anteilig", {"digest": "alt"})
+    assert stale.status_code == 400 and "reicht für alle offenen" in the.text(stale)
+
+
+def test_a_year_without_credit_says_so(app, tenants):
+    page = the.text(the.finance(app).get(f"{REVIEWS}?jahr=2020"))
+    assert "Für 2020 ist noch kein Integrationskredit festgelegt" in page
+
+
+def test_a_claim_of_another_kind_or_none_is_not_found(app, tenants):
+    client = the.finance(app)
+    for number in ("SUB-2018-0042", "FO-2018-0001", "x"):
+        assert client.get(f"{REVIEWS}/{number}").status_code == 404

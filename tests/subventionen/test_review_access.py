@@ -18,7 +18,8 @@ FILE_GETS = ("/kanton/subventionen/zahlungslaeufe/{run}/pain001.xml",
              "/kanton/subventionen/zahlungslaeufe/{run}/zahlungen.xlsx",
              "/kanton/subventionen/zahlungslaeufe/{run}/avis/{number}.pdf")
 REVIEW_POSTS = ("/kanton/subventionen/pruefung/{open}/genehmigen", "/kanton/subventionen/pruefung/{open}/kuerzen",
-                "/kanton/subventionen/pruefung/{open}/zurueckweisen", "/kanton/subventionen/pruefung/jahr/2017/anteilig",
+                "/kanton/subventionen/pruefung/{open}/zurueckweisen",
+                "/kanton/subventionen/pruefung/jahr/2017/anteilig",
                 "/kanton/subventionen/zahlungslaeufe", "/kanton/subventionen/zahlungslaeufe/{run}/ausgefuehrt",
                 "/kanton/subventionen/zahlungslaeufe/{run}/verwerfen")
 OVERVIEW = "/kanton/subventionen/uebersicht"
