@@ -138,9 +138,10 @@ def create(canton: Tenant, year: int, execution_date: date) -> PaymentRun:
     claims = due(year)
     if not claims:
         pending = sorted({run.message_id for run in pending_numbers(year).values()})
-        raise UserError(_("Für %(year)s gibt es keine genehmigten, unbezahlten Abrechnungen%(pending)s.", year=year,
-                          pending=_(" ausser jenen im offenen Zahlungslauf %(runs)s", runs=", ".join(pending))
-                          if pending else ""))
+        if pending:
+            raise UserError(_("Die genehmigten, unbezahlten Abrechnungen von %(year)s sind schon im offenen "
+                              "Zahlungslauf %(runs)s.", year=year, runs=", ".join(pending)))
+        raise UserError(_("Für %(year)s gibt es keine genehmigten, unbezahlten Abrechnungen.", year=year))
     account = debtor(canton)
     tenants = {t.id: t for t in db.session.scalars(
         sa.select(Tenant).where(Tenant.id.in_({c.claimant_tenant_id for c in claims})))}

@@ -50,7 +50,7 @@ def test_a_run_takes_the_approved_unpaid_claims_with_each_tenants_iban_as_it_was
             (first, 100_000, the.iban(1)), (second, 250_000, the.iban(2))]
         assert run.message_id.startswith("SUBV2017") and len(run.message_id) <= 35
         assert payment_runs.due(2017) == []  # in the open run
-    with pytest.raises(UserError, match="ausser jenen im offenen Zahlungslauf"):
+    with pytest.raises(UserError, match="sind schon im offenen Zahlungslauf SUBV2017"):
         the.as_canton(payment_runs.create, canton, 2017, the.TODAY)
 
 
