@@ -70,6 +70,8 @@ def payments_command(year, out, execution_date):
     """Ein Zahlungslauf der genehmigten, unbezahlten Abrechnungen eines Jahres, als pain.001-Datei."""
     canton = canton_tenant()
     day: date = execution_date.date() if execution_date else clock.today()
+    if not payment_files.ready():
+        raise click.ClickException("Die Zahlungsdatei lässt sich in dieser Installation noch nicht erzeugen.")
     with tenant_scope(canton), audit.acting_as("system:cli"):
         try:
             run = payment_runs.create(canton, year, day)

@@ -19,6 +19,15 @@ from plugins.subventionen import payment_runs
 from plugins.subventionen.models import PaymentItem, PaymentRun
 
 
+def ready() -> bool:
+    """Whether the generators are installed (until then the pages offer no files)."""
+    try:
+        from plugins.subventionen import pain001, payment_advice, payment_sheet, transfers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def purpose(run: PaymentRun, item: PaymentItem) -> str:
     """The remittance text the commune's bank statement shows (German: one text for the canton's files)."""
     with force_locale("de"):

@@ -246,15 +246,7 @@ def run_page(run_id: uuid.UUID, status: int = 200, error: str | None = None):
     rows = payment_runs.items(run)
     return render_template("subventionen/payment_run.html", run=run, items=rows,
                            tenants=_tenants(i.claimant_tenant_id for i in rows), total=sum(i.amount for i in rows),
-                           form=ConfirmForm(formdata=None), files_ready=_generators_ready(), error=error), status
-
-
-def _generators_ready() -> bool:
-    try:
-        from plugins.subventionen import pain001, payment_advice, payment_sheet, transfers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+                           form=ConfirmForm(formdata=None), files_ready=payment_files.ready(), error=error), status
 
 
 def _run_step(run_id: uuid.UUID, step, message: str, back_to_year: bool = False):
@@ -293,7 +285,7 @@ def _download(content: bytes | None, mimetype: str, name: str) -> Response:
 
 def _file(run_id: uuid.UUID, make, mimetype: str, name: str, action: str):
     run = _run(run_id)
-    if not _generators_ready():
+    if not payment_files.ready():
         abort(404)
     try:
         content = make(run)

@@ -14,7 +14,7 @@ from core.audit import AuditEvent
 from core.db import db
 from core.errors import UserError
 from core.tenancy import canton_tenant, tenant_scope
-from plugins.subventionen import decisions, ledger, payment_runs
+from plugins.subventionen import decisions, ledger, payment_files, payment_runs
 from plugins.subventionen.models import PAYMENT, LedgerEntry, PaymentItem, PaymentRun
 from tests.conftest import POSTGRES
 from tests.subventionen import world as the
@@ -207,13 +207,23 @@ def test_the_files_of_a_run(app, tenants):
     assert client.get(f"{RUNS}/{run.id}/avis/SUB-2018-0099.pdf").status_code == 404
 
 
+def test_the_payments_command_says_when_it_cannot_write_the_file_yet(app, tenants, tmp_path, monkeypatch):
+    _canton, (grenchen, _balsthal) = tenants
+    approved(grenchen, 100_000)
+    monkeypatch.setattr(payment_files, "ready", lambda: False)
+    out = tmp_path / "zahlungen.xml"
+    result = app.test_cli_runner().invoke(args=["subventionen", "payments", "--year", "2017", "--out", str(out)])
+    assert result.exit_code != 0 and "noch nicht erzeugen" in result.output
+    assert count(PaymentRun) == 0 and not out.exists()
+
+
 def test_the_payments_command_creates_the_run_and_writes_its_pain001(app, tenants, tmp_path):
+    pytest.importorskip("plugins.subventionen.pain001")
     canton, (grenchen, _balsthal) = tenants
     runner = app.test_cli_runner()
     out = tmp_path / "zahlungen.xml"
     nothing = runner.invoke(args=["subventionen", "payments", "--year", "2017", "--out", str(out)])
     assert nothing.exit_code != 0 and "keine genehmigten, unbezahlten" in nothing.output and not out.exists()
-    pytest.importorskip("plugins.subventionen.pain001")
     approved(grenchen, 100_000)
     result = runner.invoke(args=["subventionen", "payments", "--year", "2017", "--out", str(out),
                                  "--execution-date", "2018-03-05"])

@@ -7,8 +7,6 @@ the year, the rule version, the total in Rappen and the lines.
 
 from __future__ import annotations
 
-import html
-import re
 import uuid
 from datetime import date
 
@@ -23,6 +21,7 @@ from plugins.subventionen import decisions, payment_runs
 from plugins.subventionen.access import CLAIM_KIND, FINANCE
 from plugins.subventionen.models import FLAT_COMMUNE, PER_ACTIVITY, SUBMITTED, Claim, ClaimLine, Credit
 from tests.conftest import login_as, make_tenant
+from tests.fordern.escalation_world import csrf_token, text  # noqa: F401 (the pages' helpers, shared)
 
 TODAY = date(2018, 3, 1)
 YEAR = 2017
@@ -125,18 +124,6 @@ def client_as(app, *memberships):
 
 def finance(app):
     return client_as(app, (canton_tenant(), FINANCE))
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def csrf_token(client, page_url: str) -> str:
-    page = client.get(page_url).get_data(as_text=True)
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page) or re.search(
-        r'value="([^"]*)"[^>]*name="csrf_token"', page)
-    assert found, f"no form on {page_url}"
-    return found.group(1)
 
 
 def post(client, page_url: str, action: str, data: dict | None = None):
