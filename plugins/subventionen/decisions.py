@@ -328,6 +328,9 @@ def approve_pro_rata(year: int, digest: str) -> list[tuple[str, int]]:
     if current.digest != digest:
         raise UserError(_("Seit der Vorschlag berechnet wurde, hat sich etwas geändert: bitte den neuen Vorschlag "
                           "prüfen."))
+    if current.distributable == 0:
+        raise UserError(_("Vom Integrationskredit %(year)s ist nichts mehr übrig: bitte die offenen Abrechnungen "
+                          "zurückweisen oder den Kredit erhöhen.", year=year))
     done = []
     for row, part in current.parts:
         payable = row.codes.payable

@@ -326,3 +326,16 @@ def test_a_claim_of_another_kind_or_none_is_not_found(app, tenants):
     client = the.finance(app)
     for number in ("SUB-2018-0042", "FO-2018-0001", "x"):
         assert client.get(f"{REVIEWS}/{number}").status_code == 404
+
+
+def test_with_nothing_left_the_pro_rata_step_is_refused(app, tenants):
+    canton, (grenchen, balsthal) = tenants
+    _claim_id, first = the.submitted_claim(grenchen, 90_000_000)
+    the.as_canton(decisions.approve, the.submission(first))
+    the.submitted_claim(balsthal, 100_000)
+    with tenant_scope(canton):
+        current = decisions.proposal(2017, decisions.listing(2017)[0])
+    assert current.shortfall == 100_000 and [part for _row, part in current.parts] == [0]
+    with pytest.raises(UserError, match="nichts mehr übrig"):
+        the.as_canton(decisions.approve_pro_rata, 2017, current.digest)
+    assert "nichts mehr übrig" in the.text(the.finance(app).get(f"{REVIEWS}?jahr=2017"))
