@@ -3,7 +3,10 @@
 The year's setup (the canton): ``credit`` (credits, rule versions, the freeze), ``credit_forms``,
 ``credit_views``.  The claims (communes and regional groups): ``rules`` (the arithmetic, pure),
 ``claims`` (computing, costs, submitting, the submission's steps), ``claim_forms``, ``claim_views``.
-``cli``: ``flask subventionen credit|claims``.
+The canton's decisions and the money: ``decisions`` (approve, reduce, return, pro rata), ``ledger`` (the
+append-only ledger, its locks and sums), ``payment_runs`` and ``payment_files`` (the runs and their files:
+``transfers``, ``pain001``, ``payment_sheet``, ``payment_advice``), ``review_views``, ``overview_views``,
+``report``.  ``cli``: ``flask subventionen credit|claims|ledger|payments``.  ``access``: roles and permissions.
 """
 
 from pathlib import Path
@@ -20,15 +23,21 @@ from plugins.subventionen import (  # noqa: F401 (models: the tables for the app
     claims,
     cli,
     credit_views,
+    decisions,
     demo,
     models,
+    overview_views,
+    payment_runs,
+    report,
+    review_views,
 )
 
 blueprint = Blueprint("subventionen", __name__, template_folder="templates")
 
 # The tenant's side and the year's setup (claims, credit and rules).
 SETUP_MENU = (MenuEntry(_l("Subventionen"), "subventionen.index", access.CLAIMS_READ),
-              MenuEntry(_l("Integrationskredit"), "subventionen.credits", access.CREDIT_MANAGE))
+              MenuEntry(_l("Kredit und Regeln"), "subventionen.credits", access.CREDIT_MANAGE,
+                        group=_l("Integrationskredit")))
 SETUP_SETTINGS = (Setting(claims.IBAN_SETTING, "", _l("IBAN für die Auszahlung der Subventionen"),
                           type=SettingType.TEXT, validate=claims.iban_problem,
                           help=_l("Das Konto der Gemeinde in der Schweiz oder in Liechtenstein (keine QR-IBAN).")),)
@@ -43,15 +52,16 @@ manifest = Manifest(
     permissions=access.PERMISSIONS,
     roles=access.ROLES,
     submission_kinds=access.SUBMISSION_KINDS,
-    settings=SETUP_SETTINGS,
+    settings=(*SETUP_SETTINGS, *payment_runs.SETTINGS),
     blueprint=blueprint,
-    menu=SETUP_MENU,
+    menu=(*SETUP_MENU, *review_views.MENU, *overview_views.MENU),
+    figures=report.FIGURES,
     translations=Path(__file__).parent / "translations",
     alembic_branch="subventionen",
     migrations=Path(__file__).parent / "migrations",
 )
 
-for pages_of in (claim_views, credit_views):
+for pages_of in (claim_views, credit_views, review_views, overview_views):
     pages_of.init(blueprint)
 
 
@@ -62,6 +72,7 @@ def app_ready(app):
 
 @hookimpl
 def submission_changed(tenant, submission, event):
+    decisions.record_in_claim(tenant, submission, event)  # the canton's: approved (with the amount), returned
     claims.follow_submission(submission, event)  # the tenant's own steps: submitted, resubmitted, withdrawn
 
 
@@ -76,3 +87,13 @@ def attachment_permission(tenant, attachment, user, action):
     if attachment.owner_type != claims.RECEIPT_OWNER:
         return None
     return action == "read" and can(access.CLAIMS_READ)
+
+
+@hookimpl
+def report_sections(tenant, period):
+    return report.report_sections(tenant, period)
+
+
+@hookimpl
+def report_figures(tenant, period):
+    return report.report_figures(tenant, period)

@@ -24,6 +24,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import clock
 from core.clock import utcnow
 from core.db import SharedReads, TenantScoped, UTCDateTime, append_only, db, one_of, tenant_fk, uuid_pk
 from core.money import money_column
@@ -213,7 +214,9 @@ class PaymentRun(TenantScoped, db.Model):
     year: Mapped[int]
     message_id: Mapped[str] = mapped_column(sa.String(35))  # the pain.001 MsgId
     execution_date: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Read at insert time (not bound at import): the payment files check the execution date against it, and a
+    # test's clock (core.clock.utcnow patched) moves both.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: clock.utcnow())
     created_by: Mapped[str] = mapped_column(sa.String(200))
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     executed_by: Mapped[str | None] = mapped_column(sa.String(200))
