@@ -13,6 +13,7 @@ PEOPLE = [
     ("kathrin", "Kathrin Kaufmann", "kathrin.kaufmann@so.example", [("kanton", "canton_admin")]),
     ("fabio", "Fabio Bernasconi", "fabio.bernasconi@so.example", [("kanton", "canton_office")]),
     ("sabine", "Sabine Studer", "sabine.studer@so.example", [("kanton", "fordern.canton_reviewer")]),
+    ("franz", "Franz Furrer", "franz.furrer@so.example", [("kanton", "subventionen.finance")]),
     ("greta", "Greta Gerber", "greta.gerber@grenchen.example",
      [("grenchen", "integration_officer"), ("grenchen", "tenant_admin")]),
     ("eduard", "Eduard Emmenegger", "eduard.emmenegger@grenchen.example", [("grenchen", "residents_services")]),

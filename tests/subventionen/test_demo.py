@@ -1,5 +1,5 @@
 """The demo's subsidy year: the canton's 2017 credit and rules, and each pilot's 2017 claim computed from the
-activity of the other modules' demo history (so the subsidy demo loads after them) and submitted."""
+activity of the other modules' demo history (so the subsidy demo loads after them), submitted and approved."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from core.tenancy import canton_tenant, get_tenant, tenant_scope
 from plugins.subventionen.models import Claim, ClaimLine, Credit
 
 
-def test_the_pilots_claim_2017_from_their_activity(runner):
+def test_the_pilots_claim_2017_from_their_activity_and_are_approved_ready_to_pay(runner, tmp_path):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     with tenant_scope(canton_tenant()):
@@ -20,10 +20,15 @@ def test_the_pilots_claim_2017_from_their_activity(runner):
         claim = db.session.scalar(sa.select(Claim).where(Claim.year == 2017))
         quantities = dict(db.session.execute(sa.select(ClaimLine.activity_key, ClaimLine.quantity).where(
             ClaimLine.claim_id == claim.id, ClaimLine.activity_key.is_not(None))).all())
-        assert claim.state == "submitted" and claim.number
+        assert claim.state == "approved" and claim.number and claim.approved == claim.total
         assert claim.total == sum(db.session.scalars(sa.select(ClaimLine.amount)
                                                      .where(ClaimLine.claim_id == claim.id)))
     # Informieren's 2017 history in Grenchen: 36 letters sent, 30 interviews held (tests/informieren/test_demo_history)
     assert quantities == {"informieren.letters_sent": 36, "informieren.interviews_held": 30}
+    # Approved and ready to pay: the payments command makes the run of all eight, and its pain.001.
+    out = tmp_path / "zahlungen.xml"
+    paid = runner.invoke(args=["subventionen", "payments", "--year", "2017", "--out", str(out)])
+    assert paid.exit_code == 0, paid.output
+    assert "8 Zahlungen" in paid.output and out.read_bytes().startswith(b"<?xml")
     again = runner.invoke(args=["demo", "load"])
     assert "Abrechnung 2017" not in again.output  # loading twice adds nothing
