@@ -9,7 +9,17 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
-babel = Babel()
+# One date format in every language: 20.12.2026 (CLDR's short dates have two-digit years in de_CH,
+# fr_CH and it_CH, and its medium ones spell the month in French and Italian).
+DATE_FORMAT = "dd.MM.yyyy"
+DATETIME_FORMAT = "dd.MM.yyyy, HH:mm"
+babel = Babel(date_formats={
+    "date": "medium", "datetime": "medium", "time": "medium",
+    "date.short": DATE_FORMAT, "date.medium": DATE_FORMAT, "date.long": None, "date.full": None,
+    "datetime.short": DATETIME_FORMAT, "datetime.medium": DATETIME_FORMAT, "datetime.long": None,
+    "datetime.full": None,
+    "time.short": "HH:mm", "time.medium": "HH:mm", "time.long": None, "time.full": None,
+})
 
 REGION = {"de": "de_CH", "fr": "fr_CH", "it": "it_CH", "en": "en_CH"}
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"

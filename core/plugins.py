@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -216,6 +216,10 @@ class Manifest:
     figures: tuple[Figure, ...] = ()  # the key figures its report_figures hook gives
     activity_keys: tuple[Figure, ...] = ()  # what its activity_counts hook counts per commune
     subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
+    # What the audit log shows for the module's entries, in the reader's language (core.audit.labels):
+    # action -> label ("fordern.case.owner": _l("Fall: Zuständigkeit geändert")), object type -> label.
+    audit_actions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    audit_objects: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
         start = parse_version(installed_version or "0")
@@ -273,6 +277,7 @@ class PluginRegistry:
         self.dependency_order()  # raises on a cycle
         self._collect_events()
         self._collect_figures()
+        self._collect_audit_labels()
 
     def _check_roles(self) -> dict[str, RoleDeclaration]:
         roles: dict[str, RoleDeclaration] = {}
@@ -342,6 +347,21 @@ class PluginRegistry:
                 known = self.figures.setdefault(figure.key, figure)
                 if known is not figure and known != figure:
                     raise PluginError(f"figure {figure.key!r} is declared twice with different labels")
+
+    def _collect_audit_labels(self) -> None:
+        """The audit log's labels of every plugin; a module names its own actions (``<id>.…``) only."""
+        self.audit_actions: dict[str, Any] = {}
+        self.audit_objects: dict[str, Any] = {}
+        for manifest in self.manifests.values():
+            for action in manifest.audit_actions:
+                if not manifest.always_on and not action.startswith(f"{manifest.id}."):
+                    raise PluginError(f"audit action {action!r} of {manifest.id!r} must start with '{manifest.id}.'")
+            for labels, declared in ((self.audit_actions, manifest.audit_actions),
+                                     (self.audit_objects, manifest.audit_objects)):
+                twice = labels.keys() & declared.keys()
+                if twice:
+                    raise PluginError(f"audit labels declared twice: {', '.join(sorted(twice))}")
+                labels.update(declared)
 
     def _collect_events(self) -> None:
         for manifest in self.manifests.values():

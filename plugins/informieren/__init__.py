@@ -87,6 +87,23 @@ manifest = Manifest(
     events=(interview_records.NEEDS_HANDED_OVER,),
     figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
+    audit_actions={
+        "informieren.person.create": _l("Neuzuzüger/in erfasst"),
+        "informieren.person.update": _l("Neuzuzüger/in geändert"),
+        "informieren.import": _l("Import aus dem Einwohnerregister"),
+        "informieren.import_details_cleared": _l("Angaben eines Imports gelöscht"),
+        "informieren.letter_template.add": _l("Briefvorlage gespeichert"),
+        "informieren.letter_template.delete": _l("Briefvorlage gelöscht"),
+        "informieren.letters.generate": _l("Begrüssungsschreiben erstellt"),
+        "informieren.letters.sent": _l("Begrüssungsschreiben als versandt markiert"),
+    },
+    audit_objects={
+        "informieren_person": _l("Neuzuzüger/in"),
+        "informieren_newcomers": _l("Neuzuzüger/in"),
+        "informieren_import": _l("Import"),
+        "informieren_interviews": _l("Erstinformationsgespräch"),
+        "letter_template": _l("Briefvorlage"),
+    },
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
