@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from core import clock, modules, money, worklist
@@ -11,7 +11,7 @@ from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
-from core.errors import UserError
+from core.errors import UserError, form_origin
 from core.plugins import PluginRegistry
 from core.security import safe_next
 from core.tenancy import Tenant, TenantState, served_municipalities
@@ -126,6 +126,10 @@ def _error_page(error: HTTPException):
 
 def _user_error(error: UserError):
     db.session.rollback()
+    back = form_origin(request.method, request.referrer, request.host)
+    if back is not None and not request.path.startswith(PREFIX + "/"):
+        flash(str(error), "error")
+        return redirect(back, 303)
     return render_template("error.html", message=str(error)), 400
 
 

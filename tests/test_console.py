@@ -361,7 +361,7 @@ def test_the_canton_entitles_and_the_commune_activates(app, canton_admin, world)
     modules.suspend(grenchen, "informieren")
     db.session.commit()
     missing = admin.post("/grenchen/module/fordern", data={"csrf_token": token, "action": "activate"})
-    assert missing.status_code == 400 and "braucht «informieren»" in missing.text
+    assert missing.status_code == 400 and "Fordern braucht Informieren" in missing.text
     bad_date = admin.post("/grenchen/module/informieren",
                           data={"csrf_token": token, "action": "activate", "day": "31.02.2018"})
     assert bad_date.status_code == 400 and "gültiges Datum" in bad_date.text
@@ -393,7 +393,7 @@ def test_the_canton_plans_a_module_for_a_district_with_a_preview(app, canton_adm
     # Fordern for everyone from 2018: refused where Informieren is not active by then, with the reason.
     fordern = {**form, "module": "fordern", "district": ""}
     preview = canton_admin.post(url, data={**fordern, "step": "preview"})
-    assert "nicht möglich: Das Modul «fordern» braucht «informieren»" in preview.text
+    assert "nicht möglich: Fordern braucht Informieren" in preview.text
     assert canton_admin.post(url, data={**fordern, "step": "confirm"}).status_code == 302
     assert modules.activations(matzendorf)["fordern"].state == "scheduled"
     assert all("fordern" not in modules.activations(t) for t in (grenchen, balsthal, oensingen))
@@ -441,7 +441,7 @@ def test_the_cli_moves_communes_merges_plans_and_invites(runner, world):
     plan = runner.invoke(args=["modules", "plan", "informieren", "--from", "2030-01-01"])
     assert plan.exit_code == 0 and "grenchen" in plan.output and "schedule" in plan.output
     refused = runner.invoke(args=["modules", "plan", "fordern", "--from", "2029-01-01", "--dry-run"])
-    assert "refused" in refused.output and "braucht «informieren»" in refused.output
+    assert "refused" in refused.output and "Fordern braucht Informieren" in refused.output
     invited = runner.invoke(args=["tenants", "invite", "grenchen", "Greta.Gerber@Grenchen.example"])
     assert invited.exit_code == 0 and "greta.gerber@grenchen.example tenant_admin bis" in invited.output
     again = runner.invoke(args=["tenants", "invite", "grenchen", "greta.gerber@grenchen.example"])
