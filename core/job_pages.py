@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from core import audit, jobs, reports
-from core.access import can, requires
+from core.access import can, forbid, requires
 from core.db import db
 from core.errors import UserError
 from core.tenancy import tenant_scope
@@ -91,7 +91,7 @@ def retry(job_id):
     record = _record(job_id)
     kind = jobs.kinds()[record.kind]
     if not can(kind.retry_permission or kind.permission):
-        abort(403)
+        forbid(kind.retry_permission or kind.permission)
     jobs.retry(record, g.tenant)
     return redirect(url_for("jobs.show", job_id=record.id))
 

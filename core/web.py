@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from core import clock, modules, money, worklist
+from core import access, clock, modules, money, worklist
 from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
@@ -121,7 +121,9 @@ def _error_page(error: HTTPException):
         return json_errors(error)
     # Keep what the error says in its headers (a 405's Allow, a 401's WWW-Authenticate).
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-    return render_template("error.html", error=error), error.code, headers
+    missing = (access.missing_permission_help(error.permission, g.tenant)
+               if isinstance(error, access.MissingPermission) and g.get("tenant") is not None else None)
+    return render_template("error.html", error=error, missing=missing), error.code, headers
 
 
 def _user_error(error: UserError):
