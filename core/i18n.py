@@ -22,6 +22,7 @@ babel = Babel(date_formats={
 })
 
 REGION = {"de": "de_CH", "fr": "fr_CH", "it": "it_CH", "en": "en_CH"}
+MESSAGE_LANGUAGE = "de"  # the language of the message ids (the catalogues translate from German)
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 
 

@@ -276,9 +276,15 @@ def _csv_events(importer: Importer, filename: str, table: csv_files.Table, mappi
 # -- the module's jobs ------------------------------------------------------------------------------------------------
 
 
+def _job_result(record: jobs.JobRecord):
+    from plugins.informieren.imports.views import job_result  # the views import this module
+
+    return job_result(record)
+
+
 def job_kinds() -> list:
     return [JobKind(JOB_KIND, run_job, _l("Import aus dem Einwohnerregister"), queue="imports",
-                    timeout_seconds=3600, permission="informieren.imports.run", link=job_link)]
+                    timeout_seconds=3600, permission="informieren.imports.run", link=job_link, result=_job_result)]
 
 
 def periodic_jobs() -> list:
