@@ -36,7 +36,7 @@ def test_unknown_module_is_refused(tenant):
 
 def test_fordern_needs_informieren(tenant):
     modules.entitle(tenant, "fordern")
-    with pytest.raises(UserError, match="Fordern braucht Informieren, aktiv in .* ab [0-9]{2}\.[0-9]{2}\.[0-9]{4}"):
+    with pytest.raises(UserError, match=r"Fordern braucht Informieren, aktiv in .* ab [0-9]{2}\.[0-9]{2}\.[0-9]{4}"):
         modules.activate(tenant, "fordern")
     modules.entitle(tenant, "informieren")
     modules.activate(tenant, "informieren")
