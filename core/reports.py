@@ -21,6 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit, clock, modules
@@ -160,7 +161,7 @@ Progress = Callable[[int, int, str], None]
 
 
 def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
-    progress(0, 1, _("Abschnitte werden zusammengestellt"))
+    progress(0, 1, _l("Abschnitte werden zusammengestellt"))
     with tenant_scope(tenant):
         # The modules of the period, not of today: one switched off since still shows what it did then.
         hooks = modules.registry().for_modules(modules.active_during(tenant, period.start, period.end))
