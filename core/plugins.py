@@ -216,8 +216,9 @@ class Manifest:
     figures: tuple[Figure, ...] = ()  # the key figures its report_figures hook gives
     activity_keys: tuple[Figure, ...] = ()  # what its activity_counts hook counts per commune
     subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
-    # What the audit log shows for the module's entries, in the reader's language (core.audit.labels):
-    # action -> label ("fordern.case.owner": _l("Fall: Zuständigkeit geändert")), object type -> label.
+    # What the audit log shows for the module's entries, in the reader's language (core.audit.action_label):
+    # action -> a lazy translated label ("fordern.case.owner" -> "Zuständigkeit für einen Fall geändert"),
+    # and object type -> label ("fordern_cases" -> "Fall").
     audit_actions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     audit_objects: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
