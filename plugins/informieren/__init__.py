@@ -24,7 +24,7 @@ from plugins.informieren.blueprints import api, blueprint
 from plugins.informieren.imports import api as _imports_api  # noqa: F401
 from plugins.informieren.imports import cli as _imports_cli  # noqa: F401
 from plugins.informieren.imports import runs as import_runs
-from plugins.informieren.imports import views as _imports_views  # noqa: F401
+from plugins.informieren.imports import views as import_views
 from plugins.informieren.interviews import checklist as interview_checklist
 from plugins.informieren.interviews import records as interview_records
 from plugins.informieren.interviews import views as _interview_views  # noqa: F401
@@ -128,7 +128,7 @@ def install(tenant):
 
 @hookimpl
 def job_kinds():
-    return [*import_runs.job_kinds(), *letter_batch.job_kinds()]
+    return [*import_runs.job_kinds(result=import_views.job_result), *letter_batch.job_kinds()]
 
 
 @hookimpl
