@@ -59,6 +59,9 @@ def _object_text(event: audit.AuditEvent) -> str:
     if event.object_type == "module" and ref:
         manifest = current_app.extensions["plugins"].module(ref)
         return str(manifest.title) if manifest else ref
+    if event.object_type == "event" and ref:
+        event_type = current_app.extensions["plugins"].event_types.get(ref)
+        return f"{kind} «{event_type.label}»" if event_type else f"{kind} {ref}"
     if event.object_type == "role" and ref:
         return f"{kind} «{role_label(ref)}»"
     if len(ref) == 36 and ref.count("-") == 4:
@@ -84,8 +87,6 @@ def _detail_text(event: audit.AuditEvent, tenants: dict) -> str:
 
         kind = jobs.kinds().get(detail["kind"])
         parts.append(str(kind.title) if kind else detail["kind"])
-    if detail.get("fields"):
+    if detail.get("fields") and event.action.endswith("update"):  # what changed (a creation fills them all)
         parts.append(_("Felder: %(fields)s", fields=", ".join(map(str, detail["fields"]))))
-    if detail.get("reason") and isinstance(detail["reason"], str):
-        parts.append(detail["reason"])
     return " · ".join(parts)

@@ -50,9 +50,7 @@ def status_text(record: jobs.JobRecord) -> str:
         return jobs.message_text(record.progress_message, record.progress_params)
     if record.result:
         return jobs.message_text(record.result.get("message", ""), record.result.get("params"))
-    if record.progress_total:
-        return _("%(num)s erledigt.", num=record.progress_total)
-    return ""
+    return ""  # its result files, or what its kind shows, say the rest
 
 
 def result_html(record: jobs.JobRecord, kind: jobs.JobKind):

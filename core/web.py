@@ -157,6 +157,7 @@ def init_app(app, registry_: PluginRegistry) -> None:
     public_pages.init_app(app)  # after the gate, before the user is loaded
     app.context_processor(_navigation)
     app.add_template_filter(money.chf, "chf")
+    app.jinja_env.globals["module_titles"] = modules.titles
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(UserError, _user_error)
 
