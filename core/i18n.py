@@ -49,6 +49,21 @@ def init_app(app, extra_dirs) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = language
+    app.add_template_filter(iso_date, "isodate")
+
+
+def iso_date(value) -> str:
+    """A day kept as ISO text (in JSON: ``2017-06-15``) as the pages show days: 15.06.2017."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    if not value:
+        return ""
+    try:
+        return format_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
 
 
 # -- names of countries and languages, in the user's language (Babel's CLDR data) ---------------------

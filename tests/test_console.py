@@ -257,7 +257,7 @@ def test_a_commune_joins_a_regional_group_after_a_preview(canton_admin, world):
     preview = canton_admin.post(url, data={**form, "step": "preview"})
     assert preview.status_code == 200
     assert "betreut bis 31.12.2017, dann nicht mehr" in preview.text and "betreut ab 01.01.2018" in preview.text
-    assert "Wolfwil betreut ab 2018-01-01 keine Gemeinde mehr" in preview.text
+    assert "Wolfwil betreut ab 01.01.2018 keine Gemeinde mehr" in preview.text
     assert "bleiben beim Mandanten, dem sie gehören" in preview.text
     assert links(region) == [(2405, date(2017, 1, 1), None), (2406, date(2017, 1, 1), None)]  # nothing yet
     confirmed = canton_admin.post(url, data={**form, "step": "confirm"})
@@ -282,12 +282,12 @@ def test_commune_changes_refuse_impossible_dates(canton_admin, world):
     token = csrf_token(canton_admin.get(url).text)
     early = canton_admin.post(url, data={"csrf_token": token, "valid_from": "2016-06-01", "communes": ["2405"],
                                          "step": "preview"})
-    assert early.status_code == 400 and "ab 2017-01-01 schon eine Änderung der Gemeinden erfasst" in early.text
+    assert early.status_code == 400 and "ab 01.01.2017 schon eine Änderung der Gemeinden erfasst" in early.text
     wolfwil = provisioning.create_tenant("wolfwil", "Wolfwil", "commune", [2408], date(2017, 3, 1))
     db.session.commit()
     taken = canton_admin.post(url, data={"csrf_token": token, "valid_from": "2017-02-01", "step": "preview",
                                          "communes": ["2405", "2406", "2408"]})
-    assert taken.status_code == 400 and "Wolfwil betreut Wolfwil erst ab 2017-03-01" in taken.text
+    assert taken.status_code == 400 and "Wolfwil betreut Wolfwil erst ab 01.03.2017" in taken.text
     assert links(wolfwil) == [(2408, date(2017, 3, 1), None)]
     commune = canton_admin.post("/kanton/mandanten/grenchen/gemeinden", data={
         "csrf_token": token, "valid_from": "2018-01-01", "communes": ["2546", "2401"], "step": "preview"})
@@ -308,7 +308,7 @@ def test_a_merger_of_communes_served_by_two_tenants(canton_admin, world):
     assert choose.status_code == 200 and "wählen Sie, wer Welschenrohr-Gänsbrunnen betreut" in choose.text
     preview = canton_admin.get(url + "?receiving=welschenrohr")
     assert "betreut bis 31.12.2020, dann nicht mehr" in preview.text and "betreut ab 01.01.2021" in preview.text
-    assert "Gänsbrunnen betreut ab 2021-01-01 keine Gemeinde mehr" in preview.text
+    assert "Gänsbrunnen betreut ab 01.01.2021 keine Gemeinde mehr" in preview.text
     token = csrf_token(preview.text)
     assert canton_admin.post(url, data={"csrf_token": token, "step": "confirm"}).status_code == 400  # no choice
     done = canton_admin.post(url, data={"csrf_token": token, "step": "confirm", "receiving": "welschenrohr"})

@@ -245,6 +245,10 @@ def test_dates_read_dd_mm_yyyy_in_every_language(app, language):
         assert format_date(date(2026, 12, 20)) == "20.12.2026"
         assert format_date(date(2026, 12, 20), "short") == format_date(date(2026, 12, 20), "medium") == "20.12.2026"
         assert format_datetime(datetime(2026, 12, 20, 13, 5, tzinfo=UTC), "short") == "20.12.2026, 14:05"
+        from flask import render_template_string
+
+        # A day kept as ISO text in JSON reads the same; what is no day stays as it is.
+        assert render_template_string("{{ '2017-06-15'|isodate }} {{ 'bald'|isodate }}") == "15.06.2017 bald"
 
 
 def test_xlsx_cells_hold_real_dates(app, ctx):
