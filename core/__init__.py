@@ -23,6 +23,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
 
     from core import (
         access,
+        actors,
         admin,
         api,
         audit,
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     job_pages.init_app(app)
     submission_pages.init_app(app)
     access.init_app(app)
+    actors.init_app(app)
     app.after_request(audit.commit_sensitive_reads)
     cli.init_app(app)
     _init_migrations(app, registry)

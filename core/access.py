@@ -17,6 +17,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import Forbidden
 
 from core import audit
 from core.clock import utcnow
@@ -230,8 +231,48 @@ def authorize() -> object:
         abort(404)  # not a member here, or a canton page in a commune's tenant
     g.permissions = permissions_of(roles, tenant)
     if needed != AUTHENTICATED and needed not in g.permissions:
-        abort(403)
+        forbid(needed)
     return None
+
+
+# -- a refusal that says what is missing ---------------------------------------------------------
+
+
+class MissingPermission(Forbidden):
+    """403 for a member who lacks ``permission``: the error page names it and whom to ask."""
+
+    def __init__(self, permission: str):
+        super().__init__()
+        self.permission = permission
+
+
+def forbid(permission: str):
+    """Refuse the request for want of ``permission`` (a 403 that names it)."""
+    raise MissingPermission(permission)
+
+
+def missing_permission_help(permission: str, tenant: Tenant) -> dict:
+    """What the 403 page says: the permission's label, the roles that hold it here, the people to ask.
+
+    The people to ask are the members who manage roles in this tenant (its administrators; in the
+    canton's tenant the canton's); a tenant without any is told to ask the canton's integration office.
+    """
+    from core.auth import User
+
+    declared = declared_permissions(tenant).get(permission)
+    available = set(roles_for(tenant))
+    grants = {role: granted for role, granted in role_permissions(tenant).items() if role in available}
+    managers = [role for role, granted in grants.items() if "core.members.manage" in granted]
+    with tenant_scope(tenant):
+        names = db.session.scalars(
+            sa.select(User.name).join(Membership, Membership.user_id == User.id)
+            .where(Membership.role.in_(managers), User.name != "").distinct().order_by(User.name)
+        ).all()
+    return {
+        "label": str(declared.label) if declared else permission,
+        "roles": sorted(role_label(role) for role, granted in grants.items() if permission in granted),
+        "admins": list(names),
+    }
 
 
 def init_app(app) -> None:

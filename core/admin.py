@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 
-from core import api, audit, sessions
+from core import actors, api, audit, audit_view, sessions
 from core import content_languages as languages
 from core.access import (
     Membership,
@@ -174,7 +174,7 @@ def _audit_query(form: AuditFilter):
     if form.action.data:
         query = query.where(audit.AuditEvent.action.startswith(form.action.data.strip()))
     if form.actor.data:
-        query = query.where(audit.AuditEvent.actor == form.actor.data.strip())
+        query = query.where(audit.AuditEvent.actor.in_(_actors_named(form.actor.data.strip())))
     if form.since.data:
         query = query.where(audit.AuditEvent.occurred_at >= _swiss_midnight(form.since.data))
     if form.until.data:
@@ -182,6 +182,14 @@ def _audit_query(form: AuditFilter):
     if form.mandant.data:
         query = query.where(Tenant.slug == form.mandant.data.strip())
     return query.order_by(audit.AuditEvent.occurred_at.desc())
+
+
+def _actors_named(text: str) -> list[str]:
+    """The actors a filter means: one written as stored (``system:…``), or the users whose name contains it."""
+    if ":" in text:
+        return [text]
+    users = db.session.scalars(sa.select(User.id).where(User.name.ilike(f"%{text}%")).limit(100))
+    return [f"user:{user_id}" for user_id in users]
 
 
 def _swiss_midnight(day: date) -> datetime:
@@ -207,7 +215,8 @@ def audit_log():
     page = page_number(request.args.get("seite"))
     rows = _audit_rows(form, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) if form.validate() else []
     return render_template(
-        "admin/audit.html", form=form, rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE
+        "admin/audit.html", form=form, entries=audit_view.entries(rows[:PAGE_SIZE]), page=page,
+        more=len(rows) > PAGE_SIZE
     )
 
 
@@ -219,10 +228,14 @@ def audit_csv():
         abort(400)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["occurred_at", "tenant", "actor", "action", "object_type", "object_id", "detail"])
-    for event, slug in _audit_rows(form, None):
+    writer.writerow(["occurred_at", "tenant", "actor", "action", "object_type", "object_id", "detail",
+                     "actor_name", "action_label"])
+    rows = _audit_rows(form, None)
+    actors.prefetch(event.actor for event, _slug in rows)
+    for event, slug in rows:
         writer.writerow(csv_row([event.occurred_at.isoformat(), slug, event.actor, event.action,
-                                 event.object_type or "", event.object_id or "", event.detail]))
+                                 event.object_type or "", audit.clean_ref(event.object_id), event.detail,
+                                 actors.label(event.actor), audit.action_label(event.action)]))
     return Response(
         "\ufeff" + buffer.getvalue(),  # a BOM, so that Excel reads UTF-8
         mimetype="text/csv",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -21,6 +22,7 @@ from core.db import (
     current_scope,
     db,
     enter_scope,
+    identity_ref,
     leave_scope,
     scoped_to,
     uuid_pk,
@@ -111,7 +113,7 @@ class Sensitive:
 @event.listens_for(Sensitive, "load", propagate=True)
 def _note_sensitive_read(target, context) -> None:
     reads = context.session.info.setdefault("sensitive_reads", set())
-    reads.add((type(target).__tablename__, str(sa.inspect(target).identity[1:]), target.tenant_id))
+    reads.add((target.tenant_id, type(target).__tablename__, identity_ref(target)))
 
 
 @event.listens_for(Session, "before_flush")
@@ -124,24 +126,39 @@ def _audit_sensitive_changes(session, flush_context, instances) -> None:
             changed = sorted(a.key for a in state.attrs if a.history.has_changes()) if action == "update" else []
             session.add(AuditEvent(
                 tenant_id=obj.tenant_id, actor=current_actor(), action=f"sensitive.{action}",
-                object_type=type(obj).__tablename__, object_id=str(state.identity[1:] if state.identity else ""),
-                detail={"fields": changed},
+                object_type=type(obj).__tablename__, object_id=identity_ref(obj), detail={"fields": changed},
             ))
+
+
+def _grouped(reads, width: int) -> dict[tuple, list[str]]:
+    """Reads (key..., object id) grouped by their first ``width`` parts: the ids read of each group, sorted."""
+    groups: dict[tuple, list[str]] = {}
+    for read in sorted(reads):
+        groups.setdefault(read[:width], []).append(read[width])
+    return groups
+
+
+def _read_event(tenant_id: int, action: str, object_type: str, ids: list[str], detail: dict) -> AuditEvent:
+    """One record for every read of one kind of record in one transaction (a list page reads fifty cases).
+
+    A single read names its object; several name none and list them in ``detail["ids"]``.
+    """
+    if len(ids) > 1:
+        detail = {**detail, "ids": ids, "count": len(ids)}
+    return AuditEvent(tenant_id=tenant_id, actor=current_actor(), action=action, object_type=object_type,
+                      object_id=ids[0] if len(ids) == 1 else None, detail=detail)
 
 
 @event.listens_for(Session, "before_commit")
 def _audit_sensitive_reads(session) -> None:
-    reads = sorted(session.info.pop("sensitive_reads", ()))
+    reads = session.info.pop("sensitive_reads", ())
     if not reads:
         return
     # The reads may have happened in other scopes than the current one (a canton view walking
     # tenants): their records are the system's own writes, each into the log of the row's tenant.
     with scoped_to(Scope(all_tenants=True)):
-        session.add_all(
-            AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="sensitive.read",
-                       object_type=table, object_id=identity, detail={})
-            for table, identity, tenant_id in reads
-        )
+        session.add_all(_read_event(tenant_id, "sensitive.read", table, ids, {})
+                        for (tenant_id, table), ids in _grouped(reads, 2).items())
 
 
 def commit_sensitive_reads(response):
@@ -167,12 +184,42 @@ event.listen(CantonVisible, "refresh", _note_canton_read, propagate=True)
 
 @event.listens_for(Session, "before_commit")
 def _audit_canton_reads(session) -> None:
-    """Each read of another tenant's CantonVisible row: one record in the reader's log, one in the owner's."""
-    reads = sorted(session.info.pop("canton_reads", ()))
+    """The reads of another tenant's CantonVisible rows: recorded in the reader's log and in the owner's."""
+    reads = session.info.pop("canton_reads", ())
     if not reads:
         return
     with scoped_to(Scope(all_tenants=True)):
-        for reader, owner, object_type, object_id in reads:
+        for (reader, owner, object_type), ids in _grouped(reads, 3).items():
             for tenant_id, detail in ((reader, {"tenant_id": owner}), (owner, {"by_tenant_id": reader})):
-                session.add(AuditEvent(tenant_id=tenant_id, actor=current_actor(), action="canton.read",
-                                       object_type=object_type, object_id=object_id, detail=detail))
+                session.add(_read_event(tenant_id, "canton.read", object_type, ids, detail))
+
+
+# -- the log as people read it ----------------------------------------------------------------------------
+
+_LEGACY_REF = re.compile(r"UUID\('([0-9a-f-]{36})'\)|'([^']*)'|(-?\d+)")
+
+
+def action_label(action: str) -> str:
+    """The action in the reader's language, as core or its module declares it (``Manifest.audit_actions``)."""
+    label = current_app.extensions["plugins"].audit_actions.get(action)
+    return str(label) if label is not None else action
+
+
+def object_label(object_type: str | None) -> str:
+    if not object_type:
+        return ""
+    label = current_app.extensions["plugins"].audit_objects.get(object_type)
+    return str(label) if label is not None else object_type
+
+
+def clean_ref(object_id: str | None) -> str:
+    """An object id as stored; older records hold a Python tuple (``(UUID('…'),)``): its values."""
+    if not object_id or not object_id.startswith("("):
+        return object_id or ""
+    return "/".join(next(part for part in match.groups() if part is not None)
+                    for match in _LEGACY_REF.finditer(object_id))
+
+
+def read_count(event: AuditEvent) -> int:
+    """How many records a grouped read names (1 for any other event)."""
+    return int((event.detail or {}).get("count") or 1)

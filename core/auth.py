@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import time
 from datetime import datetime, timedelta
 
@@ -194,15 +193,10 @@ def sync_claimed_memberships(user: User, provider: str, claims: dict) -> None:
 
 
 def actor_names(actors) -> dict[str, str]:
-    """``user:<id>`` -> the user's name (one query), for pages that say who did something.
+    """Actor -> its label for people ("Greta Gerber", "System"; see core.actors), looked up together."""
+    from core import actors as actor_labels
 
-    Other actors (API tokens, the CLI's operator, the system) are not in it: show them as they are.
-    """
-    ids = {int(actor.split(":", 1)[1]) for actor in actors if re.fullmatch(r"user:\d+", actor or "")}
-    if not ids:
-        return {}
-    return {f"user:{user_id}": name for user_id, name in
-            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all()}
+    return actor_labels.prefetch(actors)
 
 
 def user_tenants(user: User) -> list[Tenant]:

@@ -394,7 +394,8 @@ def _job_row(record) -> dict:
     return {
         "id": str(record.id), "kind": record.kind, "params": record.params, "state": record.state,
         "requested_by": record.requested_by, "progress": [record.progress_done, record.progress_total],
-        "message": record.progress_message, "error": record.error, "attempts": record.attempts,
+        "message": jobs.message_text(record.progress_message, record.progress_params), "error": record.error,
+        "attempts": record.attempts,
         "created_at": record.created_at.isoformat(),
         "started_at": record.started_at and record.started_at.isoformat(),
         "finished_at": record.finished_at and record.finished_at.isoformat(),

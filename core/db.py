@@ -133,6 +133,12 @@ class TenantScoped:
 _tenants = sa.table("tenants", sa.column("id"), sa.column("kind"))
 
 
+def identity_ref(obj) -> str:
+    """A tenant-owned row's key without its tenant, as the audit log names it: ``<uuid>``, ``<a>/<b>``."""
+    key = sa.inspect(obj).mapper.primary_key_from_instance(obj)[1:]  # known before the flush if assigned
+    return "" if any(part is None for part in key) else "/".join(str(part) for part in key)
+
+
 class CantonVisible:
     """Mixin for the few tenant-owned models the canton's tenant may read too (never write).
 
@@ -144,7 +150,7 @@ class CantonVisible:
 
     def audit_ref(self) -> tuple[str, str]:
         """What the audit record of a canton's read names: (object type, object id)."""
-        return type(self).__tablename__, str(sa.inspect(self).identity[1:])
+        return type(self).__tablename__, identity_ref(self)
 
     @classmethod
     def _read_criterion(cls):

@@ -9,9 +9,20 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
-babel = Babel()
+# One date format in every language: 20.12.2026 (CLDR's short dates have two-digit years in de_CH,
+# fr_CH and it_CH, and its medium ones spell the month in French and Italian).
+DATE_FORMAT = "dd.MM.yyyy"
+DATETIME_FORMAT = "dd.MM.yyyy, HH:mm"
+babel = Babel(date_formats={
+    "date": "medium", "datetime": "medium", "time": "medium",
+    "date.short": DATE_FORMAT, "date.medium": DATE_FORMAT, "date.long": None, "date.full": None,
+    "datetime.short": DATETIME_FORMAT, "datetime.medium": DATETIME_FORMAT, "datetime.long": None,
+    "datetime.full": None,
+    "time.short": "HH:mm", "time.medium": "HH:mm", "time.long": None, "time.full": None,
+})
 
 REGION = {"de": "de_CH", "fr": "fr_CH", "it": "it_CH", "en": "en_CH"}
+MESSAGE_LANGUAGE = "de"  # the language of the message ids (the catalogues translate from German)
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 
 
@@ -38,6 +49,21 @@ def init_app(app, extra_dirs) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = language
+    app.add_template_filter(iso_date, "isodate")
+
+
+def iso_date(value) -> str:
+    """A day kept as ISO text (in JSON: ``2017-06-15``) as the pages show days: 15.06.2017."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    if not value:
+        return ""
+    try:
+        return format_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
 
 
 # -- names of countries and languages, in the user's language (Babel's CLDR data) ---------------------

@@ -9,11 +9,12 @@ from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from core import audit, jobs, reports
-from core.access import can, requires
+from core import actors, audit, jobs, reports
+from core.access import can, forbid, requires
 from core.db import db
 from core.errors import UserError
 from core.tenancy import tenant_scope
@@ -40,6 +41,26 @@ def _record(job_id: uuid.UUID) -> jobs.JobRecord:
     return record
 
 
+def status_text(record: jobs.JobRecord) -> str:
+    """The line beside a job's progress bar, in the reader's language: its progress while it runs, what it
+    did once it is finished (never "letters are being created" for a job that is done), why it failed."""
+    if record.state == jobs.JobState.FAILED:
+        return ""  # the page says why, at length
+    if record.state != jobs.JobState.FINISHED:
+        return jobs.message_text(record.progress_message, record.progress_params)
+    if record.result:
+        return jobs.message_text(record.result.get("message", ""), record.result.get("params"))
+    return ""  # its result files, or what its kind shows, say the rest
+
+
+def result_html(record: jobs.JobRecord, kind: jobs.JobKind):
+    """What a finished job's kind shows of its outcome (counts, links), if it declares it."""
+    if record.state != jobs.JobState.FINISHED or kind.result is None:
+        return None
+    html = kind.result(record)
+    return Markup(html) if html else None
+
+
 @pages.get("/auftraege")
 @requires("core.tenant.view")
 def index():
@@ -50,6 +71,7 @@ def index():
             .order_by(jobs.JobRecord.created_at.desc())
             .limit(100)
         ).all()
+    actors.prefetch(record.requested_by for record in records)
     return render_template("jobs/index.html", records=records, kinds=jobs.kinds())
 
 
@@ -58,7 +80,7 @@ def index():
 def show(job_id):
     record = _record(job_id)
     kind = jobs.kinds()[record.kind]
-    return render_template("jobs/show.html", record=record, kind=kind,
+    return render_template("jobs/show.html", record=record, kind=kind, result=result_html(record, kind),
                            may_retry=can(kind.retry_permission or kind.permission))
 
 
@@ -68,7 +90,7 @@ def progress(job_id):
     """What the jobs page polls for its progress bars."""
     record = _record(job_id)
     return jsonify(state=record.state, label=str(STATE_LABELS[record.state]), done=record.progress_done,
-                   total=record.progress_total, percent=record.percent, message=record.progress_message)
+                   total=record.progress_total, percent=record.percent, message=status_text(record))
 
 
 @pages.get("/auftraege/<uuid:job_id>/dateien/<uuid:file_id>")
@@ -91,7 +113,7 @@ def retry(job_id):
     record = _record(job_id)
     kind = jobs.kinds()[record.kind]
     if not can(kind.retry_permission or kind.permission):
-        abort(403)
+        forbid(kind.retry_permission or kind.permission)
     jobs.retry(record, g.tenant)
     return redirect(url_for("jobs.show", job_id=record.id))
 
@@ -190,3 +212,4 @@ def remove_schedule(schedule_id):
 def init_app(app) -> None:
     app.register_blueprint(pages)
     app.jinja_env.globals["state_label"] = lambda state: STATE_LABELS.get(state, state)
+    app.jinja_env.globals["job_status"] = status_text

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -37,6 +38,7 @@ from core import audit, stored_files
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, tenant_fk, uuid_pk
 from core.errors import UserError
+from core.i18n import MESSAGE_LANGUAGE, REGION
 from core.tenancy import Tenant, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,9 @@ class JobKind:
     keep_days: int = 30  # how long result files are kept
     # Where the job's outcome is shown, if on a page of its own: record -> (label, URL) or None.
     link: Callable[[JobRecord], tuple[Any, str] | None] | None = None
+    # What the job page shows of a finished job's outcome (counts, links): record -> HTML (a rendered
+    # template) or None. Without it the page shows the job's result text and its files.
+    result: Callable[[JobRecord], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,10 @@ class JobRecord(TenantScoped, db.Model):
     state: Mapped[str] = mapped_column(sa.String(20), default=JobState.QUEUED)
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int | None]
+    # The progress text is a message id (German) with its parameters, translated when shown (message_text).
     progress_message: Mapped[str] = mapped_column(sa.String(300), default="")
+    progress_params: Mapped[dict | None] = mapped_column(sa.JSON)
+    result: Mapped[dict | None] = mapped_column(sa.JSON)  # {"message": id, "params": {...}}: what the job did
     error: Mapped[str | None] = mapped_column(sa.Text)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -155,21 +163,50 @@ class JobContext:
         self.tenant = tenant
         self.params = record.params
 
-    def progress(self, done: int, total: int | None = None, message: str = "") -> None:
-        """Report progress; written at once in a transaction of its own (the job's work is not)."""
+    def progress(self, done: int, total: int | None = None, message: Any = "", **params) -> None:
+        """Report progress; written at once in a transaction of its own (the job's work is not).
+
+        ``message`` is a message id, marked for translation with ``lazy_gettext`` (``_l("%(n)s Briefe
+        erstellt", n=3)`` or ``_l("…")`` with ``params``): the page translates it for its reader.
+        """
+        text, params = message_id(message, params)
+        values = {"progress_done": done, "progress_total": total, "progress_message": text[:300],
+                  "progress_params": params or None}
         if db.engine.dialect.name == "sqlite":
             # One writer at a time: a second connection would wait for the job's own transaction.
             # (On SQLite jobs run in-process, where nobody watches the progress meanwhile.)
-            self.record.progress_done, self.record.progress_total = done, total
-            self.record.progress_message = message[:300]
+            for key, value in values.items():
+                setattr(self.record, key, value)
             return
         with tenant_scope(self.tenant), Session(db.engine) as session:
             session.execute(
                 sa.update(JobRecord)
                 .where(JobRecord.tenant_id == self.tenant.id, JobRecord.id == self.record.id)
-                .values(progress_done=done, progress_total=total, progress_message=message[:300])
+                .values(**values)
             )
             session.commit()
+
+    def result(self, message: Any, **params) -> None:
+        """Say what the job did ("12 Briefe erstellt"), shown once it is finished; a message id as for progress."""
+        text, params = message_id(message, params)
+        self.record.result = {"message": text, "params": params}
+
+
+def message_id(message: Any, params: dict) -> tuple[str, dict]:
+    """A message as stored: its id and parameters (a lazy string's own, or those given)."""
+    if isinstance(message, LazyString):
+        return str(message._args[0]), {**message._kwargs, **params}
+    return str(message or ""), params
+
+
+def message_text(message: str, params: dict | None) -> str:
+    """A stored message in the reader's language (an id without a translation reads as it is)."""
+    if not message:
+        return ""
+    try:
+        return _(message, **(params or {}))
+    except (KeyError, TypeError, ValueError):
+        return message
 
 
 # -- the kinds ----------------------------------------------------------------------------
@@ -237,6 +274,7 @@ def retry(record: JobRecord, tenant: Tenant) -> JobRecord:
         record.state = JobState.QUEUED
         record.error = None
         record.progress_done, record.progress_total, record.progress_message = 0, None, ""
+        record.progress_params, record.result = None, None
         audit.record("job.retry", object_type="job", object_id=record.id, detail={"attempt": record.attempts + 1})
     db.session.commit()
     _dispatch(record, tenant, kind_of(record.kind))
@@ -291,7 +329,8 @@ def _run(record_id: str, tenant_id: int, reraise: bool = False) -> str:
     db.session.commit()
     job_id, job_kind = record.id, kind_of(record.kind)
     try:
-        with tenant_scope(tenant), audit.acting_as(f"job:{job_id}"):
+        # In the language of the message ids, as in a worker: what the job stores is translated when shown.
+        with tenant_scope(tenant), audit.acting_as(f"job:{job_id}"), force_locale(REGION[MESSAGE_LANGUAGE]):
             files = job_kind.run(JobContext(record, tenant)) or []
             _finish(record, job_kind, files)
         db.session.commit()

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
@@ -136,17 +136,11 @@ def activate(tenant: Tenant, module_id: str, effective_from: date | None = None)
     rows = activations(tenant)
     row = rows.get(module_id)
     if row is None:
-        raise UserError(
-            _(
-                "Das Modul «%(module)s» ist für %(tenant)s nicht freigegeben; der Kanton muss es zuerst freigeben.",
-                module=module_id,
-                tenant=tenant.name,
-            )
-        )
+        raise UserError(not_entitled_message(manifest, tenant))
     check_requirements(tenant, manifest, rows, day)
     if day > today:
         if row.state == ModuleState.ACTIVE:
-            raise UserError(_("Das Modul «%(module)s» ist bereits aktiv.", module=module_id))
+            raise UserError(_("%(module)s ist bereits aktiv.", module=manifest.title))
         return _change(tenant, module_id, row, ModuleState.SCHEDULED, day)
     if row.state == ModuleState.ACTIVE:
         return row
@@ -160,25 +154,34 @@ def check_requirements(tenant: Tenant, manifest: Manifest, rows: dict, day: date
     missing = [req for req in manifest.requires if req not in rows or not rows[req].is_active_on(day)]
     if missing:
         raise UserError(
-            _(
-                "Das Modul «%(module)s» braucht %(missing)s, aktiv in %(tenant)s spätestens ab %(day)s.",
-                module=manifest.id,
-                missing=", ".join(f"«{m}»" for m in missing),
-                tenant=tenant.name,
-                day=day.isoformat(),
-            )
+            _("%(module)s braucht %(missing)s, aktiv in %(tenant)s spätestens ab %(day)s.", module=manifest.title,
+              missing=titles(missing), tenant=tenant.name, day=format_date(day))
         )
+
+
+def titles(module_ids) -> str:
+    """Modules by their titles, as messages name them ("Informieren, Fördern")."""
+    return ", ".join(str(manifest_of(module_id).title) for module_id in module_ids)
+
+
+def not_entitled_message(manifest: Manifest, tenant: Tenant) -> str:
+    """Why a module cannot be switched on yet, said to whoever can do something about it."""
+    from core.access import can
+
+    if not has_request_context() or can("core.modules.entitle"):
+        return _("%(module)s ist für %(tenant)s noch nicht freigegeben; geben Sie es zuerst frei.",
+                 module=manifest.title, tenant=tenant.name)
+    return _("%(module)s ist für %(tenant)s noch nicht freigegeben; das tut die Fachstelle Integration des "
+             "Kantons.", module=manifest.title, tenant=tenant.name)
 
 
 def suspend(tenant: Tenant, module_id: str) -> ModuleActivation:
     """Switch the module off in ``tenant``; its data stays and returns with reactivation."""
-    manifest_of(module_id)
+    manifest = manifest_of(module_id)
     rows = activations(tenant)
     row = rows.get(module_id)
     if row is None or row.state not in (ModuleState.ACTIVE, ModuleState.SCHEDULED):
-        raise UserError(
-            _("Das Modul «%(module)s» ist in %(tenant)s nicht aktiv.", module=module_id, tenant=tenant.name)
-        )
+        raise UserError(_("%(module)s ist in %(tenant)s nicht aktiv.", module=manifest.title, tenant=tenant.name))
     dependants = [
         other.module_id
         for other in rows.values()
@@ -186,13 +189,8 @@ def suspend(tenant: Tenant, module_id: str) -> ModuleActivation:
         and module_id in manifest_of(other.module_id).requires
     ]
     if dependants:
-        raise UserError(
-            _(
-                "Das Modul «%(module)s» kann nicht ausgeschaltet werden: %(dependants)s braucht es.",
-                module=module_id,
-                dependants=", ".join(f"«{d}»" for d in sorted(dependants)),
-            )
-        )
+        raise UserError(_("%(module)s kann nicht ausgeschaltet werden: %(dependants)s braucht es.",
+                          module=manifest.title, dependants=titles(sorted(dependants))))
     return _change(tenant, module_id, row, ModuleState.SUSPENDED, clock.today())
 
 

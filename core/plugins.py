@@ -231,6 +231,11 @@ class Manifest:
     # False while the module is a skeleton still being built (no pages beyond its start page): it can be
     # entitled and activated, but menus, start pages and reports do not show it as an active module.
     ready: bool = True
+    # What the audit log shows for the module's entries, in the reader's language (core.audit.action_label):
+    # action -> a lazy translated label ("fordern.case.owner" -> "Zuständigkeit für einen Fall geändert"),
+    # and object type -> label ("fordern_cases" -> "Fall").
+    audit_actions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    audit_objects: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
         start = parse_version(installed_version or "0")
@@ -288,6 +293,7 @@ class PluginRegistry:
         self.dependency_order()  # raises on a cycle
         self._collect_events()
         self._collect_figures()
+        self._collect_audit_labels()
 
     def _check_roles(self) -> dict[str, RoleDeclaration]:
         roles: dict[str, RoleDeclaration] = {}
@@ -357,6 +363,21 @@ class PluginRegistry:
                 known = self.figures.setdefault(figure.key, figure)
                 if known is not figure and known != figure:
                     raise PluginError(f"figure {figure.key!r} is declared twice with different labels")
+
+    def _collect_audit_labels(self) -> None:
+        """The audit log's labels of every plugin; a module names its own actions (``<id>.…``) only."""
+        self.audit_actions: dict[str, Any] = {}
+        self.audit_objects: dict[str, Any] = {}
+        for manifest in self.manifests.values():
+            for action in manifest.audit_actions:
+                if not manifest.always_on and not action.startswith(f"{manifest.id}."):
+                    raise PluginError(f"audit action {action!r} of {manifest.id!r} must start with '{manifest.id}.'")
+            for labels, declared in ((self.audit_actions, manifest.audit_actions),
+                                     (self.audit_objects, manifest.audit_objects)):
+                twice = labels.keys() & declared.keys()
+                if twice:
+                    raise PluginError(f"audit labels declared twice: {', '.join(sorted(twice))}")
+                labels.update(declared)
 
     def _collect_events(self) -> None:
         for manifest in self.manifests.values():

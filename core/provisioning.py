@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,7 +93,7 @@ def municipality(bfs_number: int, day: date) -> Municipality:
     if not found.valid_on(day):
         raise UserError(
             _("Die Gemeinde %(name)s (%(number)s) besteht am %(day)s nicht.",
-              name=found.name, number=bfs_number, day=day.isoformat())
+              name=found.name, number=bfs_number, day=format_date(day))
         )
     return found
 
@@ -263,7 +264,7 @@ def _end(plan: CommunePlan, tenant: Tenant, link: TenantMunicipality) -> None:
     if link.valid_from > last:
         raise UserError(
             _("%(tenant)s betreut %(commune)s erst ab %(start)s; wählen Sie ein Datum nach dem %(start)s.",
-              tenant=tenant.name, commune=link.municipality.name, start=link.valid_from.isoformat())
+              tenant=tenant.name, commune=link.municipality.name, start=format_date(link.valid_from))
         )
     plan.ends.append(LinkChange(tenant, link.municipality, last, link))
 
@@ -274,7 +275,7 @@ def _start(plan: CommunePlan, tenant: Tenant, commune: Municipality) -> None:
     if clash is not None:
         raise UserError(
             _("%(tenant)s hatte %(commune)s schon einmal ab %(day)s; wählen Sie ein anderes Datum.",
-              tenant=tenant.name, commune=commune.name, day=plan.day.isoformat())
+              tenant=tenant.name, commune=commune.name, day=format_date(plan.day))
         )
     plan.starts.append(LinkChange(tenant, commune, plan.day))
 
@@ -300,7 +301,7 @@ def plan_communes(tenant: Tenant, bfs_numbers, day: date, *, take_over: bool = F
     if others and not take_over:
         raise UserError(
             _("Diese Gemeinden werden schon von einem anderen Mandanten betreut: %(list)s.",
-              list=", ".join(f"{link.bfs_number} ({owner.name})" for link, owner in others))
+              list=", ".join(f"{link.municipality.name} ({owner.name})" for link, owner in others))
         )
     for link, owner in others:
         _end(plan, owner, link)
@@ -318,7 +319,7 @@ def _refuse_before_a_later_change(tenant: Tenant, day: date) -> None:
     if later is not None:
         raise UserError(
             _("Für %(tenant)s ist ab %(later)s schon eine Änderung der Gemeinden erfasst; wählen Sie ein Datum "
-              "ab dann.", tenant=tenant.name, later=later.isoformat())
+              "ab dann.", tenant=tenant.name, later=format_date(later))
         )
 
 
@@ -330,12 +331,12 @@ def _note_emptied_tenants(plan: CommunePlan) -> None:
         if not kept:
             plan.notes.append(
                 _("%(tenant)s betreut ab %(day)s keine Gemeinde mehr; archivieren Sie den Mandanten, wenn er "
-                  "nicht mehr gebraucht wird.", tenant=tenant.name, day=plan.day.isoformat())
+                  "nicht mehr gebraucht wird.", tenant=tenant.name, day=format_date(plan.day))
             )
         elif tenant.kind == TenantKind.REGION and len(kept) == 1:
             plan.notes.append(
                 _("%(tenant)s betreut ab %(day)s nur noch eine Gemeinde.", tenant=tenant.name,
-                  day=plan.day.isoformat())
+                  day=format_date(plan.day))
             )
 
 

@@ -21,12 +21,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit, clock, modules
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
-from core.spreadsheet import csv_row, text_cells
+from core.spreadsheet import csv_row, date_cells, excel_value, text_cells
 from core.tenancy import (
     Municipality,
     Tenant,
@@ -160,7 +161,7 @@ Progress = Callable[[int, int, str], None]
 
 
 def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
-    progress(0, 1, _("Abschnitte werden zusammengestellt"))
+    progress(0, 1, _l("Abschnitte werden zusammengestellt"))
     with tenant_scope(tenant):
         # The modules of the period, not of today: one switched off since still shows what it did then.
         hooks = modules.registry().for_modules(modules.active_during(tenant, period.start, period.end))
@@ -285,7 +286,8 @@ def render_csv(report: Report) -> bytes:
             writer.writerow([])
             writer.writerow(csv_row([f"{section.title}: {table.title}"]))
             writer.writerow(csv_row(table.columns))
-            writer.writerows(csv_row(row) for row in table.rows)
+            writer.writerows(csv_row([_cell(value) if isinstance(value, date) else value for value in row])
+                             for row in table.rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -321,7 +323,7 @@ def render_xlsx(report: Report) -> bytes:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
             for row in table.rows:
-                sheet.append(row)
+                sheet.append([excel_value(value) for value in row])
             for index, value in enumerate(table.columns, start=1):
                 longest = max([len(str(value)), *(len(str(r[index - 1])) for r in table.rows[:500])])
                 widths[index] = min(max(widths.get(index, 8), longest + 2), 60)
@@ -341,6 +343,7 @@ def render_xlsx(report: Report) -> bytes:
             chart.width, chart.height = 24, 10
             sheet.add_chart(chart, f"{get_column_letter(len(widths) + 2)}{top}")
         text_cells(sheet)
+        date_cells(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -397,6 +400,8 @@ def render_pdf(report: Report) -> bytes:
 
 
 def _cell(value) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value, "short")
     if isinstance(value, date):
         return format_date(value, "short")
     return "" if value is None else str(value)

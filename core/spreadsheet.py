@@ -6,6 +6,10 @@ A commune's answer or an imported field must not become a live formula in the ca
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from core.clock import ZURICH
+
 # What Excel, LibreOffice and Google Sheets read as the start of a formula (or a DDE call).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,3 +35,25 @@ def text_cells(sheet) -> None:
             if formula_like(cell.value):
                 cell.data_type = "s"
                 cell.quotePrefix = True
+
+
+# Dates are dates in a spreadsheet (sortable, computable), shown as the UI shows them.
+EXCEL_DATE = "DD.MM.YYYY"
+EXCEL_DATETIME = "DD.MM.YYYY HH:MM"
+
+
+def excel_value(value):
+    """A value as a cell takes it: a timezone-aware time in Swiss local time (Excel knows no time zones)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(ZURICH).replace(tzinfo=None)
+    return value
+
+
+def date_cells(sheet) -> None:
+    """For an openpyxl worksheet: date and time cells in the Swiss format (dd.mm.yyyy)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = EXCEL_DATETIME
+            elif isinstance(cell.value, date):
+                cell.number_format = EXCEL_DATE

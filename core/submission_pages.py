@@ -17,7 +17,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from core import submissions
-from core.access import can, requires
+from core.access import can, forbid, requires
 from core.auth import actor_names
 from core.db import db
 from core.errors import UserError
@@ -141,8 +141,9 @@ def change(number, step):
         abort(404)  # the other side's step does not exist here
     submission = _submission(number)
     kind = submissions.kind_of(submission.kind)
-    if not can(kind.review_permission if TRANSITIONS[action].by_canton else kind.submit_permission):
-        abort(403)
+    needed = kind.review_permission if TRANSITIONS[action].by_canton else kind.submit_permission
+    if not can(needed):
+        forbid(needed)
     form = NoteForm()
     if not form.validate_on_submit():
         return _page(submission, error=" ".join(e for errors in form.errors.values() for e in errors), status=400)

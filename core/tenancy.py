@@ -90,6 +90,14 @@ class Municipality(db.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+def commune_name(bfs_number: int | None) -> str:
+    """A commune as messages name it: "Grenchen", or "BFS 1234" for one outside the canton's directory."""
+    if bfs_number is None:
+        return ""
+    found = db.session.get(Municipality, bfs_number)
+    return found.name if found is not None else f"BFS {bfs_number}"
+
+
 class TenantMunicipality(TenantScoped, db.Model):
     """A commune a tenant serves, from ``valid_from`` until ``valid_to`` (inclusive)."""
 

@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from core import auth, clock, modules, money, worklist
+from core import access, auth, clock, modules, money, worklist
 from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
-from core.errors import UserError
+from core.errors import UserError, form_origin
 from core.plugins import MenuEntry, PluginRegistry
 from core.security import safe_next
 from core.templating import ScrollingTables
@@ -172,11 +172,17 @@ def _error_page(error: HTTPException):
         return json_errors(error)
     # Keep what the error says in its headers (a 405's Allow, a 401's WWW-Authenticate).
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-    return render_template("error.html", error=error), error.code, headers
+    missing = (access.missing_permission_help(error.permission, g.tenant)
+               if isinstance(error, access.MissingPermission) and g.get("tenant") is not None else None)
+    return render_template("error.html", error=error, missing=missing), error.code, headers
 
 
 def _user_error(error: UserError):
     db.session.rollback()
+    back = form_origin(request.method, request.referrer, request.host)
+    if back is not None and not request.path.startswith(PREFIX + "/"):
+        flash(str(error), "error")
+        return redirect(back, 303)
     return render_template("error.html", message=str(error)), 400
 
 
@@ -203,6 +209,7 @@ def init_app(app, registry_: PluginRegistry) -> None:
     public_pages.init_app(app)  # after the gate, before the user is loaded
     app.context_processor(_navigation)
     app.add_template_filter(money.chf, "chf")
+    app.jinja_env.globals["module_titles"] = modules.titles
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(UserError, _user_error)
 

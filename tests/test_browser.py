@@ -211,13 +211,18 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
             page.click("#consent button[type=submit]")
             expect(page).to_have_url(f"{base}/grenchen/informieren/importe")
 
-            # The registry's delivery, uploaded: the job page links to the import's result.
+            # The registry's delivery, uploaded: the upload lands on the import's result, with the new
+            # persons by name; the job page says the same in words, its parameters folded away.
             delivery = _registry_zip(tmp_path / "lieferung.zip", today - timedelta(days=5))
             page.set_input_files("input[type=file]", str(delivery))
             page.get_by_role("button", name="Importieren").click()
+            expect(page).to_have_url(re.compile(r".*/grenchen/informieren/importe/[0-9a-f-]{36}$"))
             expect(page.locator("main")).to_contain_text("fertig")
-            page.locator("main a[href*='/informieren/importe/']").first.click()
             expect(page.locator("main")).to_contain_text("lieferung.zip")
+            expect(page.locator("main")).to_contain_text("Neu erfasste Personen")
+            page.locator("main a[href*='/auftraege/']").first.click()
+            expect(page.locator("main")).to_contain_text("Selam Tesfamariam")
+            expect(page.locator("main details code").first).not_to_be_visible()  # the parameters folded away
             page.goto(f"{base}/grenchen/informieren/personen")
             expect(page.locator("main table tbody tr")).to_have_count(2)  # the move from Olten is no newcomer
             expect(page.locator("main")).to_contain_text("Tesfamariam, Selam")

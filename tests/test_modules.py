@@ -36,7 +36,7 @@ def test_unknown_module_is_refused(tenant):
 
 def test_fordern_needs_informieren(tenant):
     modules.entitle(tenant, "fordern")
-    with pytest.raises(UserError, match="braucht «informieren»"):
+    with pytest.raises(UserError, match=r"Fordern braucht Informieren, aktiv in .* ab [0-9]{2}\.[0-9]{2}\.[0-9]{4}"):
         modules.activate(tenant, "fordern")
     modules.entitle(tenant, "informieren")
     modules.activate(tenant, "informieren")
@@ -57,7 +57,7 @@ def test_suspending_a_module_others_need_is_refused(tenant):
     for module_id in ("informieren", "fordern"):
         modules.entitle(tenant, module_id)
         modules.activate(tenant, module_id)
-    with pytest.raises(UserError, match="«fordern» braucht es"):
+    with pytest.raises(UserError, match="Informieren kann nicht ausgeschaltet werden: Fordern braucht es"):
         modules.suspend(tenant, "informieren")
     modules.suspend(tenant, "fordern")
     modules.suspend(tenant, "informieren")

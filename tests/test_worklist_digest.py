@@ -225,7 +225,7 @@ def test_a_mail_is_written_in_the_recipients_language(app, world, staff, smtp, m
     jobs.run_periodic("worklist.digest")
     assert ("Olga Offizier", "fr_CH") in seen and ("Ernst Einwohner", "de_CH") in seen
     french = smtp.by_recipient()[staff["officer"].email]
-    assert "tâches" in french["Subject"] and "15 juin 2017" in french["Subject"]
+    assert "tâches" in french["Subject"] and "15.06.2017" in french["Subject"]
 
 
 def test_an_unknown_language_falls_back_to_german(app, ctx):

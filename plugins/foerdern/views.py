@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core import clock, content_languages
-from core.access import can, requires
+from core.access import can, forbid, requires
 from core.auth import actor_names
 from core.content_languages import pick
 from core.db import db
@@ -210,7 +210,7 @@ def kinds():
     form = KindForm()
     if request.method == "POST":
         if not can(EDIT):
-            abort(403)
+            forbid(EDIT)
         if form.validate_on_submit():
             offers.add_kind(form.name.data)
             db.session.commit()

@@ -24,7 +24,7 @@ from plugins.informieren.blueprints import api, blueprint
 from plugins.informieren.imports import api as _imports_api  # noqa: F401
 from plugins.informieren.imports import cli as _imports_cli  # noqa: F401
 from plugins.informieren.imports import runs as import_runs
-from plugins.informieren.imports import views as _imports_views  # noqa: F401
+from plugins.informieren.imports import views as import_views
 from plugins.informieren.interviews import checklist as interview_checklist
 from plugins.informieren.interviews import records as interview_records
 from plugins.informieren.interviews import views as _interview_views  # noqa: F401
@@ -87,6 +87,23 @@ manifest = Manifest(
     events=(interview_records.NEEDS_HANDED_OVER,),
     figures=(figures.NEWCOMERS, figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
     activity_keys=(figures.LETTERS_SENT, figures.INTERVIEWS_HELD),
+    audit_actions={
+        "informieren.person.create": _l("Neuzuzüger/in erfasst"),
+        "informieren.person.update": _l("Neuzuzüger/in geändert"),
+        "informieren.import": _l("Import aus dem Einwohnerregister"),
+        "informieren.import_details_cleared": _l("Angaben eines Imports gelöscht"),
+        "informieren.letter_template.add": _l("Briefvorlage gespeichert"),
+        "informieren.letter_template.delete": _l("Briefvorlage gelöscht"),
+        "informieren.letters.generate": _l("Begrüssungsschreiben erstellt"),
+        "informieren.letters.sent": _l("Begrüssungsschreiben als versandt markiert"),
+    },
+    audit_objects={
+        "informieren_person": _l("Neuzuzüger/in"),
+        "informieren_newcomers": _l("Neuzuzüger/in"),
+        "informieren_import": _l("Import"),
+        "informieren_interviews": _l("Erstinformationsgespräch"),
+        "letter_template": _l("Briefvorlage"),
+    },
     alembic_branch="informieren",
     migrations=Path(__file__).parent / "migrations",
 )
@@ -111,7 +128,7 @@ def install(tenant):
 
 @hookimpl
 def job_kinds():
-    return [*import_runs.job_kinds(), *letter_batch.job_kinds()]
+    return [*import_runs.job_kinds(result=import_views.job_result), *letter_batch.job_kinds()]
 
 
 @hookimpl

@@ -93,7 +93,7 @@ def test_a_commune_the_tenant_does_not_serve_is_rejected(world):
     result = run(grenchen, ("a.xml", ech.move_in(spec(municipality=BALSTHAL))))
     assert result.counts["rejected"] == 1 and persons(grenchen) == []
     [item] = items(grenchen)
-    assert item.reason == ("Die Gemeinde 2422 wird von diesem Mandanten nicht betreut (weder am 01.03.2024, "
+    assert item.reason == ("Die Gemeinde Balsthal wird von diesem Mandanten nicht betreut (weder am 01.03.2024, "
                            "dem Tag des Zuzugs, noch heute).")
     assert run(balsthal, ("a.xml", ech.move_in(spec(municipality=BALSTHAL)))).counts["created"] == 1
 

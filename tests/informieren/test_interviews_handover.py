@@ -100,7 +100,7 @@ def test_a_repeated_submission_hands_over_once(handover_world):
     assert client.post(url, data=data).status_code == 302
     assert len(plugin.received) == 1
     again = client.get(url)
-    assert 'name="needs"' not in again.text and "An Fördern übergeben am 2017-06-15" in again.text
+    assert 'name="needs"' not in again.text and "An Fördern übergeben am 15.06.2017" in again.text
 
 
 def test_a_hand_over_needs_a_held_interview(handover_world):

@@ -406,7 +406,7 @@ def test_the_timeline_shows_every_active_modules_entries(probe_app):
     url = f"/grenchen/personen/{person.id}"
     page = text(client.get(url))
     assert "Zuzug aus dem Ausland" in page and "Erfasst" in page
-    assert re.search(r"<td>01\.03\.17</td>\s*<td>Zuzug aus dem Ausland", client.get(url).text)  # a day, no time
+    assert re.search(r"<td>01\.03\.2017</td>\s*<td>Zuzug aus dem Ausland", client.get(url).text)  # a day, no time
     assert "Bearbeitet" in page and "Ort" in page and "Eduard Emmenegger" in page
     assert "Vom Einwohnerregister berichtigt" in page and "Amtlicher Name" in page
     assert "Probe-Eintrag" not in page  # entitled, not active: its entries stay hidden

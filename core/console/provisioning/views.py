@@ -492,7 +492,7 @@ def own_module_action(module_id):
         raise UserError(_("Bitte wählen Sie eine Aktion und ein gültiges Datum."))
     tenant = get_tenant(g.tenant.slug)  # g.tenant is a read-only snapshot
     if form.action.data == "activate" and module_id not in modules.activations(tenant):
-        raise UserError(_("Der Kanton hat dieses Modul für %(tenant)s noch nicht freigegeben.", tenant=tenant.name))
+        raise UserError(modules.not_entitled_message(modules.manifest_of(module_id), tenant))
     if form.action.data == "suspend" and not _confirmed():
         return _confirm_suspend(tenant, module_id, form, url_for("console.own_modules"))
     _change_module(tenant, module_id, form.action.data, form.day.data)

@@ -30,7 +30,7 @@ from core import audit, clock
 from core.clock import utcnow
 from core.db import current_scope, db
 from core.people import Person, search_name
-from core.tenancy import Tenant, TenantMunicipality, tenant_scope
+from core.tenancy import Tenant, TenantMunicipality, commune_name, tenant_scope
 from plugins.informieren.countries import eu_efta
 from plugins.informieren.models import ImportItem, ImportRun, Newcomer, PersonChange, ReceivedMessage, Source
 
@@ -68,8 +68,8 @@ CORRECTED_COLUMNS = {
 
 
 def _not_served(bfs: int, arrival: date) -> str:
-    return _("Die Gemeinde %(bfs)s wird von diesem Mandanten nicht betreut (weder am %(day)s, dem Tag des Zuzugs, "
-             "noch heute).", bfs=bfs, day=arrival.strftime("%d.%m.%Y"))
+    return _("Die Gemeinde %(commune)s wird von diesem Mandanten nicht betreut (weder am %(day)s, dem Tag des "
+             "Zuzugs, noch heute).", commune=commune_name(bfs), day=arrival.strftime("%d.%m.%Y"))
 
 
 def household_key(record, arrival: date | None) -> str | None:

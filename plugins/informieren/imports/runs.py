@@ -276,9 +276,10 @@ def _csv_events(importer: Importer, filename: str, table: csv_files.Table, mappi
 # -- the module's jobs ------------------------------------------------------------------------------------------------
 
 
-def job_kinds() -> list:
+def job_kinds(result=None) -> list:
+    """The import job; ``result`` renders its outcome on the job page (the import pages give it)."""
     return [JobKind(JOB_KIND, run_job, _l("Import aus dem Einwohnerregister"), queue="imports",
-                    timeout_seconds=3600, permission="informieren.imports.run", link=job_link)]
+                    timeout_seconds=3600, permission="informieren.imports.run", link=job_link, result=result)]
 
 
 def periodic_jobs() -> list:

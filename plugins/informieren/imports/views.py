@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,17 +13,20 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
+from core import actors, jobs
 from core.access import requires
 from core.db import db
+from core.people import Person, format_partial_date
 from core.tenancy import tenant_scope
 from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint
 from plugins.informieren.imports import csv_files, runs, sources
 from plugins.informieren.imports.pipeline import COUNT_KEYS
-from plugins.informieren.models import ImportItem, ImportRun, Source
+from plugins.informieren.models import ImportItem, ImportRun, PersonChange, Source
 
 PERMISSION = "informieren.imports.run"
 ITEMS_SHOWN = 1000
+NEW_PEOPLE_SHOWN = 100
 
 COUNT_LABELS = {
     "created": _l("neu erfasst"),
@@ -87,6 +92,7 @@ def import_index():
             form.files.errors = [str(error)]
     with tenant_scope(g.tenant):
         recent = db.session.scalars(sa.select(ImportRun).order_by(ImportRun.started_at.desc()).limit(100)).all()
+    actors.prefetch(run.requested_by for run in recent)
     status = 400 if form.errors or (request.method == "POST" and form.files.errors) else 200
     return render_template("informieren/import_index.html", form=form, runs=recent, count_keys=COUNT_KEYS,
                            count_labels=COUNT_LABELS), status
@@ -100,8 +106,8 @@ def _start_upload(form: UploadForm):
         db.session.commit()
         return redirect(url_for("informieren.import_csv_mapping", batch=batch))
     names = ", ".join(name for name, _stream in files)
-    _run, record = runs.request_import(g.tenant, batch, filename=names, since=_since(form))
-    return redirect(url_for("jobs.show", job_id=record.id))
+    run, _record = runs.request_import(g.tenant, batch, filename=names, since=_since(form))
+    return redirect(url_for("informieren.import_show", import_id=run.id))  # the import's result, or its progress
 
 
 def _mapping_form(table: csv_files.Table, proposed: dict):
@@ -141,9 +147,9 @@ def import_csv_mapping(batch):
         problems = csv_files.mapping_problems(mapping, table.header)
         if not problems:
             since = _parse_day(form.since.data) if form.since.data and form.since.data.strip() else None
-            _run, record = runs.request_import(g.tenant, batch, filename=upload.filename, source=Source.CSV,
-                                                      since=since, mapping=mapping)
-            return redirect(url_for("jobs.show", job_id=record.id))
+            run, _record = runs.request_import(g.tenant, batch, filename=upload.filename, source=Source.CSV,
+                                               since=since, mapping=mapping)
+            return redirect(url_for("informieren.import_show", import_id=run.id))
     status = 400 if problems or form.errors else 200
     return render_template("informieren/import_csv.html", form=form, table=table, upload=upload,
                            preview=table.rows[:csv_files.MAX_PREVIEW_ROWS], targets=csv_files.TARGETS,
@@ -161,6 +167,36 @@ def import_show(import_id):
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         items = db.session.scalars(
             query.order_by(ImportItem.outcome, ImportItem.filename, ImportItem.position).limit(ITEMS_SHOWN)).all()
-    return render_template("informieren/import_show.html", run=run, items=items, total=total,
+        job = db.session.get(jobs.JobRecord, (g.tenant.id, run.job_id)) if run.job_id else None
+        new_people, new_total = created_people(run)
+    return render_template("informieren/import_show.html", run=run, items=items, total=total, job=job,
+                           new_people=new_people, new_total=new_total, format_partial_date=format_partial_date,
                            count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS,
                            detail_days=retention.IMPORT_DETAIL_DAYS)
+
+
+# -- what the job page shows of an import -------------------------------------------------------------------
+
+
+def created_people(run: ImportRun, limit: int = NEW_PEOPLE_SHOWN) -> tuple[list[Person], int]:
+    """The persons the import entered (the first ``limit``, by name) and how many there are."""
+    created = sa.select(PersonChange.person_id).where(PersonChange.import_id == run.id,
+                                                      PersonChange.kind == "created")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(created.subquery()))
+    people = db.session.scalars(sa.select(Person).where(Person.id.in_(created))
+                                .order_by(Person.official_name, Person.first_name).limit(limit)).all()
+    return people, total
+
+
+def job_result(record: jobs.JobRecord):
+    """The job page's account of an import: its counts, the new persons, the refused files with reasons."""
+    run = db.session.get(ImportRun, (record.tenant_id, uuid.UUID(record.params["import"])))
+    if run is None:
+        return None
+    new_people, new_total = created_people(run)
+    refused = db.session.scalars(sa.select(ImportItem).where(ImportItem.import_id == run.id,
+                                                             ImportItem.outcome == "refused")
+                                 .order_by(ImportItem.filename).limit(ITEMS_SHOWN)).all()
+    return render_template("informieren/import_job_result.html", run=run, new_people=new_people,
+                           new_total=new_total, refused=refused, count_keys=COUNT_KEYS, count_labels=COUNT_LABELS,
+                           format_partial_date=format_partial_date)
