@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, clock, setting_values
+from core import audit, clock, i18n, setting_values
 from core.access import Membership, roles_for
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
@@ -119,11 +119,10 @@ def propose_slug(name: str) -> str:
 
 def free_municipalities(day: date) -> list[Municipality]:
     """The communes existing on ``day`` that no active tenant serves (then or later)."""
-    communes = db.session.scalars(
+    communes = i18n.sorted_by_name(db.session.scalars(
         sa.select(Municipality)
         .where(Municipality.valid_from <= day, sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to >= day))
-        .order_by(Municipality.name)
-    ).all()
+    ), lambda m: m.name)
     taken = {link.bfs_number for link, _owner in _other_links(None, {m.bfs_number for m in communes}, day)}
     return [m for m in communes if m.bfs_number not in taken]
 
@@ -383,7 +382,7 @@ def mergers() -> list[Merger]:
         groups.setdefault((old.successor_bfs_number, old.valid_to + timedelta(days=1)), []).append(old)
     return sorted(
         (Merger(day, olds, db.session.get(Municipality, number)) for (number, day), olds in groups.items()),
-        key=lambda m: (m.day, m.new.name),
+        key=lambda m: (m.day, i18n.sort_key(m.new.name)),
     )
 
 
@@ -402,7 +401,7 @@ def merger_tenants(merger: Merger) -> list[Tenant]:
     for link, owner in links:
         if link.valid_from <= _day_before(merger.day):
             found.setdefault(owner.id, owner)
-    return sorted(found.values(), key=lambda t: t.name)
+    return i18n.sorted_by_name(found.values(), lambda t: t.name)
 
 
 def plan_merger(merger: Merger, receiving: Tenant | None = None) -> CommunePlan:
@@ -445,10 +444,9 @@ def plan_merger(merger: Merger, receiving: Tenant | None = None) -> CommunePlan:
 
 def plan_tenants(district: str | None, day: date) -> list[Tenant]:
     """The active tenants (not the canton) a canton-wide plan covers, or those serving a commune of ``district``."""
-    tenants = db.session.scalars(
+    tenants = i18n.sorted_by_name(db.session.scalars(
         sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE, Tenant.kind != TenantKind.CANTON)
-        .order_by(Tenant.name)
-    ).all()
+    ), lambda t: t.name)
     if not district:
         return tenants
     with canton_scope("tenants of a district"):

@@ -23,7 +23,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, clock, modules
+from core import audit, clock, i18n, modules
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
 from core.spreadsheet import csv_row, text_cells
@@ -171,6 +171,12 @@ def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
     return Report(_("Bericht %(tenant)s", tenant=tenant.name), _("Zeitraum %(period)s", period=period.label), sections)
 
 
+def file_name(tenant: Tenant, scope: str, period: Period, fmt: str) -> str:
+    """The report's file name: all tenants' and one tenant's (the canton's own too) never share one."""
+    who = "alle-mandanten" if scope == "canton" else tenant.slug
+    return f"bericht-{who}-{period.label}.{fmt}"
+
+
 def canton_report(period: Period, progress: Progress) -> Report:
     rows, keys = canton_figures(period, progress)
     labelled = [(key, figure_label(key)) for key in keys]
@@ -214,13 +220,9 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
     time in the period.  Reads across tenants in the canton scope (audited with ``reason``).
     """
     with canton_scope(reason or f"canton report {period.label}"):
-        tenants = db.session.scalars(
-            sa.select(Tenant)
-            .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
-            .order_by(Tenant.name)
-        ).all()
         # A few queries for all tenants instead of some for each (see bench/reports.py).
-        activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.end)
+        activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.start, period.end)
+        tenants = existing_tenants(period, communes_of)
         history = modules.active_periods()
         rows, keys = [], []
         for number, tenant in enumerate(tenants):
@@ -232,7 +234,7 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
                 hooks = modules.registry().for_modules(active)
                 for group in reversed(hooks.report_figures(tenant=tenant, period=period)):  # core's first
                     figures.update(group)
-            communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
+            communes = ", ".join(m.name for m in communes_of[tenant.id])
             keys += [key for key in figures if key not in keys]
             rows.append((tenant, communes, figures))
         progress(len(tenants), len(tenants), "")
@@ -247,18 +249,38 @@ def activations_by_tenant() -> dict[int, dict]:
     return found
 
 
-def municipalities_by_tenant(day: date) -> dict[int, list[Municipality]]:
-    """{tenant id: the communes it serves on ``day``} of every tenant, in one query (inside the canton scope)."""
+def existing_tenants(period: Period, communes_of: dict[int, list[Municipality]]) -> list[Tenant]:
+    """The active tenants (not the canton) that existed during ``period``, in Swiss order of their names.
+
+    A tenant existed when it served a commune then (``communes_of``: the communes served during the
+    period); one that never served any, from the day it was created.  So a tenant set up in 2026 is
+    not in the report of 2017, while the pilots, entered later with their communes from 2017, are.
+    """
+    tenants = db.session.scalars(
+        sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)).all()
+    ever_linked = set(db.session.scalars(sa.select(TenantMunicipality.tenant_id).distinct()))
+    existed = [t for t in tenants if communes_of.get(t.id) or
+               (t.id not in ever_linked and t.created_at.astimezone(clock.ZURICH).date() <= period.end)]
+    return i18n.sorted_by_name(existed, lambda t: t.name)
+
+
+def municipalities_by_tenant(start: date, end: date | None = None) -> dict[int, list[Municipality]]:
+    """{tenant id: the communes it serves on ``start`` (or at some time until ``end``)} of every tenant.
+
+    One query, inside the canton scope; each tenant's communes in Swiss order of their names.
+    """
+    end = end or start
     found: dict[int, list[Municipality]] = defaultdict(list)
     links = db.session.execute(
-        sa.select(TenantMunicipality.tenant_id, Municipality)
+        sa.select(TenantMunicipality.tenant_id, Municipality).distinct()
         .join(Municipality, Municipality.bfs_number == TenantMunicipality.bfs_number)
-        .where(TenantMunicipality.serving_on(day))
-        .order_by(Municipality.name)
+        .where(TenantMunicipality.valid_from <= end,
+               sa.or_(TenantMunicipality.valid_to.is_(None), TenantMunicipality.valid_to >= start))
     )
     for tenant_id, municipality in links:
         found[tenant_id].append(municipality)
-    return found
+    return defaultdict(list, {tenant_id: i18n.sorted_by_name(communes, lambda m: m.name)
+                              for tenant_id, communes in found.items()})
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -339,6 +361,8 @@ def render_xlsx(report: Report) -> bytes:
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=sheet.max_row))
             chart.width, chart.height = 24, 10
+            chart.y_axis.scaling.min = 0
+            chart.y_axis.scaling.max, chart.y_axis.majorUnit = value_axis(chart_data)
             sheet.add_chart(chart, f"{get_column_letter(len(widths) + 2)}{top}")
         text_cells(sheet)
     buffer = io.BytesIO()
@@ -346,15 +370,15 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+HEADING_KEPT_WITH = 5  # cm: a heading moves to the next page unless this much of what follows fits under it
+LABEL_WIDTH = 30  # characters of a chart's category label on one line (two lines at most)
+
+
 def render_pdf(report: Report) -> bytes:
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -365,35 +389,96 @@ def render_pdf(report: Report) -> bytes:
     )
     story = [Paragraph(_escape(report.title), styles["Title"]),
              Paragraph(_escape(f"{report.subtitle} · {_stamp(report)}"), styles["Normal"]), Spacer(1, 0.5 * cm)]
+
+    def under(headings: list, *content) -> None:
+        """Headings and the start of what they head on one page: never a heading alone at a page's foot."""
+        story.append(KeepTogether([*headings, *content], maxHeight=HEADING_KEPT_WITH * cm))
+        headings.clear()
+
     for section in report.sections:
-        story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+        headings = [Paragraph(_escape(section.title), styles["Heading2"])]
         for table in section.tables:
-            story.append(Paragraph(_escape(table.title), styles["Heading4"]))
-            data = [[Paragraph(_escape(str(c)), small) for c in table.columns]]
-            data += [[Paragraph(_escape(_cell(v)), small) for v in row] for row in table.rows]
-            pdf_table = PdfTable(data, repeatRows=1, hAlign="LEFT")
-            pdf_table.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
-            story += [pdf_table, Spacer(1, 0.4 * cm)]
+            under(headings, Paragraph(_escape(table.title), styles["Heading4"]), _pdf_table(table, small))
+            story.append(Spacer(1, 0.4 * cm))
         for chart_data in section.charts:
-            drawing = Drawing(24 * cm, 8 * cm)
-            chart = VerticalBarChart()
-            chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1.5 * cm, 21 * cm, 5.5 * cm
-            chart.data = [list(values) for values in chart_data.series.values()]
-            chart.categoryAxis.categoryNames = [name[:14] for name in chart_data.categories]
-            chart.categoryAxis.labels.angle = 30
-            chart.categoryAxis.labels.boxAnchor = "ne"
-            chart.valueAxis.valueMin = 0
-            chart.bars[0].fillColor = colors.HexColor("#d40f14")
-            drawing.add(chart)
-            story += [Paragraph(_escape(chart_data.title), styles["Heading4"]), drawing, Spacer(1, 0.4 * cm)]
+            drawing, legend = _pdf_chart(chart_data)
+            under(headings, Paragraph(_escape(chart_data.title), styles["Heading4"]), drawing,
+                  *(Paragraph(_escape(line), small) for line in legend))
+            story.append(Spacer(1, 0.4 * cm))
+        story += headings  # a section without tables or charts
     if not report.sections:
         story.append(Paragraph(_escape(_("Keine Daten für diesen Zeitraum.")), styles["Normal"]))
     document.build(story)
     return buffer.getvalue()
+
+
+def _pdf_table(table: Table, style):
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    data = [[Paragraph(_escape(str(c)), style) for c in table.columns]]
+    data += [[Paragraph(_escape(_cell(v)), style) for v in row] for row in table.rows]
+    pdf_table = PdfTable(data, repeatRows=1, hAlign="LEFT")
+    pdf_table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return pdf_table
+
+
+def _pdf_chart(chart_data: Chart):
+    """A horizontal bar chart (names read across, whole) and the legend of the names it had to shorten."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.units import cm
+
+    labels, legend = chart_labels(chart_data.categories)
+    rows = max(len(labels), 1)
+    bar = 0.55 * cm if rows <= 20 else 0.35 * cm
+    drawing = Drawing(24 * cm, rows * bar + 1.2 * cm)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 6.5 * cm, 0.8 * cm, 16 * cm, rows * bar
+    # Categories run from the bottom up: reversed, the first tenant stands on top, as in the table.
+    chart.data = [list(reversed(values)) for values in chart_data.series.values()] or [[0]]
+    chart.categoryAxis.categoryNames = list(reversed(labels)) or [""]
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.categoryAxis.labels.fontSize = 7 if rows > 20 else 8
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = value_axis(chart_data)
+    chart.valueAxis.labels.fontSize = 8
+    chart.bars[0].fillColor = colors.HexColor("#d40f14")
+    drawing.add(chart)
+    return drawing, legend
+
+
+def value_axis(chart_data: Chart) -> tuple[float | None, float | None]:
+    """The value axis's top and step: 0 to 1 when every figure is 0, else whole steps the chart picks."""
+    values = [value for series in chart_data.series.values() for value in series if isinstance(value, int | float)]
+    top = max(values, default=0)
+    if top <= 0:
+        return 1, 1
+    return None, (1 if top <= 5 else None)  # no steps of 0.5 persons
+
+
+def chart_labels(names: list[str]) -> tuple[list[str], list[str]]:
+    """Each name on at most two lines of ``LABEL_WIDTH``; a longer one is shortened with "…" and numbered,
+    its full name in the legend ("¹ Regionale Umsetzung …")."""
+    import textwrap
+
+    labels, legend = [], []
+    for name in names:
+        lines = textwrap.wrap(name, LABEL_WIDTH) or [""]
+        if len(lines) > 2:
+            mark = str(len(legend) + 1)
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), LABEL_WIDTH - 2 - len(mark), placeholder="…")
+                     + f" ({mark})"]
+            legend.append(f"({mark}) {name}")
+        labels.append("\n".join(lines))
+    return labels, legend
 
 
 def _cell(value) -> str:

@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
 
-from core import clock, modules, provisioning
+from core import clock, i18n, modules, provisioning
 from core.access import Role, can, requires
 from core.admin import RoleField, role_choices
 from core.auth import actor_names
@@ -339,7 +339,7 @@ def _communes_choices(tenant: Tenant, day: date) -> list[SelectChoice]:
             .where(TenantMunicipality.serving_on(day), Tenant.state == TenantState.ACTIVE,
                    TenantMunicipality.tenant_id != tenant.id)
         ).all())
-    communes = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+    communes = i18n.sorted_by_name(db.session.scalars(sa.select(Municipality)), lambda m: m.name)
     return [
         SelectChoice(m.bfs_number, f"{m.name} ({m.bfs_number})" + (f" – {owners[m.bfs_number]}"
                                                                     if m.bfs_number in owners else ""))
