@@ -84,6 +84,12 @@ def languages() -> dict[str, str]:
     return _sorted_names(str(current_locale()), "languages")
 
 
+def ui_languages() -> dict[str, str]:
+    """The UI's languages, each by its own name ("Deutsch", "Français"): a choice for whom a mail is written."""
+    return {code: language_name(code, in_language=code)[:1].upper() + language_name(code, in_language=code)[1:]
+            for code in current_app.config["LANGUAGES"]}
+
+
 def country_name(code: str | None) -> str:
     return current_locale().territories.get(code, code) if code else ""
 
