@@ -370,7 +370,7 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-HEADING_KEPT_WITH = 5  # cm: a heading moves to the next page unless this much of what follows fits under it
+HEADING_KEPT_WITH = 3  # cm of a table that must fit under its heading, or the heading goes to the next page
 LABEL_WIDTH = 30  # characters of a chart's category label on one line (two lines at most)
 
 
@@ -378,7 +378,7 @@ def render_pdf(report: Report) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -390,26 +390,45 @@ def render_pdf(report: Report) -> bytes:
     story = [Paragraph(_escape(report.title), styles["Title"]),
              Paragraph(_escape(f"{report.subtitle} · {_stamp(report)}"), styles["Normal"]), Spacer(1, 0.5 * cm)]
 
-    def under(headings: list, *content) -> None:
+    def under(headings: list, content, *more) -> None:
         """Headings and the start of what they head on one page: never a heading alone at a page's foot."""
-        story.append(KeepTogether([*headings, *content], maxHeight=HEADING_KEPT_WITH * cm))
+        story.extend([_keep_start(headings, content, HEADING_KEPT_WITH * cm), *headings, content, *more])
         headings.clear()
 
     for section in report.sections:
         headings = [Paragraph(_escape(section.title), styles["Heading2"])]
         for table in section.tables:
-            under(headings, Paragraph(_escape(table.title), styles["Heading4"]), _pdf_table(table, small))
-            story.append(Spacer(1, 0.4 * cm))
+            headings.append(Paragraph(_escape(table.title), styles["Heading4"]))
+            under(headings, _pdf_table(table, small), Spacer(1, 0.4 * cm))
         for chart_data in section.charts:
             drawing, legend = _pdf_chart(chart_data)
-            under(headings, Paragraph(_escape(chart_data.title), styles["Heading4"]), drawing,
-                  *(Paragraph(_escape(line), small) for line in legend))
-            story.append(Spacer(1, 0.4 * cm))
+            headings.append(Paragraph(_escape(chart_data.title), styles["Heading4"]))
+            under(headings, drawing, *(Paragraph(_escape(line), small) for line in legend), Spacer(1, 0.4 * cm))
         story += headings  # a section without tables or charts
     if not report.sections:
         story.append(Paragraph(_escape(_("Keine Daten für diesen Zeitraum.")), styles["Normal"]))
     document.build(story)
     return buffer.getvalue()
+
+
+def _keep_start(headings: list, content, start: float):
+    """A page break where ``headings`` and the start of ``content`` (``start`` points of a table that
+    splits, all of anything else: a chart) do not fit on the rest of the page."""
+    from reportlab.platypus import CondPageBreak
+    from reportlab.platypus import Table as PdfTable
+
+    class KeepStart(CondPageBreak):
+        def __init__(self):
+            super().__init__(0)
+            self.kept = list(headings)
+
+        def wrap(self, width, available):
+            above = sum(flowable.wrap(width, available)[1] for flowable in self.kept)
+            below = content.wrap(width, available)[1]
+            self.height = above + (min(below, start) if isinstance(content, PdfTable) else below)
+            return super().wrap(width, available)
+
+    return KeepStart()
 
 
 def _pdf_table(table: Table, style):
