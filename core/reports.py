@@ -370,7 +370,7 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-HEADING_KEPT_WITH = 3  # cm of a table that must fit under its heading, or the heading goes to the next page
+HEADING_KEPT_WITH = 2  # cm of a table that must fit under its heading, or the heading goes to the next page
 LABEL_WIDTH = 30  # characters of a chart's category label on one line (two lines at most)
 
 
@@ -403,7 +403,7 @@ def render_pdf(report: Report) -> bytes:
         for chart_data in section.charts:
             drawing, legend = _pdf_chart(chart_data)
             headings.append(Paragraph(_escape(chart_data.title), styles["Heading4"]))
-            under(headings, drawing, *(Paragraph(_escape(line), small) for line in legend), Spacer(1, 0.4 * cm))
+            under(headings, drawing, *(Paragraph(line, small) for line in legend), Spacer(1, 0.4 * cm))
         story += headings  # a section without tables or charts
     if not report.sections:
         story.append(Paragraph(_escape(_("Keine Daten für diesen Zeitraum.")), styles["Normal"]))
@@ -423,12 +423,17 @@ def _keep_start(headings: list, content, start: float):
             self.kept = list(headings)
 
         def wrap(self, width, available):
-            above = sum(flowable.wrap(width, available)[1] for flowable in self.kept)
-            below = content.wrap(width, available)[1]
+            above = sum(_height(flowable, width, available) for flowable in self.kept)
+            below = _height(content, width, available)
             self.height = above + (min(below, start) if isinstance(content, PdfTable) else below)
             return super().wrap(width, available)
 
     return KeepStart()
+
+
+def _height(flowable, width: float, available: float) -> float:
+    """The room a flowable takes in a frame, with the space before and after it (a heading's)."""
+    return flowable.getSpaceBefore() + flowable.wrap(width, available)[1] + flowable.getSpaceAfter()
 
 
 def _pdf_table(table: Table, style):
@@ -447,31 +452,52 @@ def _pdf_table(table: Table, style):
     return pdf_table
 
 
+SERIES_COLOURS = ("#d40f14", "#1d1d1b", "#8a8a8a", "#e8868a")
+SHORT_LABEL = 12  # characters: categories this short stand under upright bars (months, day ranges)
+
+
 def _pdf_chart(chart_data: Chart):
-    """A horizontal bar chart (names read across, whole) and the legend of the names it had to shorten."""
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    """A bar chart and the lines under it (markup): the series' colours (more than one), the names it shortened.
+
+    Short categories (months) stand under upright bars; names lie beside horizontal bars, where they
+    read across and whole (wrapped, or shortened with the full name below).
+    """
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
     from reportlab.lib.units import cm
 
-    labels, legend = chart_labels(chart_data.categories)
+    upright = all(len(name) <= SHORT_LABEL for name in chart_data.categories)
+    labels, legend = (list(chart_data.categories), []) if upright else chart_labels(chart_data.categories)
     rows = max(len(labels), 1)
-    bar = 0.55 * cm if rows <= 20 else 0.35 * cm
-    drawing = Drawing(24 * cm, rows * bar + 1.2 * cm)
-    chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 6.5 * cm, 0.8 * cm, 16 * cm, rows * bar
-    # Categories run from the bottom up: reversed, the first tenant stands on top, as in the table.
-    chart.data = [list(reversed(values)) for values in chart_data.series.values()] or [[0]]
-    chart.categoryAxis.categoryNames = list(reversed(labels)) or [""]
-    chart.categoryAxis.labels.boxAnchor = "e"
-    chart.categoryAxis.labels.dx = -4
+    values = [list(values) for values in chart_data.series.values()] or [[0]]
+    if upright:
+        drawing = Drawing(24 * cm, 7 * cm)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1.2 * cm, 21 * cm, 5.3 * cm
+        chart.data, chart.categoryAxis.categoryNames = values, labels or [""]
+        chart.categoryAxis.labels.angle = 30 if rows > 8 else 0
+        chart.categoryAxis.labels.boxAnchor = "ne" if rows > 8 else "n"
+    else:
+        two_lines = any("\n" in label for label in labels)
+        bar = ((0.8 if two_lines else 0.55) if rows <= 20 else (0.55 if two_lines else 0.35)) * cm
+        drawing = Drawing(24 * cm, rows * bar + 1.2 * cm)
+        chart = HorizontalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 6.5 * cm, 0.8 * cm, 16 * cm, rows * bar
+        # Categories run from the bottom up: reversed, the first stands on top, as in the table.
+        chart.data = [list(reversed(series)) for series in values]
+        chart.categoryAxis.categoryNames = list(reversed(labels)) or [""]
+        chart.categoryAxis.labels.boxAnchor, chart.categoryAxis.labels.dx = "e", -4
     chart.categoryAxis.labels.fontSize = 7 if rows > 20 else 8
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax, chart.valueAxis.valueStep = value_axis(chart_data)
     chart.valueAxis.labels.fontSize = 8
-    chart.bars[0].fillColor = colors.HexColor("#d40f14")
+    for number in range(len(values)):
+        chart.bars[number].fillColor = colors.HexColor(SERIES_COLOURS[number % len(SERIES_COLOURS)])
     drawing.add(chart)
-    return drawing, legend
+    keys = [f'<font color="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}">■</font> {_escape(name)}'
+            for n, name in enumerate(chart_data.series)] if len(chart_data.series) > 1 else []
+    return drawing, ["   ".join(keys)] * bool(keys) + [_escape(line) for line in legend]
 
 
 def value_axis(chart_data: Chart) -> tuple[float | None, float | None]:

@@ -139,3 +139,14 @@ def test_no_heading_stays_alone_at_the_foot_of_a_page(ctx):
     for page in pdf.pages:
         lines = [line for line in page.extract_text().splitlines() if line.strip()]
         assert not re.fullmatch(r"Tabelle \d+|Abschnitt", lines[-1]), lines[-3:]
+
+
+def test_several_series_get_a_key_and_months_stand_upright(ctx):
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+
+    chart = reports.Chart("Bedürfnisse", ["Sprache", "Arbeit"], {"offen": [3, 1], "gedeckt": [1, 0]})
+    drawing, lines = reports._pdf_chart(chart)
+    assert isinstance(drawing.contents[0], VerticalBarChart)
+    assert "offen" in lines[0] and "gedeckt" in lines[0] and "#d40f14" in lines[0]
+    drawing, lines = reports._pdf_chart(reports.Chart("x", ["Regionale Umsetzung Buchegg"], {"x": [1]}))
+    assert isinstance(drawing.contents[0], HorizontalBarChart) and lines == []
