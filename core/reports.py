@@ -222,13 +222,17 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
     with canton_scope(reason or f"canton report {period.label}"):
         # A few queries for all tenants instead of some for each (see bench/reports.py).
         activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.start, period.end)
-        tenants = existing_tenants(period, communes_of)
         history = modules.active_periods()
+        tenants = db.session.scalars(
+            sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)).all()
+        active_of = {tenant.id: modules.during(tenant.id, history, activations[tenant.id], period.start, period.end)
+                     for tenant in tenants}
+        tenants = existed_during(tenants, period, communes_of, active_of)
         rows, keys = [], []
         for number, tenant in enumerate(tenants):
             if number % 50 == 0:
                 progress(number, len(tenants), tenant.name)
-            active = modules.during(tenant.id, history, activations[tenant.id], period.start, period.end)
+            active = active_of[tenant.id]
             with tenant_scope(tenant):
                 figures: dict[str, float] = {}
                 hooks = modules.registry().for_modules(active)
@@ -249,17 +253,17 @@ def activations_by_tenant() -> dict[int, dict]:
     return found
 
 
-def existing_tenants(period: Period, communes_of: dict[int, list[Municipality]]) -> list[Tenant]:
-    """The active tenants (not the canton) that existed during ``period``, in Swiss order of their names.
+def existed_during(tenants: list[Tenant], period: Period, communes_of: dict[int, list[Municipality]],
+                   active_of: dict[int, frozenset[str]]) -> list[Tenant]:
+    """Those of ``tenants`` that existed during ``period``, in Swiss order of their names.
 
     A tenant existed when it served a commune then (``communes_of``: the communes served during the
-    period); one that never served any, from the day it was created.  So a tenant set up in 2026 is
-    not in the report of 2017, while the pilots, entered later with their communes from 2017, are.
+    period) or had a module active then (``active_of``: tenant id -> module ids); one that never served
+    any commune, from the day it was created.  So a tenant set up in 2026 is not in the report of 2017,
+    while the pilots, entered later with their communes and modules from 2017, are.
     """
-    tenants = db.session.scalars(
-        sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)).all()
     ever_linked = set(db.session.scalars(sa.select(TenantMunicipality.tenant_id).distinct()))
-    existed = [t for t in tenants if communes_of.get(t.id) or
+    existed = [t for t in tenants if communes_of.get(t.id) or active_of.get(t.id) or
                (t.id not in ever_linked and t.created_at.astimezone(clock.ZURICH).date() <= period.end)]
     return i18n.sorted_by_name(existed, lambda t: t.name)
 
