@@ -104,13 +104,19 @@ def test_the_cli_invites_with_a_mail_in_its_language(app, world, smtp_server):
 # -- courses ---------------------------------------------------------------------------------------
 
 
-def test_a_registration_mails_a_calendar_entry_the_waiting_list_none(app, world, smtp_server):
+def full_course(app, world, title):
+    """A course of one seat: Anna of Grenchen has it, Carla of Balsthal waits."""
     canton, grenchen, balsthal = world
-    course = add_course(canton, capacity=1, title="Einführung Informieren")
+    course = add_course(canton, capacity=1, title=title)
     anna_client, anna, token = staff(app, grenchen, "Anna Aebi")
     anna_client.post(f"/grenchen/kurse/{course.id}/anmelden", data={"csrf_token": token})
     carla_client, carla, carla_token = staff(app, balsthal, "Carla Conti")
     carla_client.post(f"/balsthal/kurse/{course.id}/anmelden", data={"csrf_token": carla_token})
+    return course, (anna_client, anna, token), carla
+
+
+def test_a_registration_mails_a_calendar_entry_the_waiting_list_none(app, world, smtp_server):
+    course, (_client, anna, _token), carla = full_course(app, world, "Einführung Informieren")
 
     mails = smtp_server.by_recipient()
     seat, waiting = mails[anna.email], mails[carla.email]
@@ -126,12 +132,7 @@ def test_a_registration_mails_a_calendar_entry_the_waiting_list_none(app, world,
 
 
 def test_moving_up_mails_the_calendar_entry_and_a_cancellation_takes_it_out(app, world, smtp_server):
-    canton, grenchen, balsthal = world
-    course = add_course(canton, capacity=1, title="Einführung Fördern")
-    anna_client, anna, token = staff(app, grenchen, "Anna Aebi")
-    anna_client.post(f"/grenchen/kurse/{course.id}/anmelden", data={"csrf_token": token})
-    carla_client, carla, carla_token = staff(app, balsthal, "Carla Conti")
-    carla_client.post(f"/balsthal/kurse/{course.id}/anmelden", data={"csrf_token": carla_token})
+    course, (anna_client, anna, token), carla = full_course(app, world, "Einführung Fördern")
     _set_language(carla, "fr")
     smtp_server.messages.clear()
 

@@ -17,28 +17,18 @@ from core.audit import AuditEvent
 from core.db import db
 from core.tenancy import tenant_scope
 from tests.conftest import login_as
+from tests.informieren import test_register_list
 from tests.informieren.register_support import active_tenant, add_person, text
 from tests.test_formula_injection import LEAK, assert_no_formula
 
-LIST = "/buchegg/informieren/personen"
+LIST = test_register_list.LIST
 XLSX = f"{LIST}/liste.xlsx"
 CSV = f"{LIST}/liste.csv"
 SWISS = ["Bärtschi", "Brunner", "Çelik", "Dönmez", "Dsouza", "Oesch", "Özdemir", "Zürcher"]
 
 
-@pytest.fixture
-def region(ctx):
-    return active_tenant("buchegg", [2465, 2455], kind="region")
-
-
-@pytest.fixture
-def reader(client, region):
-    login_as(client, (region, "read_only"))
-    return client
-
-
-def names(response) -> list[str]:
-    return re.findall(r'/personen/[0-9a-f-]{36}">([^<]+)</a>', text(response))
+# The list's tenant (a region of two communes), a reader and the names the list shows, as its other tests have them.
+region, reader, names = test_register_list.region, test_register_list.reader, test_register_list.names
 
 
 @pytest.fixture
