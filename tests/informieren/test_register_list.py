@@ -30,7 +30,7 @@ def reader(client, region):
 
 
 def names(response) -> list[str]:
-    return re.findall(r'/personen/[0-9a-f-]{36}">([^<]+)</a>', text(response))
+    return re.findall(r'/personen/[0-9a-f-]{36}">(?:<bdi>)?([^<]+)', text(response))
 
 
 @pytest.fixture

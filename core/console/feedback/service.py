@@ -184,6 +184,19 @@ def move_deadline(feedback_round: FeedbackRound, deadline: date) -> None:
                      detail={"deadline": deadline.isoformat()}, tenant_id=feedback_round.tenant_id)
 
 
+def open_rounds() -> list[tuple[FeedbackRound, int, int]]:
+    """The canton's rounds whose deadline has not passed, with the tenants asked and the answers so far."""
+    rounds = db.session.scalars(sa.select(FeedbackRound).where(FeedbackRound.deadline >= clock.today())
+                                .order_by(FeedbackRound.year)).all()
+    if not rounds:
+        return []
+    with canton_scope("canton start page: open feedback"):
+        counts = dict((year, (asked, answered)) for year, asked, answered in db.session.execute(
+            sa.select(FeedbackRequest.year, sa.func.count(), sa.func.count(FeedbackRequest.answered_at))
+            .where(FeedbackRequest.year.in_([r.year for r in rounds])).group_by(FeedbackRequest.year)))
+    return [(r, *counts.get(r.year, (0, 0))) for r in rounds]
+
+
 def round_answers(year: int) -> list[tuple[FeedbackRequest, Tenant]]:
     """Every request of a year's round with its tenant: the canton's evaluation, read in the canton scope."""
     with canton_scope(f"feedback round {year}: answers"):
