@@ -189,6 +189,8 @@ def canton_report(period: Period, progress: Progress) -> Report:
                    [[label, shown(key, sum(figures.get(key, 0) for _t, _c, figures in rows))]
                     for key, label in labelled])
     plain = [(key, label) for key, label in labelled if not _suppress_below(key)]  # a bar would tell the number
+    # Figures someone has a number for first: a chart of zeros only says what the table says.
+    plain.sort(key=lambda pair: not any(figures.get(pair[0]) for _t, _c, figures in rows))
     charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(key, 0) for _t, _c, f in rows]})
               for key, label in plain[:3]] if len(rows) <= 40 else []
     section = Section(_("Alle Mandanten"), [table, totals], charts)

@@ -16,6 +16,7 @@ from core import jobs, modules, provisioning, reports
 from core.db import db
 from core.tenancy import TenantMunicipality, tenant_scope
 from tests.conftest import login_as, make_tenant
+from tests.informieren.register_support import add_person
 from tests.test_reports import result_of
 
 LONG = "Regionale Umsetzung Buchegg / Lüterkofen-Ichertswil"
@@ -150,3 +151,11 @@ def test_several_series_get_a_key_and_months_stand_upright(ctx):
     assert "offen" in lines[0] and "gedeckt" in lines[0] and "#d40f14" in lines[0]
     drawing, lines = reports._pdf_chart(reports.Chart("x", ["Regionale Umsetzung Buchegg"], {"x": [1]}))
     assert isinstance(drawing.contents[0], HorizontalBarChart) and lines == []
+
+
+def test_the_canton_charts_show_figures_someone_has_first(world):
+    pilot = world[1]
+    add_person(pilot, municipality_bfs=2546, arrival_date=date(2017, 3, 1))
+    report = reports.canton_report(reports.Period.parse("2017"), lambda *args: None)
+    titles = [chart.title for chart in report.sections[0].charts]
+    assert titles[:2] == ["Aktive Module", "Neuzuzügerinnen und Neuzuzüger"]  # before figures of zeros only
