@@ -434,7 +434,7 @@ def test_the_overview_lists_upcoming_appointments_and_open_invitations(client, w
     invite_form(client, a, done, appointment_date="2017-06-10")
     outcome_form(client, a, interviews_of(a, done)[0], held_on="2017-06-10")
     page = client.get("/grenchen/informieren/gespraeche")
-    upcoming, pending = page.text.split("Offene Einladungen")
+    upcoming, pending = page.text.split("<h2>Offene Einladungen")  # the heading, not its table's region label
     assert "Kommt Muster" in upcoming and "20.06.17, 14:30" in upcoming and "Wartet" not in upcoming
     assert "Wartet Muster" in pending and "Kommt" not in pending
     assert "Fertig" not in page.text
