@@ -94,15 +94,18 @@ def people_of(ctx):
     return tenant
 
 
+def listed(page: str) -> list[str]:
+    return re.findall(r'/personen/[0-9a-f-]{36}">(?:<bdi>)?([^<]+)', page)
+
+
 def test_the_person_search_lists_names_the_swiss_way(client, people_of):
     login_as(client, (people_of, "read_only"))
     page = client.get("/grenchen/personen/").text
-    found = re.findall(r'/personen/[0-9a-f-]{36}">([^<]+)</a>', page)
+    found = listed(page)
     # Accents count only where the letters are the same: Müller, Jonas before Muller, Zoé.
     assert found == ["Bärtschi, Dora", "Brunner, Eva", "Dönmez, Cem", "Dsouza, Ben", "Müller, Jonas", "Muller, Zoé",
                      "Zürcher, Anna"]
-    assert re.findall(r'/personen/[0-9a-f-]{36}">([^<]+)</a>', client.get("/grenchen/personen/?suche=muller").text) \
-        == ["Müller, Jonas", "Muller, Zoé"]  # the search ignores the accent
+    assert listed(client.get("/grenchen/personen/?suche=muller").text) == ["Müller, Jonas", "Muller, Zoé"]  # the search ignores the accent
 
 
 def test_the_search_ignores_accents_and_scripts(client, people_of):

@@ -455,7 +455,7 @@ class BulkPlanForm(FlaskForm):
 
 
 def _districts() -> list[str]:
-    return list(db.session.scalars(sa.select(Municipality.district).distinct().order_by(Municipality.district)))
+    return i18n.sorted_by_name(db.session.scalars(sa.select(Municipality.district).distinct()))
 
 
 @blueprint.route("/modulplan/sammelplanung", methods=["GET", "POST"])
