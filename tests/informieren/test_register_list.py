@@ -96,7 +96,7 @@ def test_a_nationality_filter_matches_whole_codes_only(reader, region):
 @pytest.mark.parametrize(("query", "label"), [
     ("von=gestern", "Zuzug von"), ("bis=2017-02-30", "Zuzug bis"), ("bis=31.02.2017", "Zuzug bis"),
     ("gemeinde=abc", "Gemeinde"), ("land=XY", "Staatsangehörigkeit"), ("land=%22PT%22", "Staatsangehörigkeit"),
-    ("sprache=zz", "Sprache"), ("stand=weg", "Stand"), ("seite=-1", "Seite"), ("seite=abc", "Seite"),
+    ("sprache=zz", "Sprache"), ("stand=weg", "Stand"),
     ("sortierung=adresse", "Sortierung"), ("sortierung=--name", "Sortierung"),
 ])
 def test_a_bad_parameter_is_a_bad_request_that_says_which(reader, sample, query, label):
@@ -104,6 +104,13 @@ def test_a_bad_parameter_is_a_bad_request_that_says_which(reader, sample, query,
     assert response.status_code == 400
     assert len(names(response)) == 4  # the rest of the page as without it
     assert 'role="alert"' in text(response) and f"<li>{label}: " in text(response)
+
+
+@pytest.mark.parametrize("page", ["-1", "abc", "0"])
+def test_any_page_number_shows_a_page_with_a_note(reader, sample, page):
+    response = reader.get(f"{LIST}?seite={page}")
+    assert response.status_code == 200 and len(names(response)) == 4
+    assert "<li>Seite: Ungültige Seite; die erste wird gezeigt.</li>" in text(response)
 
 
 def test_a_good_filter_applies_beside_a_bad_one(reader, sample):
