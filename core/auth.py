@@ -201,7 +201,8 @@ def actor_names(actors) -> dict[str, str]:
 
 def user_tenants(user: User) -> list[Tenant]:
     """The active tenants in which ``user`` holds a role."""
-    tenants = db.session.scalars(sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.name))
+    tenants = i18n.sorted_by_name(db.session.scalars(sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE)),
+                                  lambda tenant: tenant.name)
     result = []
     for tenant in tenants:
         with tenant_scope(tenant):

@@ -219,11 +219,13 @@ def scan_attachment(tenant, filename, data):
 def _run_report(context: JobContext):
     period = Period.parse(context.params["period"])
     fmt = context.params["format"]
-    if context.params.get("scope") == "canton":
-        report, name = reports.canton_report(period, context.progress), "kanton"
+    scope = "canton" if context.params.get("scope") == "canton" else "tenant"
+    if scope == "canton":
+        report = reports.canton_report(period, context.progress)
     else:
-        report, name = reports.tenant_report(context.tenant, period, context.progress), context.tenant.slug
-    return [ResultFile(f"bericht-{name}-{period.label}.{fmt}", reports.FORMATS[fmt], reports.render(report, fmt))]
+        report = reports.tenant_report(context.tenant, period, context.progress)
+    name = reports.file_name(context.tenant, scope, period, fmt)
+    return [ResultFile(name, reports.FORMATS[fmt], reports.render(report, fmt))]
 
 
 @hookimpl

@@ -162,12 +162,19 @@ def tenants_communes(slug, communes, valid_from, dry_run):
 @click.argument("email")
 @click.option("--role", default="tenant_admin", show_default=True)
 @click.option("--days", type=int, default=provisioning.INVITATION_DAYS, show_default=True)
+@click.option("--language", type=click.Choice(["de", "fr", "it", "en"]), default="de", show_default=True,
+              help="Sprache der E-Mail an die eingeladene Person")
 @operator_command
-def tenants_invite(slug, email, role, days):
+def tenants_invite(slug, email, role, days, language):
     """Eine Person per E-Mail einladen; die Rolle gilt ab ihrer ersten Anmeldung mit bestätigter Adresse."""
-    invitation, created = provisioning.invite(get_tenant(slug), email, role, days)
+    tenant = get_tenant(slug)
+    invitation, created = provisioning.invite(tenant, email, role, days)
     click.echo(f"{invitation.id} {invitation.email} {invitation.role} "
                + (f"bis {invitation.expires_at.isoformat()}" if created else "(schon eingeladen)"))
+    if created:
+        db.session.commit()  # the invitation stands, whatever the mail server says
+        if not provisioning.send_invitation(tenant, invitation, language):
+            click.echo(f"E-Mail nicht gesendet; Link für die Person: {provisioning.invitation_link(tenant)}", err=True)
 
 
 @tenants_cli.command("invitations")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
+import pyuca
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
@@ -20,6 +23,7 @@ babel = Babel(date_formats={
     "datetime.full": None,
     "time.short": "HH:mm", "time.medium": "HH:mm", "time.long": None, "time.full": None,
 })
+T = TypeVar("T")
 
 REGION = {"de": "de_CH", "fr": "fr_CH", "it": "it_CH", "en": "en_CH"}
 MESSAGE_LANGUAGE = "de"  # the language of the message ids (the catalogues translate from German)
@@ -93,7 +97,7 @@ def language_codes() -> frozenset[str]:
 def _sorted_names(locale: str, kind: str) -> dict[str, str]:
     names = getattr(Locale.parse(locale), kind)
     codes = country_codes() if kind == "territories" else language_codes()
-    return dict(sorted(((code, names[code]) for code in codes if code in names), key=lambda i: i[1].casefold()))
+    return dict(sorted_by_name(((code, names[code]) for code in codes if code in names), name=lambda i: i[1]))
 
 
 def countries() -> dict[str, str]:
@@ -104,6 +108,12 @@ def countries() -> dict[str, str]:
 def languages() -> dict[str, str]:
     """Language code -> name in the user's language, sorted by name."""
     return _sorted_names(str(current_locale()), "languages")
+
+
+def ui_languages() -> dict[str, str]:
+    """The UI's languages, each by its own name ("Deutsch", "Français"): a choice for whom a mail is written."""
+    return {code: language_name(code, in_language=code)[:1].upper() + language_name(code, in_language=code)[1:]
+            for code in current_app.config["LANGUAGES"]}
 
 
 def country_name(code: str | None) -> str:
@@ -120,3 +130,40 @@ def language_name(code: str | None, in_language: str | None = None) -> str:
         return Locale.parse(code).get_display_name(in_language) or code
     except (UnknownLocaleError, ValueError):
         return code
+
+
+# -- sorting names the Swiss way ----------------------------------------------------------------------
+#
+# The Unicode Collation Algorithm with its default table (pyuca's DUCET), which is what CLDR's German
+# (de-CH) collation is: accents count only after the letters ("Bärschwil" before "Breitenbach",
+# "Dänemark" before "Dschibuti", "Österreich" next to "Oensingen"), case after accents.  French and
+# Italian use the same order, so one collator serves every UI language.
+
+SORT_TEXT_LENGTH = 512  # the stored key of a name (see sort_text): 128 weights, whole for names up to ~40 letters
+
+
+@functools.cache
+def _collator() -> pyuca.Collator:
+    return pyuca.Collator()
+
+
+def sort_key(text: str | None) -> tuple[int, ...]:
+    """The collation key of ``text``: compare these instead of the strings."""
+    return _collator().sort_key(text or "")
+
+
+def sorted_by_name(items: Iterable[T], name: Callable[[T], str | None] = lambda item: item, *,
+                   reverse: bool = False) -> list[T]:
+    """``items`` in the Swiss order of ``name(item)`` (communes, countries, tenants, persons)."""
+    return sorted(items, key=lambda item: sort_key(name(item)), reverse=reverse)
+
+
+def sort_text(*names: str | None) -> str:
+    """The collation key as text whose plain (byte) order is the Swiss order, for a database column.
+
+    Each weight is four hex digits, so comparing the texts compares the keys; ``names`` are joined
+    as a list shows them ("Müller, Anna").  Cut at ``SORT_TEXT_LENGTH``: only accents and case of
+    very long names are lost to the cut.
+    """
+    key = sort_key(", ".join(name for name in names if name))
+    return "".join(f"{weight:04x}" for weight in key)[:SORT_TEXT_LENGTH]

@@ -12,6 +12,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -25,8 +26,16 @@ from core.i18n import REGION
 log = logging.getLogger(__name__)
 
 
-def send(to: str | Iterable[str], subject: str, body: str) -> EmailMessage:
-    """Send a plain-text mail to one or more addresses; returns the message sent (or written)."""
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mimetype: str  # "text/calendar"
+    content: bytes
+    params: dict = field(default_factory=dict)  # of the content type: {"method": "PUBLISH"} for a calendar
+
+
+def send(to: str | Iterable[str], subject: str, body: str, attachments: Iterable[Attachment] = ()) -> EmailMessage:
+    """Send a plain-text mail (with files attached) to one or more addresses; returns the message sent (or written)."""
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
         raise ValueError("a mail needs at least one recipient")
@@ -38,6 +47,14 @@ def send(to: str | Iterable[str], subject: str, body: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or None)
     message.set_content(body)
+    for attachment in attachments:
+        maintype, subtype = attachment.mimetype.split("/", 1)
+        if maintype == "text":  # named as UTF-8, so that mail programs read "Einführung" as written
+            message.add_attachment(attachment.content.decode("utf-8"), subtype=subtype, charset="utf-8",
+                                   filename=attachment.filename, params=attachment.params)
+        else:
+            message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                                   filename=attachment.filename, params=attachment.params)
     if config["MAIL_SERVER"]:
         _deliver(message, recipients, config)
         log.info("mail %r sent to %s", subject, ", ".join(recipients))

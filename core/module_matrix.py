@@ -13,7 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core import modules, reports
+from core import i18n, modules, reports
 from core.db import db
 from core.errors import UserError
 from core.modules import ModuleActivation
@@ -40,7 +40,7 @@ class Matrix:
 
 def districts(day: date) -> list[str]:
     """The canton's districts (Bezirke) with communes on ``day``."""
-    return sorted(db.session.scalars(
+    return i18n.sorted_by_name(db.session.scalars(
         sa.select(Municipality.district).distinct().where(
             Municipality.valid_from <= day, sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to >= day))
     ))
@@ -62,12 +62,12 @@ def build_matrix(day: date, district: str | None = None, *, include_archived: bo
     """
     district = check_district(district, day)
     with canton_scope(reason):
-        query = sa.select(Tenant).order_by(Tenant.kind, Tenant.name)
+        query = sa.select(Tenant).order_by(Tenant.kind)
         if not include_canton:
             query = query.where(Tenant.kind != TenantKind.CANTON)
         if not include_archived:
             query = query.where(Tenant.state == TenantState.ACTIVE)
-        tenants = db.session.scalars(query).all()
+        tenants = sorted(db.session.scalars(query), key=lambda t: (t.kind, i18n.sort_key(t.name)))
         states = reports.activations_by_tenant()
         served = reports.municipalities_by_tenant(day)
     rows = [
@@ -78,7 +78,7 @@ def build_matrix(day: date, district: str | None = None, *, include_archived: bo
     active = _active_ids()
     covered = {m.bfs_number for tenant_id, found in served.items() if tenant_id in active for m in found}
     uncovered = [
-        m for m in db.session.scalars(sa.select(Municipality).order_by(Municipality.name))
+        m for m in i18n.sorted_by_name(db.session.scalars(sa.select(Municipality)), lambda m: m.name)
         if m.valid_on(day) and m.bfs_number not in covered and district in (None, m.district)
     ]
     return Matrix(day, district, modules.registry().modules, rows, uncovered, districts(day))

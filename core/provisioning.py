@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import csv
+import logging
 import re
+import smtplib
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -13,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import format_date
+from flask import current_app, has_request_context, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, clock, setting_values
-from core.access import Membership, roles_for
+from core import audit, clock, i18n, mail, setting_values
+from core.access import Membership, role_label, roles_for
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import NotFound, UserError
@@ -36,6 +38,8 @@ from core.tenancy import (
     tenant_scope,
     validate_slug,
 )
+
+log = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
 COMMUNES_FILE = DATA / "communes_so.csv"
@@ -120,11 +124,10 @@ def propose_slug(name: str) -> str:
 
 def free_municipalities(day: date) -> list[Municipality]:
     """The communes existing on ``day`` that no active tenant serves (then or later)."""
-    communes = db.session.scalars(
+    communes = i18n.sorted_by_name(db.session.scalars(
         sa.select(Municipality)
         .where(Municipality.valid_from <= day, sa.or_(Municipality.valid_to.is_(None), Municipality.valid_to >= day))
-        .order_by(Municipality.name)
-    ).all()
+    ), lambda m: m.name)
     taken = {link.bfs_number for link, _owner in _other_links(None, {m.bfs_number for m in communes}, day)}
     return [m for m in communes if m.bfs_number not in taken]
 
@@ -384,7 +387,7 @@ def mergers() -> list[Merger]:
         groups.setdefault((old.successor_bfs_number, old.valid_to + timedelta(days=1)), []).append(old)
     return sorted(
         (Merger(day, olds, db.session.get(Municipality, number)) for (number, day), olds in groups.items()),
-        key=lambda m: (m.day, m.new.name),
+        key=lambda m: (m.day, i18n.sort_key(m.new.name)),
     )
 
 
@@ -403,7 +406,7 @@ def merger_tenants(merger: Merger) -> list[Tenant]:
     for link, owner in links:
         if link.valid_from <= _day_before(merger.day):
             found.setdefault(owner.id, owner)
-    return sorted(found.values(), key=lambda t: t.name)
+    return i18n.sorted_by_name(found.values(), lambda t: t.name)
 
 
 def plan_merger(merger: Merger, receiving: Tenant | None = None) -> CommunePlan:
@@ -446,10 +449,9 @@ def plan_merger(merger: Merger, receiving: Tenant | None = None) -> CommunePlan:
 
 def plan_tenants(district: str | None, day: date) -> list[Tenant]:
     """The active tenants (not the canton) a canton-wide plan covers, or those serving a commune of ``district``."""
-    tenants = db.session.scalars(
+    tenants = i18n.sorted_by_name(db.session.scalars(
         sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE, Tenant.kind != TenantKind.CANTON)
-        .order_by(Tenant.name)
-    ).all()
+    ), lambda t: t.name)
     if not district:
         return tenants
     with canton_scope("tenants of a district"):
@@ -528,6 +530,52 @@ def invite(tenant: Tenant, email: str, role: str = "tenant_admin", days: int = I
         audit.record("invitation.create", object_type="invitation", object_id=invitation.id,
                      detail={"email": email, "role": role, "expires_at": invitation.expires_at.isoformat()})
     return invitation, True
+
+
+def send_invitation(tenant: Tenant, invitation: Invitation, language: str) -> bool:
+    """Mail the invited person the link and the expiry, in ``language``; False when the mail did not go.
+
+    Called after the invitation is committed: a mail server that refuses loses no invitation, and
+    the page says so (the link can be passed on by hand).
+    """
+    with mail.in_language(language):
+        subject, body = invitation_text(tenant, invitation)
+    try:
+        mail.send(invitation.email, subject, body)
+    except (smtplib.SMTPException, OSError):
+        log.exception("invitation mail to %s (%s) not sent", invitation.email, tenant.slug)
+        return False
+    return True
+
+
+def invitation_text(tenant: Tenant, invitation: Invitation) -> tuple[str, str]:
+    """The invitation mail's subject and text, in the current locale (see :func:`core.mail.in_language`)."""
+    subject = _("Einladung zu start.integration: %(tenant)s", tenant=tenant.name)
+    lines = [
+        _("Guten Tag"), "",
+        _("Sie sind eingeladen, in start.integration für %(tenant)s als «%(role)s» mitzuarbeiten.",
+          tenant=tenant.name, role=role_label(invitation.role)), "",
+        _("Melden Sie sich hier an, mit Ihrer Adresse %(email)s:", email=invitation.email),
+        invitation_link(tenant), "",
+        _("Die Einladung gilt bis %(expiry)s.", expiry=format_datetime(invitation.expires_at, "dd.MM.yyyy HH:mm")),
+        _("Danach oder wenn Sie nicht wissen, worum es geht, wenden Sie sich an %(inviter)s.",
+          inviter=_inviter(invitation)), "",
+        _("Fachstelle Integration, Kanton Solothurn"),
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def invitation_link(tenant: Tenant) -> str:
+    """The login page of ``tenant``: a full link where the server's name is known, else the path."""
+    if current_app.config.get("SERVER_NAME") or has_request_context():
+        return url_for("auth.login", tenant=tenant.slug, _external=True)
+    return f"/auth/login?tenant={tenant.slug}"
+
+
+def _inviter(invitation: Invitation) -> str:
+    from core.auth import actor_names  # core.auth imports this module
+
+    return actor_names([invitation.created_by]).get(invitation.created_by) or _("die Fachstelle Integration")
 
 
 def revoke_invitation(tenant: Tenant, invitation_id) -> Invitation:

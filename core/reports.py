@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import audit, clock, modules
+from core import audit, clock, i18n, modules
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
 from core.errors import UserError
 from core.spreadsheet import csv_row, date_cells, excel_value, text_cells
@@ -172,6 +172,12 @@ def tenant_report(tenant: Tenant, period: Period, progress: Progress) -> Report:
     return Report(_("Bericht %(tenant)s", tenant=tenant.name), _("Zeitraum %(period)s", period=period.label), sections)
 
 
+def file_name(tenant: Tenant, scope: str, period: Period, fmt: str) -> str:
+    """The report's file name: all tenants' and one tenant's (the canton's own too) never share one."""
+    who = "alle-mandanten" if scope == "canton" else tenant.slug
+    return f"bericht-{who}-{period.label}.{fmt}"
+
+
 def canton_report(period: Period, progress: Progress) -> Report:
     rows, keys = canton_figures(period, progress)
     labelled = [(key, figure_label(key)) for key in keys]
@@ -184,6 +190,8 @@ def canton_report(period: Period, progress: Progress) -> Report:
                    [[label, shown(key, sum(figures.get(key, 0) for _t, _c, figures in rows))]
                     for key, label in labelled])
     plain = [(key, label) for key, label in labelled if not _suppress_below(key)]  # a bar would tell the number
+    # Figures someone has a number for first: a chart of zeros only says what the table says.
+    plain.sort(key=lambda pair: not any(figures.get(pair[0]) for _t, _c, figures in rows))
     charts = [Chart(label, [t.name for t, _c, _f in rows], {label: [f.get(key, 0) for _t, _c, f in rows]})
               for key, label in plain[:3]] if len(rows) <= 40 else []
     section = Section(_("Alle Mandanten"), [table, totals], charts)
@@ -215,25 +223,25 @@ def canton_figures(period: Period, progress: Progress, reason: str | None = None
     time in the period.  Reads across tenants in the canton scope (audited with ``reason``).
     """
     with canton_scope(reason or f"canton report {period.label}"):
-        tenants = db.session.scalars(
-            sa.select(Tenant)
-            .where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
-            .order_by(Tenant.name)
-        ).all()
         # A few queries for all tenants instead of some for each (see bench/reports.py).
-        activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.end)
+        activations, communes_of = activations_by_tenant(), municipalities_by_tenant(period.start, period.end)
         history = modules.active_periods()
+        tenants = db.session.scalars(
+            sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)).all()
+        active_of = {tenant.id: modules.during(tenant.id, history, activations[tenant.id], period.start, period.end)
+                     for tenant in tenants}
+        tenants = existed_during(tenants, period, communes_of, active_of)
         rows, keys = [], []
         for number, tenant in enumerate(tenants):
             if number % 50 == 0:
                 progress(number, len(tenants), tenant.name)
-            active = modules.during(tenant.id, history, activations[tenant.id], period.start, period.end)
+            active = active_of[tenant.id]
             with tenant_scope(tenant):
                 figures: dict[str, float] = {}
                 hooks = modules.registry().for_modules(active)
                 for group in reversed(hooks.report_figures(tenant=tenant, period=period)):  # core's first
                     figures.update(group)
-            communes = ", ".join(sorted(m.name for m in communes_of[tenant.id]))
+            communes = ", ".join(m.name for m in communes_of[tenant.id])
             keys += [key for key in figures if key not in keys]
             rows.append((tenant, communes, figures))
         progress(len(tenants), len(tenants), "")
@@ -248,18 +256,38 @@ def activations_by_tenant() -> dict[int, dict]:
     return found
 
 
-def municipalities_by_tenant(day: date) -> dict[int, list[Municipality]]:
-    """{tenant id: the communes it serves on ``day``} of every tenant, in one query (inside the canton scope)."""
+def existed_during(tenants: list[Tenant], period: Period, communes_of: dict[int, list[Municipality]],
+                   active_of: dict[int, frozenset[str]]) -> list[Tenant]:
+    """Those of ``tenants`` that existed during ``period``, in Swiss order of their names.
+
+    A tenant existed when it served a commune then (``communes_of``: the communes served during the
+    period) or had a module active then (``active_of``: tenant id -> module ids); one that never served
+    any commune, from the day it was created.  So a tenant set up in 2026 is not in the report of 2017,
+    while the pilots, entered later with their communes and modules from 2017, are.
+    """
+    ever_linked = set(db.session.scalars(sa.select(TenantMunicipality.tenant_id).distinct()))
+    existed = [t for t in tenants if communes_of.get(t.id) or active_of.get(t.id) or
+               (t.id not in ever_linked and t.created_at.astimezone(clock.ZURICH).date() <= period.end)]
+    return i18n.sorted_by_name(existed, lambda t: t.name)
+
+
+def municipalities_by_tenant(start: date, end: date | None = None) -> dict[int, list[Municipality]]:
+    """{tenant id: the communes it serves on ``start`` (or at some time until ``end``)} of every tenant.
+
+    One query, inside the canton scope; each tenant's communes in Swiss order of their names.
+    """
+    end = end or start
     found: dict[int, list[Municipality]] = defaultdict(list)
     links = db.session.execute(
-        sa.select(TenantMunicipality.tenant_id, Municipality)
+        sa.select(TenantMunicipality.tenant_id, Municipality).distinct()
         .join(Municipality, Municipality.bfs_number == TenantMunicipality.bfs_number)
-        .where(TenantMunicipality.serving_on(day))
-        .order_by(Municipality.name)
+        .where(TenantMunicipality.valid_from <= end,
+               sa.or_(TenantMunicipality.valid_to.is_(None), TenantMunicipality.valid_to >= start))
     )
     for tenant_id, municipality in links:
         found[tenant_id].append(municipality)
-    return found
+    return defaultdict(list, {tenant_id: i18n.sorted_by_name(communes, lambda m: m.name)
+                              for tenant_id, communes in found.items()})
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -341,6 +369,8 @@ def render_xlsx(report: Report) -> bytes:
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=top + 1, max_row=sheet.max_row))
             chart.width, chart.height = 24, 10
+            chart.y_axis.scaling.min = 0
+            chart.y_axis.scaling.max, chart.y_axis.majorUnit = value_axis(chart_data)
             sheet.add_chart(chart, f"{get_column_letter(len(widths) + 2)}{top}")
         text_cells(sheet)
         date_cells(sheet)
@@ -349,15 +379,15 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+HEADING_KEPT_WITH = 2  # cm of a table that must fit under its heading, or the heading goes to the next page
+LABEL_WIDTH = 30  # characters of a chart's category label on one line (two lines at most)
+
+
 def render_pdf(report: Report) -> bytes:
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -368,35 +398,141 @@ def render_pdf(report: Report) -> bytes:
     )
     story = [Paragraph(_escape(report.title), styles["Title"]),
              Paragraph(_escape(f"{report.subtitle} · {_stamp(report)}"), styles["Normal"]), Spacer(1, 0.5 * cm)]
+
+    def under(headings: list, content, *more) -> None:
+        """Headings and the start of what they head on one page: never a heading alone at a page's foot."""
+        story.extend([_keep_start(headings, content, HEADING_KEPT_WITH * cm), *headings, content, *more])
+        headings.clear()
+
     for section in report.sections:
-        story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+        headings = [Paragraph(_escape(section.title), styles["Heading2"])]
         for table in section.tables:
-            story.append(Paragraph(_escape(table.title), styles["Heading4"]))
-            data = [[Paragraph(_escape(str(c)), small) for c in table.columns]]
-            data += [[Paragraph(_escape(_cell(v)), small) for v in row] for row in table.rows]
-            pdf_table = PdfTable(data, repeatRows=1, hAlign="LEFT")
-            pdf_table.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
-            story += [pdf_table, Spacer(1, 0.4 * cm)]
+            headings.append(Paragraph(_escape(table.title), styles["Heading4"]))
+            under(headings, _pdf_table(table, small), Spacer(1, 0.4 * cm))
         for chart_data in section.charts:
-            drawing = Drawing(24 * cm, 8 * cm)
-            chart = VerticalBarChart()
-            chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1.5 * cm, 21 * cm, 5.5 * cm
-            chart.data = [list(values) for values in chart_data.series.values()]
-            chart.categoryAxis.categoryNames = [name[:14] for name in chart_data.categories]
-            chart.categoryAxis.labels.angle = 30
-            chart.categoryAxis.labels.boxAnchor = "ne"
-            chart.valueAxis.valueMin = 0
-            chart.bars[0].fillColor = colors.HexColor("#d40f14")
-            drawing.add(chart)
-            story += [Paragraph(_escape(chart_data.title), styles["Heading4"]), drawing, Spacer(1, 0.4 * cm)]
+            drawing, legend = _pdf_chart(chart_data)
+            headings.append(Paragraph(_escape(chart_data.title), styles["Heading4"]))
+            under(headings, drawing, *(Paragraph(line, small) for line in legend), Spacer(1, 0.4 * cm))
+        story += headings  # a section without tables or charts
     if not report.sections:
         story.append(Paragraph(_escape(_("Keine Daten für diesen Zeitraum.")), styles["Normal"]))
     document.build(story)
     return buffer.getvalue()
+
+
+def _keep_start(headings: list, content, start: float):
+    """A page break where ``headings`` and the start of ``content`` (``start`` points of a table that
+    splits, all of anything else: a chart) do not fit on the rest of the page."""
+    from reportlab.platypus import CondPageBreak
+    from reportlab.platypus import Table as PdfTable
+
+    class KeepStart(CondPageBreak):
+        def __init__(self):
+            super().__init__(0)
+            self.kept = list(headings)
+
+        def wrap(self, width, available):
+            above = sum(_height(flowable, width, available) for flowable in self.kept)
+            below = _height(content, width, available)
+            self.height = above + (min(below, start) if isinstance(content, PdfTable) else below)
+            return super().wrap(width, available)
+
+    return KeepStart()
+
+
+def _height(flowable, width: float, available: float) -> float:
+    """The room a flowable takes in a frame, with the space before and after it (a heading's)."""
+    return flowable.getSpaceBefore() + flowable.wrap(width, available)[1] + flowable.getSpaceAfter()
+
+
+def _pdf_table(table: Table, style):
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    data = [[Paragraph(_escape(str(c)), style) for c in table.columns]]
+    data += [[Paragraph(_escape(_cell(v)), style) for v in row] for row in table.rows]
+    pdf_table = PdfTable(data, repeatRows=1, hAlign="LEFT")
+    pdf_table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return pdf_table
+
+
+SERIES_COLOURS = ("#d40f14", "#1d1d1b", "#8a8a8a", "#e8868a")
+SHORT_LABEL = 12  # characters: categories this short stand under upright bars (months, day ranges)
+
+
+def _pdf_chart(chart_data: Chart):
+    """A bar chart and the lines under it (markup): the series' colours (more than one), the names it shortened.
+
+    Short categories (months) stand under upright bars; names lie beside horizontal bars, where they
+    read across and whole (wrapped, or shortened with the full name below).
+    """
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.units import cm
+
+    upright = all(len(name) <= SHORT_LABEL for name in chart_data.categories)
+    labels, legend = (list(chart_data.categories), []) if upright else chart_labels(chart_data.categories)
+    rows = max(len(labels), 1)
+    values = [list(values) for values in chart_data.series.values()] or [[0]]
+    if upright:
+        drawing = Drawing(24 * cm, 7 * cm)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1.2 * cm, 21 * cm, 5.3 * cm
+        chart.data, chart.categoryAxis.categoryNames = values, labels or [""]
+        chart.categoryAxis.labels.angle = 30 if rows > 8 else 0
+        chart.categoryAxis.labels.boxAnchor = "ne" if rows > 8 else "n"
+    else:
+        two_lines = any("\n" in label for label in labels)
+        bar = ((0.8 if two_lines else 0.55) if rows <= 20 else (0.55 if two_lines else 0.35)) * cm
+        drawing = Drawing(24 * cm, rows * bar + 1.2 * cm)
+        chart = HorizontalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 6.5 * cm, 0.8 * cm, 16 * cm, rows * bar
+        # Categories run from the bottom up: reversed, the first stands on top, as in the table.
+        chart.data = [list(reversed(series)) for series in values]
+        chart.categoryAxis.categoryNames = list(reversed(labels)) or [""]
+        chart.categoryAxis.labels.boxAnchor, chart.categoryAxis.labels.dx = "e", -4
+    chart.categoryAxis.labels.fontSize = 7 if rows > 20 else 8
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax, chart.valueAxis.valueStep = value_axis(chart_data)
+    chart.valueAxis.labels.fontSize = 8
+    for number in range(len(values)):
+        chart.bars[number].fillColor = colors.HexColor(SERIES_COLOURS[number % len(SERIES_COLOURS)])
+    drawing.add(chart)
+    keys = [f'<font color="{SERIES_COLOURS[n % len(SERIES_COLOURS)]}">■</font> {_escape(name)}'
+            for n, name in enumerate(chart_data.series)] if len(chart_data.series) > 1 else []
+    return drawing, ["   ".join(keys)] * bool(keys) + [_escape(line) for line in legend]
+
+
+def value_axis(chart_data: Chart) -> tuple[float | None, float | None]:
+    """The value axis's top and step: 0 to 1 when every figure is 0, else whole steps the chart picks."""
+    values = [value for series in chart_data.series.values() for value in series if isinstance(value, int | float)]
+    top = max(values, default=0)
+    if top <= 0:
+        return 1, 1
+    return None, (1 if top <= 5 else None)  # no steps of 0.5 persons
+
+
+def chart_labels(names: list[str]) -> tuple[list[str], list[str]]:
+    """Each name on at most two lines of ``LABEL_WIDTH``; a longer one is shortened with "…" and numbered,
+    its full name in the legend ("¹ Regionale Umsetzung …")."""
+    import textwrap
+
+    labels, legend = [], []
+    for name in names:
+        lines = textwrap.wrap(name, LABEL_WIDTH) or [""]
+        if len(lines) > 2:
+            mark = str(len(legend) + 1)
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), LABEL_WIDTH - 2 - len(mark), placeholder="…")
+                     + f" ({mark})"]
+            legend.append(f"({mark}) {name}")
+        labels.append("\n".join(lines))
+    return labels, legend
 
 
 def _cell(value) -> str:

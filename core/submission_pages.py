@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from core import submissions
+from core import i18n, submissions
 from core.access import can, forbid, requires
 from core.auth import actor_names
 from core.db import db
@@ -91,7 +91,8 @@ def _inbox():
     form.art.choices = [("", _("alle Arten"))] + [(k, str(kind.label)) for k, kind in reviewable.items()]
     form.stand.choices = [(OPEN, _("offen")), *((s.value, str(label)) for s, label in STATE_LABELS.items()),
                           (ALL, _("alle"))]
-    tenants = db.session.scalars(sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON).order_by(Tenant.name))
+    tenants = i18n.sorted_by_name(db.session.scalars(sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON)),
+                                  lambda t: t.name)
     form.mandant.choices = [("", _("alle Gemeinden"))] + [(t.slug, t.name) for t in tenants]
     rows = []
     if form.validate() and reviewable:

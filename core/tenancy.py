@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_c
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.local import LocalProxy
 
-from core import audit
+from core import audit, i18n
 from core.clock import utcnow
 from core.db import Scope, TenantScoped, UTCDateTime, db, enter_scope, leave_scope, scoped_to
 from core.errors import NotFound, UserError
@@ -229,7 +229,7 @@ def served_links(tenant: Tenant, day: date) -> list[TenantMunicipality]:
 
 
 def served_municipalities(tenant: Tenant, day: date) -> list[Municipality]:
-    return sorted((link.municipality for link in served_links(tenant, day)), key=lambda m: m.name)
+    return i18n.sorted_by_name((link.municipality for link in served_links(tenant, day)), lambda m: m.name)
 
 
 # -- per request -------------------------------------------------------------

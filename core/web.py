@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from core import access, auth, clock, modules, money, worklist
+from core import access, auth, clock, i18n, modules, money, worklist
 from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
@@ -27,9 +27,8 @@ shell = Blueprint("shell", __name__)
 @shell.get("/")
 @public
 def index():
-    tenants = db.session.scalars(
-        sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE).order_by(Tenant.kind, Tenant.name)
-    ).all()
+    tenants = sorted(db.session.scalars(sa.select(Tenant).where(Tenant.state == TenantState.ACTIVE)),
+                     key=lambda tenant: (tenant.kind, i18n.sort_key(tenant.name)))
     return render_template("index.html", tenants=tenants)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
 from core.db import TenantScoped, UTCDateTime, db, uuid_pk
+from core.i18n import SORT_TEXT_LENGTH, sort_text
 
 # German spelling without umlauts: "Mueller" is how a Swiss office types "Müller" on a keyboard
 # or finds it in a passport's machine-readable line; transliteration alone gives "Muller".
@@ -62,6 +63,7 @@ class Person(TenantScoped, db.Model):
                  sqlite_where=sa.text("vn IS NOT NULL"), postgresql_where=sa.text("vn IS NOT NULL")),
         sa.Index("ix_persons_household", "tenant_id", "household_key"),
         sa.Index("ix_persons_birth", "tenant_id", "date_of_birth"),
+        sa.Index("ix_persons_sort_name", "tenant_id", "sort_name"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -81,6 +83,8 @@ class Person(TenantScoped, db.Model):
     local_person_id: Mapped[str | None] = mapped_column(sa.String(80))  # "<category>:<id>" of the registry
     vn: Mapped[str | None] = mapped_column(sa.String(13))  # AHV number (13 digits)
     search_name: Mapped[str] = mapped_column(sa.String(400), default="")  # see search_name()
+    # The Swiss order of "official name, first name" (core.i18n.sort_text): lists page in the database.
+    sort_name: Mapped[str] = mapped_column(sa.String(SORT_TEXT_LENGTH), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     anonymised_on: Mapped[date | None]  # past every module's retention: what identified them is gone
@@ -98,3 +102,4 @@ class Person(TenantScoped, db.Model):
 @event.listens_for(Person, "before_update", propagate=True)
 def _keep_search_name(mapper, connection, person: Person) -> None:
     person.search_name = search_name(person.first_name, person.official_name)
+    person.sort_name = sort_text(person.official_name, person.first_name)

@@ -27,7 +27,7 @@ from core.tenancy import Tenant, tenant_scope
 
 ERASED = {"official_name": "", "first_name": "", "date_of_birth": None, "street": None, "house_number": None,
           "postal_code": None, "town": None, "local_person_id": None, "vn": None, "household_key": None,
-          "search_name": ""}
+          "search_name": "", "sort_name": ""}
 CORE_HOLD_DAYS = 365
 CHUNK = 1000
 

@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from core.db import db
 from core.people.models import Person, name_variants
 
+# Persons in the Swiss order of their names (Person.sort_name), the anonymised last.
+SWISS_ORDER = (Person.anonymised_on.is_not(None), Person.sort_name, Person.id)
+
 
 def condition(word: str):
     """SQL: a person matches one word of a search (a name in any spelling, the registry's id, AHV digits)."""
@@ -44,7 +47,7 @@ def duplicates(official_name: str, first_name: str, date_of_birth: str | None, v
     query = sa.select(Person).where(sa.or_(*options), Person.anonymised_on.is_(None))
     if exclude is not None:
         query = query.where(Person.id != exclude)
-    return db.session.scalars(query.order_by(Person.official_name, Person.first_name).limit(limit)).all()
+    return db.session.scalars(query.order_by(*SWISS_ORDER).limit(limit)).all()
 
 
 def _same_birth(date_of_birth: str):

@@ -22,7 +22,7 @@ from core.input_guard import page_number
 from core.people import export
 from core.people.models import Person, format_partial_date
 from core.people.page import timeline
-from core.people.search import duplicates, matching
+from core.people.search import SWISS_ORDER, duplicates, matching
 from core.tenancy import Municipality
 
 people = Blueprint("people", __name__, url_prefix="/<tenant>/personen")
@@ -43,7 +43,7 @@ def search():
     page = page_number(request.args.get("seite"))
     query = sa.select(Person).where(matching(text)) if text else sa.select(Person)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    found = db.session.scalars(query.order_by(Person.official_name, Person.first_name, Person.id)
+    found = db.session.scalars(query.order_by(*SWISS_ORDER)
                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("people/search.html", text=text, found=found, total=total, page=page,
                            pages=max(math.ceil(total / PAGE_SIZE), 1), format_partial_date=format_partial_date)

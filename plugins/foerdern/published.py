@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from core import audit
+from core import audit, i18n
 from core.content_languages import GERMAN
 from core.db import current_scope, db
 from core.tenancy import Municipality, Tenant, TenantKind
@@ -222,5 +222,5 @@ def reach_choices(tenant: Tenant) -> tuple[str, ...]:
 
 def neighbours(tenant: Tenant) -> list[Tenant]:
     """The tenants a regional offer may be shared with: every active commune and regional group but itself."""
-    return db.session.scalars(sa.select(Tenant).where(
-        Tenant.id != tenant.id, Tenant.kind != TenantKind.CANTON, Tenant.state == "active").order_by(Tenant.name)).all()
+    return i18n.sorted_by_name(db.session.scalars(sa.select(Tenant).where(
+        Tenant.id != tenant.id, Tenant.kind != TenantKind.CANTON, Tenant.state == "active")), lambda t: t.name)

@@ -172,7 +172,7 @@ def index():
     rows = db.session.execute(
         sa.select(Referral, Person).join(Person, sa.and_(Person.tenant_id == Referral.tenant_id,
                                                          Person.id == Referral.person_id))
-        .where(condition).order_by(Referral.state_on, Person.official_name, Referral.id)
+        .where(condition).order_by(Referral.state_on, Person.sort_name, Referral.id)
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return render_template("foerdern/referrals.html", rows=rows, kind=kind, lists=LIST_TITLES, total=total,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import clock, content_languages
+from core import clock, content_languages, i18n
 from core.access import can, forbid, requires
 from core.auth import actor_names
 from core.content_languages import pick
@@ -43,7 +43,7 @@ def municipalities(offer: Offer | None = None) -> dict[int, str]:
     """The communes an offer may name: the tenant's first, then the canton's others (an offer may lie next door)."""
     today = clock.today()
     served = {m.bfs_number: m.name for m in served_municipalities(g.tenant, today)}
-    others = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+    others = i18n.sorted_by_name(db.session.scalars(sa.select(Municipality)), lambda m: m.name)
     rest = {m.bfs_number: m.name for m in others
             if m.bfs_number not in served and (m.valid_on(today) or (offer and m.bfs_number == offer.municipality_bfs))}
     return {**served, **rest}

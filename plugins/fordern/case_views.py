@@ -52,7 +52,7 @@ def index():
         query = query.where(Case.state != states.CLOSED)
     elif state:
         query = query.where(Case.state == state)
-    rows = db.session.execute(query.order_by(Case.state_on.desc(), Person.official_name, Case.id)).all()
+    rows = db.session.execute(query.order_by(Case.state_on.desc(), Person.sort_name, Case.id)).all()
     return render_template("fordern/index.html", rows=rows, kind=kind, state=state, lists=LIST_TITLES,
                            state_labels=states.STATE_LABELS, outcome_labels=states.OUTCOME_LABELS,
                            who=names(case.owner for case, _person in rows), may_open=can(EDIT))
@@ -66,7 +66,7 @@ def new_case():
     if person is None:  # first find the person
         text = request.args.get("suche", "").strip()[:200]
         found = db.session.scalars(sa.select(Person).where(matching(text), Person.anonymised_on.is_(None))
-                                   .order_by(Person.official_name, Person.first_name).limit(SEARCH_LIMIT)
+                                   .order_by(Person.sort_name, Person.id).limit(SEARCH_LIMIT)
                                    ).all() if text else []
         return render_template("fordern/case_person.html", text=text, found=found), \
             400 if request.method == "POST" else 200

@@ -59,7 +59,7 @@ def erase(person_ids: list, today: date) -> int:
     for newcomer in newcomers:
         newcomer.arrival_date = newcomer.arrival_date.replace(day=1)  # the month is what the figures need
         db.session.add(PersonChange(person_id=newcomer.id, actor=actor, kind="anonymised", source="retention",
-                                    fields=sorted({*ERASED, "arrival_date"} - {"search_name"})))
+                                    fields=sorted({*ERASED, "arrival_date"} - {"search_name", "sort_name"})))
     db.session.flush()
     return len(newcomers)
 

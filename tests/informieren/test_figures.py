@@ -184,7 +184,11 @@ def test_the_canton_report_has_each_tenants_figures(data):
     assert rows["Grenchen"]["Erstinformationsgespräche geführt"] == 2
     assert rows["Balsthal"]["Neuzuzügerinnen und Neuzuzüger"] == 1
     assert rows["Balsthal"]["Erstinformationsgespräche geführt"] == 1
-    assert rows["Dornach"]["Begrüssungsschreiben versandt"] == 0  # module not active: contributes nothing
-    assert rows["Buchegg/Lüterkofen"]["Neuzuzügerinnen und Neuzuzüger"] == 0
+    # Dornach and the region serve their communes from 15 June 2017 (today here): not yet in the spring.
+    assert "Dornach" not in rows and "Buchegg/Lüterkofen" not in rows
+    year = reports.canton_report(Period.parse("2017"), lambda *args: None).sections[0].tables[0]
+    rows_of_year = {row[0]: dict(zip(year.columns, row, strict=True)) for row in year.rows}
+    assert rows_of_year["Dornach"]["Begrüssungsschreiben versandt"] == 0  # module not active: contributes nothing
+    assert rows_of_year["Buchegg/Lüterkofen"]["Neuzuzügerinnen und Neuzuzüger"] == 0
     totals = dict(map(tuple, report.sections[0].tables[1].rows))
     assert totals["Begrüssungsschreiben versandt"] == 3

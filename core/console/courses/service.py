@@ -97,6 +97,8 @@ def participants(course: Course) -> list[tuple[CourseRegistration, User, Tenant]
 
 # -- registering and cancelling ------------------------------------------------------------------
 
+MOVED_UP = "courses.moved_up"  # the session's list of registrations given a seat from the waiting list
+
 
 def _locked_course(course_id: uuid.UUID, *, published_only: bool) -> Course:
     """The course, its row locked until the transaction ends: seats of one course change one at a time."""
@@ -142,12 +144,19 @@ def _move_up(course: Course) -> list[CourseRegistration]:
                      detail={"user": waiting.user_id, "seat": seat})
         db.session.flush()
         moved.append(waiting)
+        db.session.info.setdefault(MOVED_UP, []).append(waiting.id)
     return moved
+
+
+def take_moved_up() -> list[uuid.UUID]:
+    """The registrations that moved up from the waiting list in the transaction just committed (to mail them)."""
+    return db.session.info.pop(MOVED_UP, [])
 
 
 def _retrying(change):
     """Run ``change`` and commit; a race lost to another request (a seat, a double click) is run again."""
     for attempt in range(5):
+        db.session.info.pop(MOVED_UP, None)  # a rolled-back attempt's moves did not happen
         try:
             result = change()
             db.session.commit()

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from core import clock
 from core.access import requires
+from core.console.courses import mails
 from core.console.courses.models import Course, RegistrationStatus
 from core.console.courses.service import (
     all_courses,
@@ -25,6 +26,7 @@ from core.console.courses.service import (
     register,
     save_course,
     seat_counts,
+    take_moved_up,
     tenant_registrations,
 )
 from core.db import db
@@ -90,6 +92,7 @@ def course_edit(course_id):
             save_course(course, form)
             db.session.commit()
             flash(_("Der Kurs «%(title)s» ist gespeichert.", title=course.title))
+            _mail(mails.MOVED_UP, take_moved_up())
             return redirect(url_for("courses.course_detail", course_id=course.id))
     return render_template("console/courses_form.html", form=form, course=course), 400 if form.errors else 200
 
@@ -136,18 +139,29 @@ def courses():
 def course_register(course_id):
     registration = _or_message(lambda: register(course_id, g.user, g.tenant))
     if registration is not None and registration.status == RegistrationStatus.REGISTERED:
-        flash(_("Sie sind angemeldet."))
+        flash(_("Sie sind angemeldet. Die Bestätigung mit dem Kalendereintrag kommt per E-Mail."))
     elif registration is not None:
         flash(_("Der Kurs ist ausgebucht: Sie stehen auf der Warteliste und rücken nach, sobald ein Platz frei wird."))
+    if registration is not None:
+        _mail(mails.kind_of(registration), [registration.id])
     return redirect(url_for("courses.courses"))
 
 
 @blueprint.post("/kurse/<uuid:course_id>/abmelden")
 @requires("core.courses.attend")
 def course_cancel(course_id):
-    if _or_message(lambda: cancel(course_id, g.user, g.tenant)) is not None:
+    registration = _or_message(lambda: cancel(course_id, g.user, g.tenant))
+    if registration is not None:
         flash(_("Sie sind abgemeldet."))
+        _mail(mails.CANCELLED, [registration.id])
+        _mail(mails.MOVED_UP, take_moved_up())
     return redirect(url_for("courses.courses"))
+
+
+def _mail(kind: str, registration_ids) -> None:
+    """Send the mails of a committed change; one that fails is said, the change stands."""
+    if not mails.notify(kind, list(registration_ids)):
+        flash(_("Eine E-Mail an die Teilnehmenden konnte nicht gesendet werden; die Änderung ist gespeichert."))
 
 
 def _or_message(action):

@@ -17,7 +17,7 @@ from flask import has_request_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from core import audit, clock, mail, reports
+from core import audit, clock, i18n, mail, reports
 from core.access import can, holders
 from core.console.feedback.models import FeedbackRequest, FeedbackRound
 from core.db import db
@@ -66,10 +66,9 @@ def hours_text(minutes: int | None) -> str:
 
 def recipients_choice() -> list[Tenant]:
     """The tenants a round can go to: every active commune and regional group."""
-    return db.session.scalars(
+    return i18n.sorted_by_name(db.session.scalars(
         sa.select(Tenant).where(Tenant.kind != TenantKind.CANTON, Tenant.state == TenantState.ACTIVE)
-        .order_by(Tenant.name)
-    ).all()
+    ), lambda t: t.name)
 
 
 def deadline_problem(deadline: date) -> str | None:
@@ -201,11 +200,11 @@ def open_rounds() -> list[tuple[FeedbackRound, int, int]]:
 def round_answers(year: int) -> list[tuple[FeedbackRequest, Tenant]]:
     """Every request of a year's round with its tenant: the canton's evaluation, read in the canton scope."""
     with canton_scope(f"feedback round {year}: answers"):
-        return db.session.execute(
+        return i18n.sorted_by_name(db.session.execute(
             sa.select(FeedbackRequest, Tenant).join(Tenant, Tenant.id == FeedbackRequest.tenant_id)
-            .where(FeedbackRequest.year == year).order_by(Tenant.name)
+            .where(FeedbackRequest.year == year)
             .execution_options(populate_existing=True)
-        ).all()
+        ), lambda row: row[1].name)
 
 
 def summary(rows) -> dict:

@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
 
-from core import clock, modules, provisioning
+from core import clock, i18n, modules, provisioning
 from core.access import Role, can, requires
 from core.admin import RoleField, role_choices
 from core.auth import actor_names
@@ -158,6 +158,7 @@ class InviteForm(FlaskForm):
     role = RoleField(_l("Rolle"), validators=[DataRequired()], default=Role.TENANT_ADMIN.value)
     days = IntegerField(_l("Gültig (Tage)"), default=provisioning.INVITATION_DAYS,
                         validators=[DataRequired(), NumberRange(1, 90)])
+    language = SelectField(_l("Sprache der E-Mail"), validate_choice=False)  # not one of ours: the inviter's
 
 
 class TenantModuleForm(FlaskForm):
@@ -172,7 +173,14 @@ class TenantModuleForm(FlaskForm):
 def _invite_form(tenant: Tenant) -> InviteForm:
     form = InviteForm(prefix="invite")
     form.role.choices = role_choices(tenant)
+    form.language.choices = list(i18n.ui_languages().items())
+    if not form.is_submitted():
+        form.language.data = i18n.language()  # the inviter's own, unless they choose the invitee's
     return form
+
+
+def _mail_language(chosen: str | None) -> str:
+    return chosen if chosen in i18n.ui_languages() else i18n.language()
 
 
 def _detail_page(tenant: Tenant, invite_form: InviteForm | None = None, rename_form: RenameForm | None = None,
@@ -239,9 +247,15 @@ def invite(slug):
             tenant, form.email.data, form.role.data, form.days.data))
         if result is not None:
             invitation, created = result
-            flash(_("%(email)s ist eingeladen; die Rolle gilt ab der ersten Anmeldung mit dieser bestätigten "
-                    "Adresse.", email=invitation.email) if created
-                  else _("Für %(email)s besteht schon eine offene Einladung.", email=invitation.email))
+            if not created:
+                flash(_("Für %(email)s besteht schon eine offene Einladung.", email=invitation.email))
+            elif provisioning.send_invitation(tenant, invitation, _mail_language(form.language.data)):
+                flash(_("%(email)s ist eingeladen und hat eine E-Mail mit dem Link erhalten; die Rolle gilt ab der "
+                        "ersten Anmeldung mit dieser bestätigten Adresse.", email=invitation.email))
+            else:
+                flash(_("%(email)s ist eingeladen, aber die E-Mail konnte nicht gesendet werden. Bitte geben Sie "
+                        "der Person diesen Link: %(link)s", email=invitation.email,
+                        link=provisioning.invitation_link(tenant)))
             return redirect(url_for("console.tenant_detail", slug=slug))
     return _detail_page(tenant, invite_form=form, status=400)
 
@@ -339,7 +353,7 @@ def _communes_choices(tenant: Tenant, day: date) -> list[SelectChoice]:
             .where(TenantMunicipality.serving_on(day), Tenant.state == TenantState.ACTIVE,
                    TenantMunicipality.tenant_id != tenant.id)
         ).all())
-    communes = db.session.scalars(sa.select(Municipality).order_by(Municipality.name)).all()
+    communes = i18n.sorted_by_name(db.session.scalars(sa.select(Municipality)), lambda m: m.name)
     return [
         SelectChoice(m.bfs_number, f"{m.name} ({m.bfs_number})" + (f" – {owners[m.bfs_number]}"
                                                                     if m.bfs_number in owners else ""))
@@ -441,7 +455,7 @@ class BulkPlanForm(FlaskForm):
 
 
 def _districts() -> list[str]:
-    return list(db.session.scalars(sa.select(Municipality.district).distinct().order_by(Municipality.district)))
+    return i18n.sorted_by_name(db.session.scalars(sa.select(Municipality.district).distinct()))
 
 
 @blueprint.route("/modulplan/sammelplanung", methods=["GET", "POST"])

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from core import audit, clock
 from core.clock import utcnow
 from core.db import current_scope, db
+from core.i18n import sort_text
 from core.people import Person, search_name
 from core.tenancy import Tenant, TenantMunicipality, commune_name, tenant_scope
 from plugins.informieren.countries import eu_efta
@@ -628,7 +629,8 @@ class Importer:
                  "source": self.source, "stage": "new"} for slot in self._new_persons]
         # A newcomer is two rows: core's person (the identity) and Informieren's own (joined inheritance).
         persons = [{**{c: row[c] for c in PERSON_COLUMNS}, "kind": NEWCOMER_KIND, "created_at": now, "updated_at": now,
-                    "search_name": search_name(row["first_name"], row["official_name"])} for row in rows]
+                    "search_name": search_name(row["first_name"], row["official_name"]),
+                    "sort_name": sort_text(row["official_name"], row["first_name"])} for row in rows]
         newcomers = [{c: row[c] for c in NEWCOMER_COLUMNS} for row in rows]
         for slot in slots.values():
             if not slot.new and slot.changed:

@@ -179,7 +179,7 @@ def _interview_rows(condition, order, page: int):
     return db.session.execute(
         sa.select(Interview, Newcomer.first_name, Newcomer.official_name)
         .join(Newcomer, sa.and_(Newcomer.tenant_id == Interview.tenant_id, Newcomer.id == Interview.person_id))
-        .where(condition).order_by(*order, Newcomer.official_name)
+        .where(condition).order_by(*order, Newcomer.sort_name)
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
 

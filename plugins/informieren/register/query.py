@@ -24,7 +24,7 @@ from plugins.informieren.models import Newcomer, Stage
 from plugins.informieren.register import checks
 
 PAGE_SIZE = 50
-ORDER = (Newcomer.arrival_date.desc(), Newcomer.official_name, Newcomer.first_name, Newcomer.id)
+ORDER = (Newcomer.arrival_date.desc(), Newcomer.sort_name, Newcomer.id)  # names in Swiss order (core.i18n)
 
 
 @dataclass
@@ -96,7 +96,10 @@ PARSERS = {"arrival_from": _date, "arrival_to": _date, "commune": _commune, "nat
 
 
 def parse_filters(args: Mapping, names: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
-    """Filters from request parameters; a bad value is left out and reported (parameter -> message)."""
+    """Filters from request parameters; a bad value is left out and reported (parameter -> message).
+
+    A date range that ends before it starts is reported at its end, and neither date is applied.
+    """
     filters, problems = Filters(), {}
     for attribute, param in names.items():
         text = (args.get(param) or "").strip()
@@ -106,6 +109,10 @@ def parse_filters(args: Mapping, names: Mapping[str, str]) -> tuple[Filters, dic
             setattr(filters, attribute, PARSERS[attribute](text))
         except checks.Invalid as error:
             problems[param] = str(error)
+    if filters.arrival_from and filters.arrival_to and filters.arrival_from > filters.arrival_to:
+        # Nobody can have arrived in between: said, not answered with an empty list.
+        problems[names["arrival_to"]] = _("Das Enddatum liegt vor dem Anfangsdatum; bitte die Daten tauschen.")
+        filters.arrival_from = filters.arrival_to = None
     return filters, problems
 
 
@@ -134,8 +141,8 @@ def conditions(filters: Filters) -> list:
     return found
 
 
-def select_persons(filters: Filters):
-    return sa.select(Newcomer).where(*conditions(filters)).order_by(*ORDER)
+def select_persons(filters: Filters, order=ORDER):
+    return sa.select(Newcomer).where(*conditions(filters)).order_by(*order)
 
 
 def count(filters: Filters) -> int:
@@ -150,5 +157,5 @@ def stage_counts(filters: Filters) -> dict[str, int]:
     return dict(rows)
 
 
-def page_of(filters: Filters, page: int, size: int = PAGE_SIZE) -> list[Newcomer]:
-    return db.session.scalars(select_persons(filters).limit(size).offset((page - 1) * size)).all()
+def page_of(filters: Filters, page: int, size: int = PAGE_SIZE, order=ORDER) -> list[Newcomer]:
+    return db.session.scalars(select_persons(filters, order).limit(size).offset((page - 1) * size)).all()

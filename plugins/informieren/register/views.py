@@ -31,7 +31,7 @@ from core.people import format_partial_date
 from core.tenancy import served_municipalities
 from plugins.informieren.blueprints import blueprint, person_or_404, refuse_if_anonymised
 from plugins.informieren.models import Newcomer, Source
-from plugins.informieren.register import checks, query, records
+from plugins.informieren.register import checks, listing, query, records
 
 LABELS = checks.FIELD_LABELS
 NEAR = timedelta(days=60)  # household members who moved in together arrived about the same time
@@ -155,6 +155,7 @@ def _mate() -> Newcomer | None:
 @requires("informieren.newcomers.read")
 def persons():
     filters, problems = query.parse_filters(request.args, query.WEB_PARAMS)
+    sort = listing.sort_or_problem(request.args, problems)
     raw_page = request.args.get("seite", "1")
     if not (raw_page.isascii() and raw_page.isdigit() and raw_page.strip("0")):
         problems["seite"] = _("Ungültige Seite; die erste wird gezeigt.")
@@ -166,14 +167,14 @@ def persons():
     page = min(page_number(raw_page), pages)
     return render_template(
         "informieren/register_list.html",
-        rows=query.page_of(filters, page), found=found, total=total, stage_counts=stage_counts, filters=filters,
-        problems=problems, page=page, pages=pages,
+        rows=query.page_of(filters, page, order=listing.order_by(sort)), found=found, total=total,
+        stage_counts=stage_counts, filters=filters, problems=problems, page=page, pages=pages,
         communes=served_municipalities(g.tenant, clock.today()), municipality_names=checks.municipality_names(),
         countries=i18n.countries(), languages=i18n.languages(), params=query.WEB_PARAMS,
         args={k: v for k, v in request.args.items() if k != "seite" and k not in problems and v},
-        checks=checks, i18n=i18n, format_partial_date=format_partial_date,
-        can_edit=can("informieren.newcomers.edit"),
-    )
+        checks=checks, i18n=i18n, format_partial_date=format_partial_date, sort=sort, listing=listing,
+        labels=listing.param_labels(), raw=request.args, can_edit=can("informieren.newcomers.edit"),
+    ), 400 if set(problems) - {"seite"} else 200  # any page number shows a page (core.input_guard)
 
 
 @blueprint.route("/personen/neu", methods=["GET", "POST"])
