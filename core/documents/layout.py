@@ -68,7 +68,7 @@ class Page:
     def block(self, content: str, x: float = LEFT, line_width: float = TEXT_WIDTH, size: float = SIZE,
               bold: bool = False, leading: float = LEADING, align_right: bool | None = None) -> None:
         """Draw ``content`` wrapped to ``line_width``, moving down; a full page continues on the next."""
-        for line in text.wrap(text.shaped(content), line_width, size, bold):
+        for line in text.wrap(text.shaped(text.keep_phone_numbers_together(content)), line_width, size, bold):
             if self.y < BOTTOM:
                 self.canvas.showPage()
                 self.at(CONTINUATION_TOP)
