@@ -194,12 +194,13 @@ def job_kinds() -> list[JobKind]:
 
 def batch_params(arrival_from: date | None = None, arrival_to: date | None = None, commune: int | None = None,
                  regenerate: list | None = None, letter_date: date | None = None, persons: list | None = None,
-                 include_incomplete: list | None = None, latin: list | None = None) -> dict:
+                 include_incomplete: list | None = None, latin: list | None = None, held_back: int = 0) -> dict:
     """The parameters of a batch job (what its record shows).
 
     ``persons``: exactly these (the preview's selection), if they still wait; ``include_incomplete``: persons
     whose household gets a letter although its address is incomplete; ``latin``: persons whose names the
-    envelope spells in Latin letters (without it, everybody's whose name needs it).
+    envelope spells in Latin letters (without it, everybody's whose name needs it); ``held_back``: households
+    with an incomplete address the preview left out (for the job's result).
     """
     params: dict = {"date": (letter_date or clock.today()).isoformat()}
     if arrival_from:
@@ -210,6 +211,8 @@ def batch_params(arrival_from: date | None = None, arrival_to: date | None = Non
         params["commune"] = int(commune)
     if regenerate:
         params["regenerate"] = _id_list(regenerate)
+    if held_back:
+        params["held_back"] = held_back
     for key, ids in (("persons", persons), ("include_incomplete", include_incomplete), ("latin", latin)):
         if ids is not None:
             params[key] = _id_list(ids)
@@ -253,9 +256,10 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     if not persons:
         context.progress(0, 0, _("Niemand wartet auf ein Begrüssungsschreiben."))
         return []
-    groups, held_back = hold_back(households(persons), _id_set(params.get("include_incomplete")))
+    groups, held = hold_back(households(persons), _id_set(params.get("include_incomplete")))
+    held_back = len(held) + params.get("held_back", 0)
     if not groups:
-        context.progress(0, 0, _summary(0, 0, len(held_back)))
+        context.progress(0, 0, _summary(0, 0, held_back))
         return []
     persons = [person for household in groups for person in household.members]
     latin = _id_set(params["latin"]) if "latin" in params else frozenset(p.id for p in persons if needs_latin(p))
@@ -284,7 +288,7 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     archive_file.seek(0)
     incomplete = sum(1 for household in groups if address_gaps(household.first))
     _mark_generated(groups, letters, context.record.id, incomplete)
-    context.progress(len(letters), len(letters), _summary(len(letters), incomplete, len(held_back)))
+    context.progress(len(letters), len(letters), _summary(len(letters), incomplete, held_back))
     stem = f"begruessungsschreiben-{letter_date.isoformat()}"
     return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
             ResultFile(f"{stem}.zip", "application/zip", archive_file)]

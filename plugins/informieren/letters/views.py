@@ -191,8 +191,10 @@ def letters_start():
         return _preview_page(form, shown, 400, chosen, latin, every_latin)
     persons = [person_id for letter in letters for person_id in letter.person_ids]
     incomplete = [person_id for letter in letters if letter.gaps for person_id in letter.person_ids]
+    held_back = sum(1 for letter in shown.letters if letter.gaps and letter.key not in chosen)
     params = batch.batch_params(**_filters(form), persons=persons, include_incomplete=incomplete,
-                                latin=[person_id for person_id in latin if person_id in set(persons)])
+                                latin=[person_id for person_id in latin if person_id in set(persons)],
+                                held_back=held_back)
     record = jobs.enqueue(batch.JOB_KIND, g.tenant, params)
     return redirect(url_for("jobs.show", job_id=record.id))
 
