@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from wtforms.validators import ValidationError
 
 from core.access import requires
 from core.db import db
+from core.people import Person
 from core.tenancy import tenant_scope
 from plugins.informieren import retention
 from plugins.informieren.blueprints import blueprint
@@ -35,9 +38,10 @@ COUNT_LABELS = {
     "already_imported": _l("bereits importiert"),
     "other_events": _l("andere Meldungen"),
     "test_deliveries": _l("Testlieferungen"),
+    "possible_duplicates": _l("davon möglicherweise doppelt erfasst (zu prüfen)"),
 }
 OUTCOME_LABELS = {"refused": _l("Datei abgelehnt"), "rejected": _l("abgewiesen"), "review": _l("zu prüfen"),
-                  "skipped": _l("übersprungen")}
+                  "skipped": _l("übersprungen"), "duplicate": _l("möglicherweise doppelt")}
 
 
 def _parse_day(text: str):
@@ -161,6 +165,16 @@ def import_show(import_id):
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         items = db.session.scalars(
             query.order_by(ImportItem.outcome, ImportItem.filename, ImportItem.position).limit(ITEMS_SHOWN)).all()
+        people = _flagged_people(items)
     return render_template("informieren/import_show.html", run=run, items=items, total=total,
                            count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS,
-                           detail_days=retention.IMPORT_DETAIL_DAYS)
+                           detail_days=retention.IMPORT_DETAIL_DAYS, people=people)
+
+
+def _flagged_people(items: list[ImportItem]) -> dict[str, Person]:
+    """The persons a possible duplicate names (the new one and those it resembles), by id, as far as they exist."""
+    ids = {uuid.UUID(value) for item in items if item.outcome == "duplicate"
+           for value in [item.detail.get("person_id"), *item.detail.get("matches", ())] if value}
+    if not ids:
+        return {}
+    return {str(person.id): person for person in db.session.scalars(sa.select(Person).where(Person.id.in_(ids)))}
