@@ -87,6 +87,7 @@ def letterhead(page: Page, sender: Sequence[str]) -> None:
     """The sender top left: its first line (the tenant) in bold, then the contact lines, always left-aligned."""
     page.at(LETTERHEAD_TOP)
     for number, line in enumerate(sender):
+        line = text.keep_postcode_with_town(line)
         page.block(line, LEFT, LETTERHEAD_WIDTH, size=9, bold=number == 0, leading=11.5, align_right=False)
 
 

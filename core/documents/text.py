@@ -24,6 +24,7 @@ NBSP = "\u00a0"
 # A Swiss or international phone number written in groups: "032 000 00 00", "+41 32 000 00 00",
 # "0800 123 456". Its spaces become non-breaking so that a line never breaks inside it.
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3} ?(?:\(0\) ?)?|0)\d{1,4}(?: \d{2,4}){2,4}(?![\w])")
+_POSTCODE = re.compile(r"(?<![\d.'’])((?:CH-)?\d{4}) (?=[A-ZÄÖÜÀ-Ý])")
 # Unicode's script names (the first word of a letter's character name) as ISO 15924 codes, as Babel names them.
 _SCRIPT_CODES = {"LATIN": "Latn", "CYRILLIC": "Cyrl", "ARABIC": "Arab", "GREEK": "Grek", "HEBREW": "Hebr",
                  "ETHIOPIC": "Ethi", "ARMENIAN": "Armn", "GEORGIAN": "Geor", "DEVANAGARI": "Deva", "THAI": "Thai",
@@ -47,6 +48,11 @@ def is_rtl_language(language: str) -> bool:
 def keep_phone_numbers_together(text: str) -> str:
     """``text`` with the spaces inside phone numbers non-breaking (a letterhead's number never breaks)."""
     return _PHONE.sub(lambda match: match.group(0).replace(" ", NBSP), text)
+
+
+def keep_postcode_with_town(text: str) -> str:
+    """A Swiss postal code and the town after it non-breaking ("2540 Grenchen"), for a letterhead's address."""
+    return _POSTCODE.sub(lambda match: match.group(1) + NBSP, text)
 
 
 def scripts(text: str) -> set[str]:

@@ -129,11 +129,10 @@ def test_the_preview_flags_addresses_scripts_and_missing_templates(world):
     add_person(grenchen, "Layla", "Haddad", languages=["ar", "fr"])
     text_, fields = preview_post(officer(app, grenchen))
     assert 'data-count="households">4<' in text_ and 'data-count="incomplete">1<' in text_
-    assert "Adresse unvollständig: Strasse, Postleitzahl fehlt." in text_
+    assert "Adresse unvollständig, es fehlt: Strasse, Postleitzahl." in text_
     assert "Shevchenko" in text_ and "Olena Shevchenko" in text_  # the Latin spelling shown for the envelope
-    assert "Olena Shevchenko liest Ukrainisch" not in text_  # greeting: the name as in the register
-    assert "Олена Шевченко liest Ukrainisch; dafür gibt es keine Vorlage. Das Schreiben ist auf Deutsch." in text_
-    assert "Ana Silva liest Portugiesisch" in text_ and "Layla Haddad liest" not in text_  # French is there
+    assert "Keine Vorlage auf Ukrainisch für Олена Шевченко: Das Schreiben ist auf Deutsch." in text_
+    assert "Keine Vorlage auf Portugiesisch für Ana Silva" in text_ and "für Layla Haddad" not in text_  # French
     assert "/grenchen/informieren/schreiben/vorlagen" in text_  # the officer may add a template
     # Held back by default: the incomplete address is not ticked, the others are.
     assert len(fields.getlist("household")) == 3 and len(fields.getlist("person")) == 4
@@ -171,7 +170,7 @@ def test_an_incomplete_address_included_on_purpose_is_flagged(world):
     assert "1 davon an eine unvollständige Adresse (ausdrücklich eingeschlossen)." in record.progress_message
     assert record.params["include_incomplete"] == [key]
     batch_page = client.get(f"/grenchen/informieren/schreiben/serien/{record.id}")
-    assert "Adresse unvollständig: Strasse, Postleitzahl, Ort fehlt." in batch_page.text
+    assert "Adresse unvollständig, es fehlt: Strasse, Postleitzahl, Ort." in batch_page.text
 
 
 def test_a_job_without_preview_holds_back_incomplete_addresses_too(world):
@@ -278,3 +277,10 @@ def test_preview_and_start_need_the_right_role_tenant_and_module(world):
     modules.suspend(grenchen, "informieren")
     db.session.commit()
     assert officer(app, grenchen).get("/grenchen/informieren/schreiben/vorschau").status_code == 404
+
+
+def test_the_letterhead_keeps_postal_code_and_town_together():
+    assert text.keep_postcode_with_town("Dammstrasse 14, 2540 Grenchen") == "Dammstrasse 14, 2540\u00a0Grenchen"
+    assert text.keep_postcode_with_town("CH-4500 Solothurn") == "CH-4500\u00a0Solothurn"
+    for plain in ("seit 2017 in Grenchen", "Telefon 032 000 00 00", "Postfach 1234"):
+        assert text.keep_postcode_with_town(plain) == plain

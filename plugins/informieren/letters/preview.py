@@ -31,7 +31,7 @@ class HouseholdPreview:
     commune: str
     gaps: list[str]  # missing address fields (batch.ADDRESS_FIELDS)
     other_script: list[tuple[Newcomer, str]]  # persons whose names are not Latin, with the Latin spelling
-    untemplated: list[tuple[Newcomer, str]]  # persons whose language has no template, with that language
+    untemplated: list[tuple[str, list[Newcomer]]]  # a language without a template, and who reads it best
 
     @property
     def key(self) -> str:
@@ -74,10 +74,21 @@ def preview(params: dict) -> BatchPreview:
         letters.append(HouseholdPreview(
             household, language, commune, batch.address_gaps(household.first),
             [(person, latin_spelling(person.full_name)) for person in household.members if batch.needs_latin(person)],
-            [(person, person.languages[0]) for person in household.members
-             if person.languages and language not in person.languages],
+            _untemplated(household, language),
         ))
     return BatchPreview(letters, capped=len(persons) >= batch.MAX_BATCH_PERSONS)
+
+
+def _untemplated(household: Household, language: str) -> list[tuple[str, list[Newcomer]]]:
+    """The languages the members read best that the letter is not in (no template), each with its readers.
+
+    A member who also reads the letter's language is not listed: the letter is in a language they read.
+    """
+    readers: dict[str, list[Newcomer]] = {}
+    for person in household.members:
+        if person.languages and language not in person.languages:
+            readers.setdefault(person.languages[0], []).append(person)
+    return list(readers.items())
 
 
 def fingerprint(shown_batch: BatchPreview) -> str:
