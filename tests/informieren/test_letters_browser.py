@@ -22,6 +22,7 @@ from core.tenancy import get_tenant, tenant_scope
 from plugins.informieren.letters import templates as letter_templates
 from plugins.informieren.models import Newcomer
 from tests.accessibility import serious_violations
+from tests.foerdern.test_offers_browser import _sign_in
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PNG_SIGNATURE, site, watched_page  # noqa: F401 (fixture)
 
 
@@ -67,10 +68,7 @@ def test_the_officer_previews_chooses_and_generates_the_letters(site, tmp_path):
         try:
             _context, page = watched_page(browser, provider, problems)
             page.goto(f"{base}/grenchen/informieren/schreiben")
-            page.fill("#login input[name=login]", "anna")
-            page.fill("#login input[name=password]", "test")
-            page.click("#login button[type=submit]")
-            page.click("#consent button[type=submit]")
+            _sign_in(page, provider)
             page.get_by_role("button", name="Vorschau der Schreiben anzeigen").click()
             expect(page.locator("main h1")).to_have_text("Vorschau der Begrüssungsschreiben")
             main = page.locator("main")
@@ -108,4 +106,37 @@ def test_the_officer_previews_chooses_and_generates_the_letters(site, tmp_path):
     for number in range(len(document)):
         document[number].render(scale=1.5).to_pil().save(tmp_path / f"letter-{number + 1}.png")
         _keep(tmp_path / f"letter-{number + 1}.png")
+    assert problems == [] and violations == []
+
+
+def test_the_newcomer_form_asks_before_saving_a_typed_duplicate(site, tmp_path):  # noqa: F811 (the fixture)
+    app, base, provider = site
+    _newcomers(app)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            _context, page = watched_page(browser, provider, problems)
+            page.goto(f"{base}/grenchen/informieren/personen/neu")
+            _sign_in(page, provider)
+            page.fill("input[name=official_name]", "Mueller")
+            page.fill("input[name=first_name]", "Jonas")
+            page.fill("input[name=date_of_birth]", "14.02.1992")
+            page.fill("input[name=arrival_date]", clock.today().isoformat())
+            page.fill("input[name=street]", "Marktplatz")
+            page.get_by_role("button", name="Speichern").click()
+            warning = page.locator("#possible-duplicates")
+            expect(warning).to_contain_text("Es gibt bereits eine Person mit diesem Namen und Geburtsdatum")
+            expect(warning.get_by_role("link", name="Jonas Müller")).to_be_visible()
+            expect(page.locator("input[name=street]")).to_have_value("Marktplatz")  # nothing typed is lost
+            violations = serious_violations(page)
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(tmp_path / f"duplicate-warning-{width}.png"), full_page=True)
+                _keep(tmp_path / f"duplicate-warning-{width}.png")
+            page.get_by_label("Es ist eine andere Person: trotzdem speichern").check()
+            page.get_by_role("button", name="Speichern").click()
+            expect(page.locator("main")).to_contain_text("Jonas Mueller ist erfasst.")
+        finally:
+            browser.close()
     assert problems == [] and violations == []
