@@ -213,7 +213,15 @@ def _unconfirmed_duplicates(form: PersonForm, key: uuid.UUID) -> list:
     """
     if db.session.get(Newcomer, (g.tenant.id, key)) is not None:
         return []
-    similar = records.possible_duplicates(checks.check_person(form.person_data(), g.tenant), exclude=key)
+    try:
+        values = checks.check_person(form.person_data(), g.tenant)
+    except checks.PersonInvalid:
+        # The same entry, posted twice at once, may have been saved since we looked: its ids are then
+        # "taken" by this very entry, and creating it finds it.
+        if db.session.get(Newcomer, (g.tenant.id, key)) is not None:
+            return []
+        raise
+    similar = records.possible_duplicates(values, exclude=key)
     confirmed = set(request.form.get("duplicates_confirmed", "").split(","))
     return [] if {str(other.id) for other in similar} <= confirmed else similar
 
