@@ -216,6 +216,31 @@ def user_tenants(user: User) -> list[Tenant]:
     return result
 
 
+# The header's tenant switcher asks on every page; looking through every tenant costs a query each,
+# so the list is kept per user for TENANT_CACHE_SECONDS and forgotten when a membership changes here.
+_tenants_of: dict[int, tuple[float, list[tuple[str, str]]]] = {}
+
+
+def tenants_of(user: User) -> list[tuple[str, str]]:
+    """(slug, name) of the active tenants in which ``user`` holds a role, by name; cached briefly."""
+    hit = _tenants_of.get(user.id)
+    now = time.monotonic()
+    if hit is None or hit[0] <= now:
+        found = [(tenant.slug, tenant.name) for tenant in user_tenants(user)]
+        hit = _tenants_of[user.id] = (now + current_app.config["TENANT_CACHE_SECONDS"], found)
+    return hit[1]
+
+
+@sa.event.listens_for(Membership, "after_insert")
+@sa.event.listens_for(Membership, "after_delete")
+def _membership_changed(mapper, connection, target) -> None:
+    _tenants_of.pop(target.user_id, None)
+
+
+def forget_tenant_lists() -> None:
+    _tenants_of.clear()
+
+
 # -- audit and throttling of logins ----------------------------------------------------
 
 

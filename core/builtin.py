@@ -11,13 +11,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import jobs, modules, reports, worklist
-from core.access import Role, known_roles
+from core import jobs, modules, reports, submission_pages, worklist
+from core.access import Role, can, known_roles
 from core.db import db
 from core.hookspecs import hookimpl
 from core.jobs import JobContext, JobKind, PeriodicJob, ResultFile
 from core.people import retention as people_retention
-from core.plugins import Figure, Manifest, MenuEntry, Permission, Setting, SettingType
+from core.plugins import Figure, HomePanel, Manifest, MenuEntry, Permission, Setting, SettingType
 from core.reports import Period
 from core.tenancy import served_municipalities
 
@@ -181,8 +181,18 @@ def report_sections(tenant, period):
 
 
 @hookimpl
+def home_panels(tenant):
+    if not (tenant.is_canton and can("core.submissions.read")):
+        return []
+    kinds = submission_pages.open_by_kind()
+    return [HomePanel(_("Offene Eingaben"), "submissions/_home.html", {"kinds": kinds}, 40)] if kinds else []
+
+
+@hookimpl
 def report_figures(tenant, period):
-    active = [row for row in modules.activations(tenant).values() if row.is_active_on(period.end)]
+    ready = {m.id for m in modules.registry().modules if m.ready}  # a skeleton module does not count yet
+    active = [row for row in modules.activations(tenant).values()
+              if row.is_active_on(period.end) and row.module_id in ready]
     return {ACTIVE_MODULES.key: len(active)}
 
 

@@ -12,6 +12,7 @@ from core.tenancy import Tenant, TenantState, get_tenant, tenant_scope
 PEOPLE = [
     ("kathrin", "Kathrin Kaufmann", "kathrin.kaufmann@so.example", [("kanton", "canton_admin")]),
     ("fabio", "Fabio Bernasconi", "fabio.bernasconi@so.example", [("kanton", "canton_office")]),
+    ("sabine", "Sabine Studer", "sabine.studer@so.example", [("kanton", "fordern.canton_reviewer")]),
     ("greta", "Greta Gerber", "greta.gerber@grenchen.example",
      [("grenchen", "integration_officer"), ("grenchen", "tenant_admin")]),
     ("eduard", "Eduard Emmenegger", "eduard.emmenegger@grenchen.example", [("grenchen", "residents_services")]),

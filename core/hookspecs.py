@@ -46,6 +46,16 @@ def tenant_home_items(tenant):
 
 
 @hookspec
+def home_panels(tenant):
+    """Return a list of core.plugins.HomePanel: sections this plugin adds to the tenant's start page.
+
+    Called in a request, in the tenant's scope, for the active modules and core's plugins; check the
+    user's permissions (``core.access.can``) and return nothing they may not see. The canton's start
+    page is made of them: the rollout's progress, open feedback, upcoming courses, open submissions.
+    """
+
+
+@hookspec
 def worklist_items(tenant, day):
     """Return a list of core.worklist.WorkItem: what is due and overdue in the tenant on ``day``, with counts.
 

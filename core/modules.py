@@ -12,11 +12,12 @@ dependencies, runs the plugin's install hook and upgrade steps, and is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -313,6 +314,25 @@ def active_periods() -> dict[tuple[int, str], list[Period]]:
     for key, start in starts.items():
         periods.setdefault(key, []).append((start, None))
     return periods
+
+
+def history(tenant: Tenant) -> dict[str, list[Period]]:
+    """{module id: the periods it was active in ``tenant``}, oldest first; the last may be open (end None)."""
+    with tenant_scope(tenant):
+        periods = active_periods()
+    return {module_id: spans for (tenant_id, module_id), spans in periods.items() if tenant_id == tenant.id}
+
+
+def history_text(periods: list[Period] | None) -> str:
+    """The periods as people read them ("01.01.2017–13.05.2020, seit 08.12.2026"); empty with no past period.
+
+    A module active once, since its first day, has no history worth a line: its state says it all.
+    """
+    if not periods or (len(periods) == 1 and periods[0][1] is None):
+        return ""
+    parts = [_("seit %(day)s", day=format_date(start)) if end is None
+             else f"{format_date(start)}–{format_date(end - timedelta(days=1))}" for start, end in periods]
+    return _("aktiv: %(periods)s", periods=", ".join(parts))
 
 
 def active_in(periods: list[Period], day: date) -> bool:

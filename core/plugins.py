@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,18 @@ class MenuEntry:
     endpoint: str
     permission: str | None = None  # shown only to users holding it
     position: int | None = None  # where it stands in the menu (default: its module's position)
+    # A lazy label: entries of one group (by its German text) fold into one drop-down, at the first one's place.
+    group: Any = None
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of a tenant's start page (``home_panels`` hook): a heading and a template showing ``values``."""
+
+    title: Any  # a translated text
+    template: str
+    values: dict = field(default_factory=dict)  # the template's variables
+    position: int = 100  # where it stands among the panels
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,9 @@ class Manifest:
     figures: tuple[Figure, ...] = ()  # the key figures its report_figures hook gives
     activity_keys: tuple[Figure, ...] = ()  # what its activity_counts hook counts per commune
     subscribes: tuple[str, ...] = ()  # the ids of events it takes, through its ``handle_event`` hook
+    # False while the module is a skeleton still being built (no pages beyond its start page): it can be
+    # entitled and activated, but menus, start pages and reports do not show it as an active module.
+    ready: bool = True
 
     def steps_after(self, installed_version: str | None) -> list[UpgradeStep]:
         start = parse_version(installed_version or "0")

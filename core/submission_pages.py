@@ -64,6 +64,18 @@ def _submission(number: str) -> Submission:
     return submission
 
 
+def open_by_kind() -> list[tuple[str, object, int]]:
+    """For the canton's start page: (kind id, kind, count) of the submissions awaiting the user's review."""
+    reviewable = _reviewable()
+    if not reviewable:
+        return []
+    counts = dict(db.session.execute(
+        sa.select(Submission.kind, sa.func.count()).where(Submission.kind.in_(list(reviewable)),
+                                                          Submission.state.in_([State.SUBMITTED, State.IN_REVIEW]))
+        .group_by(Submission.kind)).all())
+    return [(kind_id, kind, counts.get(kind_id, 0)) for kind_id, kind in reviewable.items()]
+
+
 @pages.get("/eingaben")
 @requires("core.submissions.read")
 def index():

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from core import clock, modules, money, worklist
+from core import auth, clock, modules, money, worklist
 from core import public as public_pages
 from core.access import can, public, requires
 from core.api import PREFIX, json_errors
 from core.db import db
 from core.errors import UserError
-from core.plugins import PluginRegistry
+from core.plugins import MenuEntry, PluginRegistry
 from core.security import safe_next
+from core.templating import ScrollingTables
 from core.tenancy import Tenant, TenantState, served_municipalities
 
 shell = Blueprint("shell", __name__)
@@ -34,13 +39,18 @@ def tenant_home():
     tenant = g.tenant
     rows = modules.activations(tenant)
     items = [item for group in g.hooks.tenant_home_items(tenant=tenant) for item in group]
-    return render_template(
+    panels = sorted((panel for group in g.hooks.home_panels(tenant=tenant) for panel in group),
+                    key=lambda panel: panel.position)
+    page = render_template(
         "tenant_home.html",
+        panels=panels,
         municipalities=served_municipalities(tenant, clock.today()),
         modules=[(m, rows.get(m.id)) for m in modules.registry().modules],
         items=items,
         work=worklist.allowed(worklist.items(tenant), g.get("permissions", ()), g.get("actor")),
     )
+    db.session.commit()  # the canton scope's audit records of the panels
+    return page
 
 
 @shell.get("/language/<code>")
@@ -96,24 +106,65 @@ def _gate_module() -> None:
 
 # Menu entries from this position on are the tenant's administration, grouped apart from the daily work.
 ADMIN_MENU_POSITION = 910
+ADMIN_GROUP = _l("Verwaltung")
 
 
-def _navigation() -> dict:
-    tenant = g.get("tenant")
-    if tenant is None:
-        return {"menu": [], "admin_menu": []}
-    visible = [m for m in modules.registry().manifests.values() if m.always_on or m.id in g.get("active_modules", ())]
+@dataclass
+class MenuItem:
+    """A link of the main menu, or a drop-down (``children``) of the entries of one group."""
+
+    label: Any
+    href: str = ""
+    children: list[MenuItem] = field(default_factory=list)
+    current: bool = False
+
+
+def _is_current(href: str) -> bool:
+    """The menu entry of the page shown, or of the section it belongs to (a module's start page is exact)."""
+    return request.path == href or (href.count("/") > 2 and request.path.startswith(href))
+
+
+def _menu() -> list[MenuItem]:
+    """The menu: links, and a drop-down for each group of entries (the administration is one)."""
+    items: list[MenuItem] = []
+    groups: dict[str, MenuItem] = {}
+    for position, entry in _ordered_entries():
+        href = url_for(entry.endpoint)
+        link = MenuItem(entry.label, href, current=_is_current(href))
+        group = ADMIN_GROUP if position >= ADMIN_MENU_POSITION else entry.group
+        if group is None:
+            items.append(link)
+            continue
+        if str(group) not in groups:
+            groups[str(group)] = MenuItem(group)
+            items.append(groups[str(group)])
+        groups[str(group)].children.append(link)
+        groups[str(group)].current |= link.current
+    return items
+
+
+def _ordered_entries() -> list[tuple[int, MenuEntry]]:
+    visible = [m for m in modules.registry().manifests.values()
+               if m.always_on or (m.id in g.get("active_modules", ()) and m.ready)]
     entries = [
         (m.position if entry.position is None else entry.position, entry)
         for m in visible
         for entry in m.menu
         if entry.permission is None or can(entry.permission)
     ]
-    ordered = sorted(entries, key=lambda e: e[0])
-    admin = [(entry.label, url_for(entry.endpoint)) for position, entry in ordered if position >= ADMIN_MENU_POSITION]
-    return {"menu": [(entry.label, url_for(entry.endpoint)) for position, entry in ordered
-                     if position < ADMIN_MENU_POSITION],
-            "admin_menu": admin, "admin_menu_open": any(request.path.startswith(href) for _label, href in admin)}
+    return sorted(entries, key=lambda e: e[0])
+
+
+def _navigation() -> dict:
+    if g.get("tenant") is None:
+        return {"menu": [], "switch_tenants": [], "admin_group": ADMIN_GROUP}
+    return {"menu": _menu(), "switch_tenants": _switch_tenants(), "admin_group": ADMIN_GROUP}
+
+
+def _switch_tenants() -> list[tuple[str, str]]:
+    """(slug, name) of the active tenants the signed-in user works for, for the header's tenant switcher."""
+    user = g.get("user")
+    return auth.tenants_of(user) if user is not None else []
 
 
 def _error_page(error: HTTPException):
@@ -131,6 +182,7 @@ def _user_error(error: UserError):
 
 def init_app(app, registry_: PluginRegistry) -> None:
     app.register_blueprint(shell)
+    app.jinja_env.add_extension(ScrollingTables)
     module_blueprints = {}
     for manifest in registry_.manifests.values():
         prefix = f"/{manifest.id}" if manifest.url_prefix is None else manifest.url_prefix

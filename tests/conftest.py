@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from core import create_app, provisioning
+from core.auth import forget_tenant_lists
 from core.db import Scope, db, scoped_to
 from core.modules import forget_active_modules
 from core.tenancy import Tenant, forget_tenants
@@ -109,6 +110,7 @@ def clear_database(app) -> None:
                 connection.exec_driver_sql(f"DELETE FROM {table}")
     engine.dispose()
     forget_tenants()  # ids are reused after the tables are emptied
+    forget_tenant_lists()
     forget_active_modules()
 
 

@@ -496,3 +496,37 @@ def test_tenant_files_invite_their_administrators_once(runner, world, tmp_path):
                                          'admins = "otto"')
     bad = runner.invoke(args=["tenants", "sync", str(tmp_path)])
     assert bad.exit_code == 1 and "«admins» muss eine Liste" in bad.output
+
+
+def test_switching_a_module_off_is_confirmed_and_the_tenant_page_keeps_its_history(app, canton_admin, world,
+                                                                                    monkeypatch):
+    _canton, grenchen, _balsthal = world
+    modules.entitle(grenchen, "informieren")
+    modules.activate(grenchen, "informieren", date(2017, 1, 1))
+    db.session.commit()
+    admin = app_client_as(app, (grenchen, "tenant_admin"))
+    token = csrf_token(admin.get("/grenchen/module").text)
+    asked = admin.post("/grenchen/module/informieren", data={"csrf_token": token, "action": "suspend"})
+    assert asked.status_code == 200 and "Informieren in Grenchen ausschalten?" in asked.text
+    assert "Die Daten bleiben erhalten" in asked.text and 'name="confirmed" value="1"' in asked.text
+    assert modules.activations(grenchen)["informieren"].state == "active"  # asked, not done
+    monkeypatch.setattr(clock, "today", lambda: date(2020, 5, 14))
+    done = admin.post("/grenchen/module/informieren",
+                      data={"csrf_token": token, "action": "suspend", "confirmed": "1"})
+    assert done.status_code == 302 and modules.activations(grenchen)["informieren"].state == "suspended"
+    monkeypatch.setattr(clock, "today", lambda: date(2021, 3, 1))
+    modules.activate(grenchen, "informieren")
+    db.session.commit()
+    page = canton_admin.get("/kanton/mandanten/grenchen").text
+    assert "aktiv seit 01.03.2021" in page and "aktiv: 01.01.2017–13.05.2020, seit 01.03.2021" in page
+    assert "user:" not in page.split("Module")[1].split("Mitglieder")[0]  # names, not actor ids
+    assert "aktiv: 01.01.2017–13.05.2020" in admin.get("/grenchen/module").text
+    # The canton's page asks too, and names what needs the module.
+    modules.entitle(grenchen, "fordern")
+    modules.activate(grenchen, "fordern")
+    db.session.commit()
+    detail = "/kanton/mandanten/grenchen"
+    needed = post_form(canton_admin, detail, detail + "/module/informieren", **{"module-action": "suspend"})
+    assert needed.status_code == 200 and "Zuerst ausschalten: Fordern braucht dieses Modul." in needed.text
+    assert 'name="confirmed"' not in needed.text
+    assert modules.activations(grenchen)["informieren"].state == "active"

@@ -35,10 +35,12 @@ def csrf(client, path) -> str:
 DEADLINE = clock.today() + timedelta(days=30)
 
 
-def send_round(client, canton_client_token, tenants, year="2017", deadline=None):
+def send_round(client, canton_client_token, tenants, year="2017", deadline=None, confirmed=True):
+    """The round's form sent; with ``confirmed``, as from the preview (the second step)."""
     return client.post("/kanton/rueckmeldungen", data={
         "csrf_token": canton_client_token, "year": year, "deadline": (deadline or DEADLINE).isoformat(),
-        "note": "Bitte bis Ende März.", "tenants": [str(t.id) for t in tenants]})
+        "note": "Bitte bis Ende März.", "tenants": [str(t.id) for t in tenants],
+        **({"confirmed": "1"} if confirmed else {})})
 
 
 @pytest.fixture
@@ -130,8 +132,13 @@ def test_a_second_round_for_a_year_and_bad_round_forms_are_refused(world, sent):
         "csrf_token": token, "year": "zwanzig", "deadline": "31.3.2019", "tenants": [str(grenchen.id)]})
     assert bad.status_code == 400 and bad.text.count('class="error"') >= 2
     # Sending to more tenants: the new one receives it, the one who has it keeps its request.
+    preview = canton_client.post("/kanton/rueckmeldungen/2017/senden",
+                                 data={"csrf_token": token, "tenants": [str(balsthal.id)]})
+    assert preview.status_code == 200 and "Noch ist nichts versandt" in preview.text and "Balsthal" in preview.text
+    with tenant_scope(balsthal):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackRequest)) == 0
     more = canton_client.post("/kanton/rueckmeldungen/2017/senden",
-                              data={"csrf_token": token, "tenants": [str(balsthal.id)]})
+                              data={"csrf_token": token, "tenants": [str(balsthal.id)], "confirmed": "1"})
     assert more.status_code == 302
     assert canton_client.post("/kanton/rueckmeldungen/2017/senden",
                               data={"csrf_token": token, "tenants": [str(grenchen.id)]}).status_code == 400
@@ -220,6 +227,51 @@ def test_sending_a_round_mails_those_who_answer_in_the_tenants_asked(app, client
     [notice] = outbox()
     assert notice["To"] == admin.email and notice["Subject"] == "Der Kanton bittet um Ihre Rückmeldung 2017"
     assert "/grenchen/rueckmeldung/2017" in notice.get_content() and "Bitte bis Ende März." in notice.get_content()
+    assert "http://localhost/grenchen/rueckmeldung/2017" in notice.get_content()  # a link, not a path
+
+
+def test_a_round_is_previewed_before_it_goes_out_and_can_be_changed(app, client, world, outbox):
+    from core.console.feedback.models import FeedbackRound
+    from tests.conftest import make_user
+
+    canton, grenchen, balsthal = world
+    make_user((grenchen, "tenant_admin"))
+    login_as(client, (canton, "canton_admin"))
+    token = csrf(client, "/kanton/rueckmeldungen")
+    preview = send_round(client, token, [grenchen, balsthal], confirmed=False)
+    assert preview.status_code == 200 and "Noch ist nichts versandt" in preview.text
+    assert "2 Mandanten" in preview.text and "Balsthal, Grenchen" in preview.text
+    assert "Der Kanton bittet um Ihre Rückmeldung 2017" in preview.text and "Bitte bis Ende März." in preview.text
+    assert "http://localhost/balsthal/rueckmeldung/2017" in preview.text
+    assert "Jetzt an 2 Mandanten senden" in preview.text and 'name="confirmed" value="1"' in preview.text
+    changed = client.post("/kanton/rueckmeldungen", data={
+        "csrf_token": token, "year": "2017", "deadline": DEADLINE.isoformat(), "note": "Bitte bis Ende März.",
+        "tenants": [str(grenchen.id)], "confirmed": "1", "change": "1"})
+    assert changed.status_code == 200 and "Neue Umfrage" in changed.text and "Bitte bis Ende März." in changed.text
+    with tenant_scope(canton):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackRound)) == 0
+    assert outbox() == []
+    assert send_round(client, token, [grenchen]).status_code == 302
+    assert len(outbox()) == 1
+
+
+def test_a_deadline_already_past_is_refused_and_nothing_goes_out(client, world, sent, outbox):
+    from core.console.feedback.models import FeedbackRound
+
+    canton_client, token, _commune, _token = sent
+    canton, grenchen, balsthal = world
+    yesterday = clock.today() - timedelta(days=1)
+    late = send_round(canton_client, token, [balsthal], year="2018", deadline=yesterday)
+    assert late.status_code == 400 and "ist schon vorbei" in late.text
+    assert send_round(canton_client, token, [balsthal], year="2018", deadline=yesterday,
+                      confirmed=False).status_code == 400  # no preview either
+    with tenant_scope(canton):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackRound)) == 1  # 2017's only
+    moved = canton_client.post("/kanton/rueckmeldungen/2017/frist",
+                               data={"csrf_token": token, "deadline": yesterday.isoformat()})
+    assert moved.status_code == 400 and "ist schon vorbei" in moved.text
+    with tenant_scope(grenchen):
+        assert db.session.scalar(sa.select(FeedbackRequest.deadline)) == DEADLINE
 
 
 def test_a_week_before_the_deadline_an_unanswered_request_is_recalled_once(app, world, outbox):

@@ -7,3 +7,9 @@ communes' yearly feedback).  The canton's pages need a canton-only permission, s
 tenant they answer 404; the communes' side of courses and feedback needs a communes-only one.
 None of them imports another.
 """
+
+from flask_babel import lazy_gettext as _l
+
+# The canton's menu folds the introduction of the programme (dashboard, module plan, courses, feedback)
+# into one drop-down, so that its menu stays on one line; the tenants stay in the menu itself.
+ROLLOUT_MENU = _l("Rollout")

@@ -14,7 +14,7 @@ invitation letter, German and the person's language), ``interview_views``, ``mea
 
 Records: ``retention`` (the retention period, the person's export), ``report`` (anonymous figures,
 activity keys), ``worklist``, ``deadlines`` (the next deadline of each case), ``api`` and ``cli``
-(cases for machines and operators, without names).
+(cases for machines and operators, without names), ``demo`` (the demo's cases, ``flask demo load``).
 
 The escalation to the canton: ``escalation`` (the submission kind, the snapshot, the canton's decision
 arriving through ``submission_changed``), ``escalation_models`` (the canton's reviews, deadlines and legal
@@ -38,6 +38,7 @@ from plugins.fordern import (  # noqa: F401 (routes, and the tables for the app 
     case_views,
     cli,
     deadlines,
+    demo,
     escalation,
     escalation_models,
     escalation_views,
@@ -104,6 +105,11 @@ manifest = Manifest(
 @hookimpl
 def app_ready(app):
     app.cli.add_command(cli.group)
+
+
+@hookimpl(trylast=True)  # after Informieren's (the persons) and Fördern's (the offers a measure names)
+def demo_data(tenant):
+    return demo.load(tenant)
 
 
 @hookimpl

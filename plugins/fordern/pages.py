@@ -50,9 +50,14 @@ def may_edit(case: Case) -> bool:
 
 def officers() -> dict[str, str]:
     """The tenant's members who may work on cases: actor ("user:<id>") -> name, by name."""
+    return members_with(g.tenant, EDIT)
+
+
+def members_with(tenant, permission: str) -> dict[str, str]:
+    """The members of ``tenant`` (the current scope) whose roles grant ``permission``: actor -> name, by name."""
     from core.access import Membership
 
-    roles = [role for role, granted in role_permissions(g.tenant).items() if EDIT in granted]
+    roles = [role for role, granted in role_permissions(tenant).items() if permission in granted]
     users = db.session.execute(sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
                                .where(Membership.role.in_(roles)).distinct()).all()
     return {f"user:{user_id}": name for user_id, name in sorted(users, key=lambda row: (row.name.casefold(), row.id))}

@@ -1,6 +1,7 @@
 """Demonstration newcomers for ``flask demo load`` (``make run``): a few households per tenant.
 
-Arrival dates are relative to today, so the worklist shows newcomers due and overdue.
+Arrival dates are relative to today, so the worklist shows newcomers due and overdue; ``demo_history``
+adds the newcomers, letters and interviews of the years since 2017 (the activity the subsidies count).
 Ids are derived from the tenant and a fixed key, so loading twice adds nothing.
 """
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from core import clock, provisioning
 from core.tenancy import Tenant, served_municipalities
+from plugins.informieren import demo_history
 from plugins.informieren.letters.templates import CONTACT_SETTING
 from plugins.informieren.models import Source
 from plugins.informieren.register.records import create_person
@@ -44,6 +46,7 @@ def load(tenant: Tenant) -> list[str]:
                 "nationalities": nationalities, "languages": languages, "permit_category": permit,
                 "arrival_date": (clock.today() - timedelta(days=days)).isoformat(),
                 "municipality_bfs": commune.bfs_number, "street": "Bahnhofstrasse",
+                "postal_code": demo_history.POSTCODES.get(commune.bfs_number, ""),
                 "house_number": str(len(household)), "town": commune.name,
                 "moves_with": str(first_of[household]) if household in first_of else "new"}
         person_id = uuid.uuid5(uuid.NAMESPACE_URL, f"start.integration/demo/{tenant.slug}/{key}")
@@ -51,4 +54,5 @@ def load(tenant: Tenant) -> list[str]:
         first_of.setdefault(household, person.id)
         if new:
             created.append(person.full_name)
-    return [f"+ {len(created)} Neuzuzügerinnen und Neuzuzüger (Demo)"] if created else []
+    lines = [f"+ {len(created)} Neuzuzügerinnen und Neuzuzüger (Demo)"] if created else []
+    return lines + demo_history.load(tenant)

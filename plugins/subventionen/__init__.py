@@ -1,16 +1,37 @@
-"""Module Subventionen: start-up financing from the integration credit, 2017-2021."""
+"""Module Subventionen: start-up financing from the integration credit, 2017-2021.
+
+The year's setup (the canton): ``credit`` (credits, rule versions, the freeze), ``credit_forms``,
+``credit_views``.  The claims (communes and regional groups): ``rules`` (the arithmetic, pure),
+``claims`` (computing, costs, submitting, the submission's steps), ``claim_forms``, ``claim_views``.
+``cli``: ``flask subventionen credit|claims``.
+"""
 
 from pathlib import Path
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from core.access import requires
-from core.plugins import Manifest, MenuEntry
-from core.web import module_start_page
-from plugins.subventionen import access, models  # noqa: F401 (models: the tables for the app and Alembic)
+from core.access import can
+from core.hookspecs import hookimpl
+from core.plugins import Manifest, MenuEntry, Setting, SettingType
+from plugins.subventionen import (  # noqa: F401 (models: the tables for the app and Alembic)
+    access,
+    claim_views,
+    claims,
+    cli,
+    credit_views,
+    demo,
+    models,
+)
 
-blueprint = Blueprint("subventionen", __name__)
+blueprint = Blueprint("subventionen", __name__, template_folder="templates")
+
+# The tenant's side and the year's setup (claims, credit and rules).
+SETUP_MENU = (MenuEntry(_l("Subventionen"), "subventionen.index", access.CLAIMS_READ),
+              MenuEntry(_l("Integrationskredit"), "subventionen.credits", access.CREDIT_MANAGE))
+SETUP_SETTINGS = (Setting(claims.IBAN_SETTING, "", _l("IBAN für die Auszahlung der Subventionen"),
+                          type=SettingType.TEXT, validate=claims.iban_problem,
+                          help=_l("Das Konto der Gemeinde in der Schweiz oder in Liechtenstein (keine QR-IBAN).")),)
 
 manifest = Manifest(
     id="subventionen",
@@ -22,11 +43,36 @@ manifest = Manifest(
     permissions=access.PERMISSIONS,
     roles=access.ROLES,
     submission_kinds=access.SUBMISSION_KINDS,
+    settings=SETUP_SETTINGS,
     blueprint=blueprint,
-    menu=(MenuEntry(_l("Subventionen"), "subventionen.index", access.CLAIMS_READ),),
+    menu=SETUP_MENU,
     translations=Path(__file__).parent / "translations",
     alembic_branch="subventionen",
     migrations=Path(__file__).parent / "migrations",
 )
 
-blueprint.add_url_rule("/", "index", requires(access.CLAIMS_READ)(module_start_page(manifest)))
+for pages_of in (claim_views, credit_views):
+    pages_of.init(blueprint)
+
+
+@hookimpl
+def app_ready(app):
+    app.cli.add_command(cli.group)
+
+
+@hookimpl
+def submission_changed(tenant, submission, event):
+    claims.follow_submission(submission, event)  # the tenant's own steps: submitted, resubmitted, withdrawn
+
+
+@hookimpl(trylast=True)  # after the other modules' demo data: the claim counts their activity
+def demo_data(tenant):
+    return demo.load(tenant)
+
+
+@hookimpl
+def attachment_permission(tenant, attachment, user, action):
+    """A cost's receipts: read with the claims, deleted only through the claim's page (the claim recomputes)."""
+    if attachment.owner_type != claims.RECEIPT_OWNER:
+        return None
+    return action == "read" and can(access.CLAIMS_READ)

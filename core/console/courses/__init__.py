@@ -5,11 +5,15 @@ of communes and regional groups register themselves and cancel (``/<tenant>/kurs
 are in ``models``, the rules in ``service``, the pages in ``views``.
 """
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.access import Role
+from core.access import Role, can
+from core.console import ROLLOUT_MENU
+from core.console.courses.service import upcoming_courses
 from core.console.courses.views import blueprint
-from core.plugins import Manifest, MenuEntry, Permission
+from core.hookspecs import hookimpl
+from core.plugins import HomePanel, Manifest, MenuEntry, Permission
 
 POSITION = 810  # in the menu: after the rollout dashboard, before the feedback
 
@@ -30,7 +34,16 @@ manifest = Manifest(
     url_prefix="",  # its pages keep their paths right below the tenant: /<tenant>/kurse…
     menu=(
         # One entry each side: the permissions never meet in one tenant.
-        MenuEntry(_l("Einführungskurse"), "courses.course_admin", "core.courses.manage", POSITION),
+        MenuEntry(_l("Einführungskurse"), "courses.course_admin", "core.courses.manage", POSITION,
+                  group=ROLLOUT_MENU),
         MenuEntry(_l("Einführungskurse"), "courses.courses", "core.courses.attend", POSITION),
     ),
 )
+
+
+@hookimpl
+def home_panels(tenant):
+    if not (tenant.is_canton and can("core.courses.manage")):
+        return []
+    return [HomePanel(_("Nächste Einführungskurse"), "console/_home_courses.html",
+                      {"courses": upcoming_courses(tenant)}, 30)]

@@ -49,6 +49,15 @@ def all_courses(canton: Tenant) -> list[tuple[Course, int, int]]:
     return [(course, *counts[course.id]) for course in courses]
 
 
+def upcoming_courses(canton: Tenant, limit: int = 5) -> list[tuple[Course, int, int]]:
+    """The canton's courses that have not ended, soonest first, drafts included (its start page)."""
+    with tenant_scope(canton):
+        courses = db.session.scalars(sa.select(Course).where(Course.ends_at > clock.utcnow())
+                                     .order_by(Course.starts_at).limit(limit)).all()
+        counts = seat_counts([c.id for c in courses])
+    return [(course, *counts[course.id]) for course in courses]
+
+
 def published_courses(upcoming_only: bool = True) -> list[tuple[Course, int, int]]:
     """The canton's published courses with their seat counts: what every commune may see."""
     with tenant_scope(canton_tenant()):

@@ -6,15 +6,17 @@ deadline and sees an open round on its start page.  The tables are in ``models``
 ``service``, the pages in ``views``.
 """
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import jobs
-from core.access import Role
+from core.access import Role, can
+from core.console import ROLLOUT_MENU
 from core.console.feedback import service
 from core.console.feedback.views import blueprint
 from core.hookspecs import hookimpl
 from core.jobs import PeriodicJob
-from core.plugins import Manifest, MenuEntry, Permission
+from core.plugins import HomePanel, Manifest, MenuEntry, Permission
 
 POSITION = 820  # in the menu: after the courses, before the submissions
 
@@ -33,7 +35,8 @@ manifest = Manifest(
     blueprint=blueprint,
     url_prefix="",  # its pages keep their paths right below the tenant: /<tenant>/rueckmeldung…
     menu=(
-        MenuEntry(_l("Rückmeldungen"), "feedback.feedback_rounds", "core.feedback.manage", POSITION),
+        MenuEntry(_l("Rückmeldungen"), "feedback.feedback_rounds", "core.feedback.manage", POSITION,
+                  group=ROLLOUT_MENU),
         MenuEntry(_l("Rückmeldung"), "feedback.feedback", service.ANSWER, POSITION),
     ),
 )
@@ -43,6 +46,13 @@ manifest = Manifest(
 def tenant_home_items(tenant):
     """The rounds the tenant still has to answer."""
     return service.home_items(tenant)
+
+
+@hookimpl
+def home_panels(tenant):
+    if not (tenant.is_canton and can("core.feedback.manage")):
+        return []
+    return [HomePanel(_("Offene Rückmeldungen"), "console/_home_feedback.html", {"rounds": service.open_rounds()}, 20)]
 
 
 @hookimpl

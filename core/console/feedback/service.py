@@ -22,6 +22,7 @@ from core.access import can, holders
 from core.console.feedback.models import FeedbackRequest, FeedbackRound
 from core.db import db
 from core.errors import UserError
+from core.public import external_url
 from core.tenancy import Tenant, TenantKind, TenantState, canton_scope, tenant_scope
 
 if TYPE_CHECKING:
@@ -71,8 +72,22 @@ def recipients_choice() -> list[Tenant]:
     ).all()
 
 
+def deadline_problem(deadline: date) -> str | None:
+    """Why a round cannot have this deadline (translated), or None: a deadline already past asks the impossible."""
+    if deadline < clock.today():
+        return _("Die Frist %(day)s ist schon vorbei; bitte ein Datum ab heute wählen.",
+                 day=format_date(deadline, "medium"))
+    return None
+
+
+def _check_deadline(deadline: date) -> None:
+    if problem := deadline_problem(deadline):
+        raise UserError(problem)
+
+
 def create_round(year: int, deadline: date, note: str) -> FeedbackRound:
     """A new round in the canton's tenant (the current scope); one per year."""
+    _check_deadline(deadline)
     if db.session.scalar(sa.select(FeedbackRound).where(FeedbackRound.year == year)) is not None:
         raise UserError(_("Für %(year)s gibt es schon eine Umfrage.", year=year))
     feedback_round = FeedbackRound(year=year, deadline=deadline, note=note or "", created_by=audit.current_actor())
@@ -109,7 +124,7 @@ def notify(tenant: Tenant, request_: FeedbackRequest, *, reminder: bool = False)
     sent = 0
     for user in holders(tenant, ANSWER):
         with mail.in_language(mail.language_of(user)):
-            subject, body = _notice(tenant, request_, reminder)
+            subject, body = notice_text(tenant, request_, reminder)
         try:
             mail.send(user.email, subject, body)
             sent += 1
@@ -118,7 +133,8 @@ def notify(tenant: Tenant, request_: FeedbackRequest, *, reminder: bool = False)
     return sent
 
 
-def _notice(tenant: Tenant, request_: FeedbackRequest, reminder: bool) -> tuple[str, str]:
+def notice_text(tenant: Tenant, request_: FeedbackRequest, reminder: bool = False) -> tuple[str, str]:
+    """The mail's subject and body in the current language, with a full link where the server's name is known."""
     deadline = format_date(request_.deadline, "long")
     if reminder:
         subject = _("Erinnerung: Rückmeldung %(year)s an den Kanton bis %(day)s", year=request_.year, day=deadline)
@@ -128,12 +144,17 @@ def _notice(tenant: Tenant, request_: FeedbackRequest, reminder: bool) -> tuple[
         _("Guten Tag"), "",
         _("Die Fachstelle Integration des Kantons möchte wissen, wie start.integration in %(tenant)s läuft: "
           "was sich bewährt hat, wie viel Aufwand es war und wo es Probleme gab.", tenant=tenant.name),
-        _("Bitte antworten Sie bis %(day)s in start.integration unter «Rückmeldung» (%(path)s).",
-          day=deadline, path=f"/{tenant.slug}/rueckmeldung/{request_.year}"),
+        _("Bitte antworten Sie bis %(day)s in start.integration unter «Rückmeldung»: %(link)s",
+          day=deadline, link=_answer_link(tenant, request_.year)),
     ]
     if request_.note:
         lines += ["", request_.note]
     return subject, "\n".join(lines) + "\n"
+
+
+def _answer_link(tenant: Tenant, year: int) -> str:
+    path = f"/{tenant.slug}/rueckmeldung/{year}"  # outside a request and without SERVER_NAME: no host to name
+    return external_url("feedback.feedback_answer", tenant=tenant.slug, year=year) or path
 
 
 def remind(tenant: Tenant, today: date | None = None) -> int:
@@ -155,12 +176,26 @@ def remind(tenant: Tenant, today: date | None = None) -> int:
 
 def move_deadline(feedback_round: FeedbackRound, deadline: date) -> None:
     """A new deadline for the round and every request of it."""
+    _check_deadline(deadline)
     feedback_round.deadline = deadline
     with canton_scope(f"feedback round {feedback_round.year}: deadline"):
         db.session.execute(sa.update(FeedbackRequest).where(FeedbackRequest.year == feedback_round.year)
                            .values(deadline=deadline), execution_options={"synchronize_session": False})
         audit.record("feedback.deadline", object_type="feedback_round", object_id=feedback_round.year,
                      detail={"deadline": deadline.isoformat()}, tenant_id=feedback_round.tenant_id)
+
+
+def open_rounds() -> list[tuple[FeedbackRound, int, int]]:
+    """The canton's rounds whose deadline has not passed, with the tenants asked and the answers so far."""
+    rounds = db.session.scalars(sa.select(FeedbackRound).where(FeedbackRound.deadline >= clock.today())
+                                .order_by(FeedbackRound.year)).all()
+    if not rounds:
+        return []
+    with canton_scope("canton start page: open feedback"):
+        counts = dict((year, (asked, answered)) for year, asked, answered in db.session.execute(
+            sa.select(FeedbackRequest.year, sa.func.count(), sa.func.count(FeedbackRequest.answered_at))
+            .where(FeedbackRequest.year.in_([r.year for r in rounds])).group_by(FeedbackRequest.year)))
+    return [(r, *counts.get(r.year, (0, 0))) for r in rounds]
 
 
 def round_answers(year: int) -> list[tuple[FeedbackRequest, Tenant]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,8 +17,10 @@ from core.console.feedback.models import FeedbackRequest, FeedbackRound
 from core.console.feedback.service import (
     answers_report,
     create_round,
+    deadline_problem,
     hours_text,
     move_deadline,
+    notice_text,
     notify,
     parse_hours,
     recipients_choice,
@@ -35,11 +37,20 @@ from core.tenancy import Tenant, canton_scope, tenant_scope
 blueprint = Blueprint("feedback", __name__, template_folder="templates")
 
 
+def _future_deadline(form, field):
+    if field.data and (problem := deadline_problem(field.data)):
+        raise ValidationError(problem)
+
+
 class RoundForm(FlaskForm):
     year = IntegerField(_l("Jahr"), validators=[DataRequired(), NumberRange(2017, 2100)])
-    deadline = DateField(_l("Frist"), validators=[DataRequired()])
+    deadline = DateField(_l("Frist"), validators=[DataRequired(), _future_deadline])
     note = TextAreaField(_l("Hinweis an die Gemeinden"), validators=[Optional(), Length(max=5000)])
     tenants = MultiCheckboxField(_l("An"), coerce=int)
+
+    def validate_year(self, field):
+        if field.data and db.session.get(FeedbackRound, (g.tenant.id, field.data)) is not None:
+            raise ValidationError(_("Für %(year)s gibt es schon eine Umfrage.", year=field.data))
 
     def validate_tenants(self, field):
         if not field.data:
@@ -55,7 +66,7 @@ class SendForm(FlaskForm):
 
 
 class DeadlineForm(FlaskForm):
-    deadline = DateField(_l("Neue Frist"), validators=[DataRequired()])
+    deadline = DateField(_l("Neue Frist"), validators=[DataRequired(), _future_deadline])
 
 
 class AnswerForm(FlaskForm):
@@ -96,7 +107,11 @@ def feedback_rounds():
     if not form.is_submitted():
         form.year.data = clock.today().year
         form.tenants.data = [t.id for t in candidates]  # to all, unless the canton picks some
-    if form.validate_on_submit():
+    step = _step() if form.validate_on_submit() else None
+    if step == "preview":
+        return _preview(form, [t for t in candidates if t.id in form.tenants.data], form.year.data,
+                        form.deadline.data, form.note.data, url_for("feedback.feedback_rounds"))
+    if step == "send":
         try:
             feedback_round = create_round(form.year.data, form.deadline.data, form.note.data)
         except UserError as error:
@@ -119,6 +134,22 @@ def feedback_rounds():
     db.session.commit()  # the canton scope's audit record
     return render_template("console/feedback_rounds.html", form=form, rounds=rounds, counts=counts), (
         400 if form.errors else 200)
+
+
+def _step() -> str:
+    """Where a valid form goes: "send" after the preview, "change" back to the form, else "preview"."""
+    if "change" in request.form:
+        return "change"
+    return "send" if request.form.get("confirmed") == "1" else "preview"
+
+
+def _preview(form, tenants: list[Tenant], year: int, deadline, note: str, action: str):
+    """What goes out before it does: to whom, by when, and the mail as the first of them will read it."""
+    sample = FeedbackRequest(tenant_id=tenants[0].id, year=year, deadline=deadline, note=note or "")
+    subject, body = notice_text(tenants[0], sample)
+    db.session.commit()  # the canton scope's audit record
+    return render_template("console/feedback_preview.html", form=form, tenants=tenants, year=year,
+                           deadline=deadline, note=note, subject=subject, body=body, action=action)
 
 
 def _notify_all(tenants: list[Tenant], year: int) -> None:
@@ -166,6 +197,11 @@ def feedback_send(year):
     form.tenants.choices = _tenant_choices(t for t in recipients_choice() if t.id not in asked)
     if not form.validate_on_submit():
         return _round_page(feedback_round, send_form=form, status=400)
+    if _step() == "change":
+        return _round_page(feedback_round, send_form=form)
+    if _step() == "preview":
+        return _preview(form, [t for t in recipients_choice() if t.id in form.tenants.data], year,
+                        feedback_round.deadline, feedback_round.note, url_for("feedback.feedback_send", year=year))
     sent = send_round(feedback_round, set(form.tenants.data))
     db.session.commit()
     _notify_all(sent, year)

@@ -11,6 +11,7 @@ are core's (``core.canton.read``, ``core.tenants.manage``, ``core.modules.entitl
 
 from flask_babel import lazy_gettext as _l
 
+from core.console import ROLLOUT_MENU
 from core.console.provisioning.views import blueprint
 from core.plugins import Manifest, MenuEntry
 
@@ -25,7 +26,7 @@ manifest = Manifest(
     menu=(
         # The canton's (canton-only permissions): shown in the canton's tenant only.
         MenuEntry(_l("Mandanten"), "console.tenants", "core.canton.read", 790),
-        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 795),
+        MenuEntry(_l("Modulplan"), "console.module_plan", "core.canton.read", 805, group=ROLLOUT_MENU),
         # A tenant administrator's, among the tenant's administration.
         MenuEntry(_l("Module"), "console.own_modules", "core.modules.activate", 915),
     ),

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from core import clock, modules, provisioning
 from core.access import Role, can, requires
 from core.admin import RoleField, role_choices
+from core.auth import actor_names
 from core.db import db
 from core.errors import NotFound, UserError
 from core.form_fields import MultiCheckboxField
@@ -182,9 +183,11 @@ def _detail_page(tenant: Tenant, invite_form: InviteForm | None = None, rename_f
             .order_by(TenantMunicipality.valid_from, TenantMunicipality.bfs_number)
         ).all()
         db.session.commit()
+    states = modules.activations(tenant)
     page = render_template(
         "console/tenant.html", target=tenant, links=links, today=clock.today(),
-        states=modules.activations(tenant), modules=modules.registry().modules,
+        states=states, modules=modules.registry().modules, history=_history(tenant),
+        who=actor_names(row.changed_by for row in states.values()),
         invitations=provisioning.invitations(tenant),
         rename_form=rename_form or RenameForm(prefix="rename", name=tenant.name),
         archive_form=ArchiveForm(prefix="archive"), invite_form=invite_form or _invite_form(tenant),
@@ -256,6 +259,11 @@ def revoke_invitation(slug, invitation_id):
     return redirect(url_for("console.tenant_detail", slug=slug))
 
 
+def _history(tenant: Tenant) -> dict[str, str]:
+    """{module id: the periods it was active, as a line}, for the module tables."""
+    return {module_id: modules.history_text(periods) for module_id, periods in modules.history(tenant).items()}
+
+
 @blueprint.post("/mandanten/<slug>/module/<module_id>")
 @requires("core.modules.entitle")
 def tenant_module(slug, module_id):
@@ -263,8 +271,27 @@ def tenant_module(slug, module_id):
     form = TenantModuleForm(prefix="module")
     if not form.validate_on_submit():
         raise UserError(_("Bitte wählen Sie eine Aktion und ein gültiges Datum."))
+    back = url_for("console.tenant_detail", slug=slug)
+    if form.action.data == "suspend" and not _confirmed():
+        return _confirm_suspend(tenant, module_id, form, back)
     _change_module(tenant, module_id, form.action.data, form.day.data)
-    return redirect(url_for("console.tenant_detail", slug=slug))
+    return redirect(back)
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
+def _confirm_suspend(tenant: Tenant, module_id: str, form, back: str):
+    """Switching a module off is asked once more, with what it means and what needs the module."""
+    try:
+        manifest = modules.manifest_of(module_id)
+    except NotFound:
+        abort(404)
+    active = modules.active_modules(tenant)
+    needing = [m.title for m in modules.registry().modules if module_id in m.requires and m.id in active]
+    return render_template("console/module_suspend.html", target=tenant, manifest=manifest, form=form,
+                           needing=needing, back=back, action=request.path)
 
 
 def _change_module(tenant: Tenant, module_id: str, action: str, day: date | None) -> None:
@@ -454,7 +481,7 @@ class OwnModuleForm(FlaskForm):
 def own_modules():
     rows = modules.activations(g.tenant)
     return render_template("console/own_modules.html", modules=modules.registry().modules, states=rows,
-                           form=OwnModuleForm(), can_plan=can("core.modules.entitle"))
+                           history=_history(g.tenant), form=OwnModuleForm(), can_plan=can("core.modules.entitle"))
 
 
 @blueprint.post("/module/<module_id>")
@@ -466,5 +493,7 @@ def own_module_action(module_id):
     tenant = get_tenant(g.tenant.slug)  # g.tenant is a read-only snapshot
     if form.action.data == "activate" and module_id not in modules.activations(tenant):
         raise UserError(_("Der Kanton hat dieses Modul für %(tenant)s noch nicht freigegeben.", tenant=tenant.name))
+    if form.action.data == "suspend" and not _confirmed():
+        return _confirm_suspend(tenant, module_id, form, url_for("console.own_modules"))
     _change_module(tenant, module_id, form.action.data, form.day.data)
     return redirect(url_for("console.own_modules"))

@@ -5,12 +5,17 @@ communes each module reached month by month (``timeline``), the tenants' key fig
 canton's communes without a tenant; as a page, as XLSX (``export``) and on the command line (``cli``).
 """
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import clock
+from core.access import can
+from core.console import ROLLOUT_MENU
 from core.console.rollout import cli
+from core.console.rollout.progress import progress
 from core.console.rollout.views import blueprint
 from core.hookspecs import hookimpl
-from core.plugins import Manifest, MenuEntry
+from core.plugins import HomePanel, Manifest, MenuEntry
 
 POSITION = 800  # in the menu: after the canton's tenant list and module plan
 
@@ -23,8 +28,19 @@ manifest = Manifest(
     # Reading across tenants is core's canton-only permission "core.canton.read": it declares none.
     blueprint=blueprint,
     url_prefix="",  # its pages keep their paths right below the tenant: /<canton>/rollout…
-    menu=(MenuEntry(_l("Rollout"), "rollout.rollout", "core.canton.read", POSITION),),
+    menu=(MenuEntry(_l("Rollout-Übersicht"), "rollout.rollout", "core.canton.read", POSITION, group=ROLLOUT_MENU),),
 )
+
+
+@hookimpl
+def home_panels(tenant):
+    if not (tenant.is_canton and can("core.canton.read")):
+        return []
+    values = progress(clock.today())
+    panels = [HomePanel(_("Stand des Rollouts"), "console/_home_rollout.html", values, 10)]
+    if values["uncovered"]:
+        panels.append(HomePanel(_("Gemeinden ohne Mandant nach Bezirk"), "console/_home_uncovered.html", values, 90))
+    return panels
 
 
 @hookimpl

@@ -348,24 +348,43 @@ def commune_names(numbers: set[int]) -> dict[int, str]:
 
 
 def _mark_generated(groups: list[Household], letters: list[Letter], job_id: uuid.UUID, incomplete: int) -> None:
+    _write_rows(groups, [letter.language for letter in letters], job_id, clock.utcnow(), None)
+    audit.record("informieren.letters.generate", object_type="job", object_id=job_id,
+                 detail={"households": len(groups), "persons": sum(len(h.members) for h in groups),
+                         "incomplete_addresses": incomplete})
+
+
+def _write_rows(groups: list[Household], languages: list[str], job_id: uuid.UUID | None, generated_at,
+                sent_on: date | None) -> None:
+    """Each member's letter row (generated, or sent on ``sent_on``), and their stage."""
     existing = {row.person_id: row for row in db.session.scalars(sa.select(WelcomeLetter).where(
         WelcomeLetter.person_id.in_([p.id for h in groups for p in h.members])))}
-    now = clock.utcnow()
-    for household, letter in zip(groups, letters, strict=True):
+    for household, language in zip(groups, languages, strict=True):
         for person in household.members:
             row = existing.get(person.id)  # a regenerated letter replaces the row, never doubles it
             if row is None:
                 row = WelcomeLetter(person_id=person.id)
                 db.session.add(row)
-            row.household_key, row.language, row.job_id = household.key, letter.language, job_id
-            row.state, row.generated_at, row.sent_on = GENERATED, now, None
+            row.household_key, row.language, row.job_id = household.key, language, job_id
+            row.state, row.generated_at, row.sent_on = (SENT if sent_on else GENERATED), generated_at, sent_on
     db.session.flush()
     for household in groups:
         for person in household.members:
             refresh_stage(person)
-    audit.record("informieren.letters.generate", object_type="job", object_id=job_id,
-                 detail={"households": len(groups), "persons": sum(len(h.members) for h in groups),
-                         "incomplete_addresses": incomplete})
+
+
+def record_sent(persons: list[Newcomer], sent_on: date) -> int:
+    """Letters sent without a batch of the platform (the commune's mail merge before it used it; the demo's
+    history): one per household, in the language a batch would choose, recorded as sent on ``sent_on``."""
+    groups = households(persons)
+    if not groups:
+        return 0
+    available = templates()
+    _write_rows(groups, [choose_language(household, available) for household in groups], None,
+                clock.start_of(sent_on), sent_on)
+    audit.record("informieren.letters.sent", detail={"sent_on": sent_on.isoformat(), "persons": len(persons),
+                                                     "households": len(groups), "batch": None})
+    return len(persons)
 
 
 def _zip_name(number: int, household: Household, letter: Letter) -> str:
