@@ -230,7 +230,9 @@ def test_a_commune_imports_a_delivery_prints_the_letters_and_records_an_intervie
 
             # Welcome letters: one for the household, then marked as sent.
             page.goto(f"{base}/grenchen/informieren/schreiben")
-            page.get_by_role("button", name="Schreiben für alle Wartenden erstellen").click()
+            page.get_by_role("button", name="Vorschau der Schreiben anzeigen").click()
+            expect(page.locator("main")).to_contain_text("Selam Tesfamariam")
+            page.get_by_role("button", name="Schreiben für die ausgewählten Haushalte erstellen").click()
             with page.expect_download() as download:
                 page.locator("main a", has_text=".pdf").first.click()
             assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -68,7 +68,7 @@ class Page:
     def block(self, content: str, x: float = LEFT, line_width: float = TEXT_WIDTH, size: float = SIZE,
               bold: bool = False, leading: float = LEADING, align_right: bool | None = None) -> None:
         """Draw ``content`` wrapped to ``line_width``, moving down; a full page continues on the next."""
-        for line in text.wrap(text.shaped(content), line_width, size, bold):
+        for line in text.wrap(text.shaped(text.keep_phone_numbers_together(content)), line_width, size, bold):
             if self.y < BOTTOM:
                 self.canvas.showPage()
                 self.at(CONTINUATION_TOP)
@@ -87,6 +87,7 @@ def letterhead(page: Page, sender: Sequence[str]) -> None:
     """The sender top left: its first line (the tenant) in bold, then the contact lines, always left-aligned."""
     page.at(LETTERHEAD_TOP)
     for number, line in enumerate(sender):
+        line = text.keep_postcode_with_town(line)
         page.block(line, LEFT, LETTERHEAD_WIDTH, size=9, bold=number == 0, leading=11.5, align_right=False)
 
 

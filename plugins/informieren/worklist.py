@@ -62,10 +62,15 @@ def deadlines(tenant) -> dict[str, int]:
 
 
 def _open(task: str):
-    """SQL: the person still waits for the task (no letter yet; no interview held or declined yet)."""
+    """SQL: the person still waits for the task (no letter sent yet; no interview held or declined yet).
+
+    A letter is done when it is posted, not when it is printed: a generated letter nobody sent keeps
+    the person on the list.
+    """
     if task == "letter":
         done = sa.select(WelcomeLetter.person_id).where(
-            WelcomeLetter.tenant_id == Newcomer.tenant_id, WelcomeLetter.person_id == Newcomer.id)
+            WelcomeLetter.tenant_id == Newcomer.tenant_id, WelcomeLetter.person_id == Newcomer.id,
+            WelcomeLetter.state == "sent")
     else:
         done = sa.select(Interview.id).where(
             Interview.tenant_id == Newcomer.tenant_id, Interview.person_id == Newcomer.id,

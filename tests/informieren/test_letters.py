@@ -20,6 +20,7 @@ from plugins.informieren.letters import templates as letter_templates
 from plugins.informieren.letters import texts as letter_texts
 from plugins.informieren.models import LetterTemplate, Newcomer, Stage, WelcomeLetter
 from tests.conftest import clear_database, login_as, make_app, make_tenant
+from tests.informieren.letter_support import preview_post
 
 ARABIC_NAME = ("محمد", "العلي")
 CYRILLIC_NAME = ("Олена", "Шевченко")
@@ -251,15 +252,19 @@ def test_a_batch_renders_one_letter_per_household_in_its_language(world):
     assert len(texts) == 4 and all(len(PdfReader(io.BytesIO(singles.read(n))).pages) == 1 for n in texts)
 
     [french] = [text for name, text in texts.items() if name.endswith("-fr.pdf")]
-    assert "Bienvenue à Grenchen" in french and "Bonjour Paul et Marie Dubois" in french  # the eldest first
-    assert "14 mars 2017" in french and "Bielstrasse 12" in french
+    # Whole names, the eldest first, each on a line of its own in the address block.
+    assert "Bienvenue à Grenchen" in french and "Bonjour Paul Dubois et Marie Dubois" in french
+    assert "Paul Dubois\nMarie Dubois\nBielstrasse 12\n2540 Grenchen" in french and "14 mars 2017" in french
     [german] = [text for name, text in texts.items() if name.endswith("-de.pdf")]
     assert "Willkommen in Grenchen" in german and "14. März 2017" in german
-    assert " ".join(TIGRINYA_NAME) in german  # Ethiopic script, not boxes
+    # Names in another script: Latin on the envelope (without a preview: for everybody), and in the greeting
+    # of a letter whose language is written in Latin letters.
+    assert "Selam Tesfay\nMarktplatz 3" in german and "Guten Tag Selam Tesfay" in german
     [english] = [text for name, text in texts.items() if name.endswith("-en.pdf")]
-    assert "Welcome to Grenchen" in english and " ".join(CYRILLIC_NAME) in english
+    assert "Welcome to Grenchen" in english and "Olena Shevchenko" in english
     [arabic_text] = [text for name, text in texts.items() if name.endswith("-ar.pdf")]
-    assert ARABIC_NAME[0] in arabic_text and ARABIC_NAME[1] in arabic_text
+    assert ARABIC_NAME[0] in arabic_text and ARABIC_NAME[1] in arabic_text  # the greeting keeps its script
+    assert "Mhmd L'ly" in arabic_text  # the envelope does not
 
     rows = {row.person_id: row for row in letter_rows(grenchen)}
     assert len(rows) == 5 and {row.job_id for row in rows.values()} == {record.id}
@@ -370,13 +375,13 @@ def test_the_page_starts_a_batch_and_shows_its_job(world):
     login_as(client, (grenchen, "residents_services"))
     page = client.get("/grenchen/informieren/schreiben")
     assert page.status_code == 200 and 'data-count="waiting">1<' in page.text
-    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    bad = client.post("/grenchen/informieren/schreiben", data={
-        "csrf_token": csrf, "batch-arrival_from": "2017-05-01", "batch-arrival_to": "2017-04-01"})
+    bad = client.get("/grenchen/informieren/schreiben/vorschau?batch-arrival_from=2017-05-01"
+                     "&batch-arrival_to=2017-04-01")
     assert bad.status_code == 400 and "Das Ende liegt vor dem Anfang" in bad.text
-    assert client.post("/grenchen/informieren/schreiben", data={
-        "csrf_token": csrf, "batch-arrival_from": "kein Datum"}).status_code == 400
-    response = client.post("/grenchen/informieren/schreiben", data={"csrf_token": csrf, "batch-commune": "2546"})
+    assert client.get("/grenchen/informieren/schreiben/vorschau?batch-arrival_from=kein+Datum").status_code == 400
+    text, fields = preview_post(client, "?batch-commune=2546")
+    assert "Ana\u00a0Silva" in text and fields["batch-commune"] == "2546"  # an envelope line: never broken
+    response = client.post("/grenchen/informieren/schreiben", data=fields)
     assert response.status_code == 302 and "/grenchen/auftraege/" in response.headers["Location"]
     job_page = client.get(response.headers["Location"])
     assert "begruessungsschreiben-" in job_page.text and "fertig" in job_page.text
@@ -393,6 +398,7 @@ def test_roles_tenants_and_an_inactive_module(world):
     assert "Schreiben erstellen" not in reader.get("/grenchen/informieren/schreiben").text
     assert reader.get(f"/grenchen/informieren/schreiben/serien/{record.id}").status_code == 200
     csrf = token(reader, "/grenchen/informieren/schreiben")
+    assert reader.get("/grenchen/informieren/schreiben/vorschau").status_code == 403
     for path in ("/grenchen/informieren/schreiben", f"/grenchen/informieren/schreiben/serien/{record.id}/versandt",
                  f"/grenchen/informieren/schreiben/serien/{record.id}/neu", "/grenchen/informieren/schreiben/vorlagen",
                  "/grenchen/informieren/schreiben/vorlagen/fr/loeschen"):
@@ -456,7 +462,7 @@ def test_the_batch_runs_on_a_real_worker(app, database_url):
                 record = db.session.get(jobs.JobRecord, (grenchen.id, record.id), populate_existing=True)
             assert record.state == "finished", record.error
             text = pdf_text(files_of(grenchen, record)["begruessungsschreiben-2017-03-14.pdf"])
-            assert "Benvenuti a Grenchen" in text and " ".join(CYRILLIC_NAME) in text
+            assert "Benvenuti a Grenchen" in text and "Olena Shevchenko" in text  # Latin on the envelope
             assert stage_of(grenchen, ana) == Stage.LETTER_GENERATED
         finally:
             db.session.rollback()

@@ -11,6 +11,8 @@ counted and skipped; an arrival of unknown origin is skipped and flagged for rev
 tenant does not serve on the arrival date is rejected; persons are matched on the registry's local
 person id (with the commune) and then on the AHV number, never on names; a correction updates only
 the fields it corrects and never creates a person; a message already taken (same bytes) does nothing.
+A person created with the names and birth date of someone the tenant has already (typed in by hand,
+say) is created and flagged for review (issue 15), as core's duplicate warning would flag them.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from core.clock import utcnow
 from core.db import current_scope, db
 from core.i18n import sort_text
 from core.people import Person, search_name
+from core.people.models import name_variants
 from core.tenancy import Tenant, TenantMunicipality, commune_name, tenant_scope
 from plugins.informieren.countries import eu_efta
 from plugins.informieren.models import ImportItem, ImportRun, Newcomer, PersonChange, ReceivedMessage, Source
 
 COUNT_KEYS = (
     "created", "updated", "unchanged", "skipped_swiss", "skipped_before_since", "review", "rejected", "refused",
-    "already_imported", "other_events", "test_deliveries",
+    "already_imported", "other_events", "test_deliveries", "possible_duplicates",
 )
 CHUNK_SIZE = 1000
 HASH_LOOKUP_BATCH = 500  # files whose hashes are looked up in one query
@@ -197,6 +200,29 @@ def _register_ids() -> Iterator[tuple]:
         last = rows[-1][0]
 
 
+def _name_index() -> dict[str, list[tuple[uuid.UUID, str]]]:
+    """The tenant's persons with a birth date by each spelling of their names (what core's duplicate check
+    compares), a page at a time; anonymised records are never offered."""
+    index: dict[str, list[tuple[uuid.UUID, str]]] = {}
+    query = sa.select(Person.id, Person.search_name, Person.date_of_birth).where(
+        Person.anonymised_on.is_(None), Person.date_of_birth.is_not(None))
+    last = None
+    while True:
+        page = query if last is None else query.where(Person.id > last)
+        rows = db.session.execute(page.order_by(Person.id).limit(INDEX_PAGE)).all()
+        for person_id, names, born in rows:
+            for variant in filter(None, names.split("|")):
+                index.setdefault(variant, []).append((person_id, born))
+        if len(rows) < INDEX_PAGE:
+            return index
+        last = rows[-1][0]
+
+
+def _births_agree(one: str, other: str) -> bool:
+    """Partial birth dates agree as far as both are known ("1992" and "1992-02-14" do)."""
+    return one.startswith(other) or other.startswith(one)
+
+
 def db_tenant_id() -> int:
     return current_scope().tenant_id
 
@@ -231,6 +257,7 @@ class Importer:
         self._seen_hashes: set[str] = set()  # files taken in this run
         self._refused_hashes: dict[str, tuple[str, str]] = {}  # files refused in this run: (reason, code)
         self._items: list[dict] = []
+        self._names: dict | None = None  # the name index, built when the first person is created
         with tenant_scope(tenant):
             self._load_index()
             self._start_over()
@@ -570,6 +597,33 @@ class Importer:
         self.counts["created"] += 1
         given = sorted(k for k, v in values.items() if v not in (None, []))
         self._changes.append(self._change(slot.id, "created", given))
+        self._flag_if_known(entry, slot)
+
+    def _flag_if_known(self, entry: _Pending, slot: _Slot) -> None:
+        """A new person with the names and birth date of a person the tenant has: created, and flagged.
+
+        Created rather than held back: the registry's record is the truth and carries the ids its later
+        messages are matched on, and a file is taken once, so a held-back row would be lost. The flag
+        lists both persons, and core's person page shows them as possible duplicates of each other.
+        """
+        values, born = slot.values, slot.values.get("date_of_birth")
+        if not born:
+            return
+        if self._names is None:
+            self._names = _name_index()
+        variants = name_variants(values.get("first_name"), values.get("official_name"))
+        known = (entry for variant in variants for entry in self._names.get(variant, ()))
+        matches = list(dict.fromkeys(other_id for other_id, other_born in known
+                                     if other_id != slot.id and _births_agree(born, other_born)))
+        for variant in variants:
+            self._names.setdefault(variant, []).append((slot.id, born))
+        if matches:
+            self.counts["possible_duplicates"] += 1
+            detail = {"event": entry.event.name, "message_id": entry.message_id, **_describe(entry.event.person),
+                      "person_id": str(slot.id), "matches": [str(person_id) for person_id in matches]}
+            self._item(entry.filename, entry.event.position, "duplicate",
+                       _("Neu erfasst, aber möglicherweise dieselbe Person wie eine bereits erfasste (gleicher Name "
+                         "und gleiches Geburtsdatum): bitte prüfen."), detail)
 
     def _update(self, entry: _Pending, slot: _Slot, wanted: dict, kind: str) -> None:
         if kind == "arrival":  # a message does not blank what the register knows
@@ -580,7 +634,10 @@ class Importer:
             self._reject(entry, conflict, entry.event.person)
             return
         if not changed:
-            self.counts[self._again(slot.id)] += 1
+            again = self._again(slot.id)
+            self.counts[again] += 1
+            if again == "created":  # an earlier attempt created them: its flag went with its items
+                self._flag_if_known(entry, slot)
             return
         self._unindex(slot)
         slot.values.update(changed)

@@ -40,9 +40,10 @@ COUNT_LABELS = {
     "already_imported": _l("bereits importiert"),
     "other_events": _l("andere Meldungen"),
     "test_deliveries": _l("Testlieferungen"),
+    "possible_duplicates": _l("davon möglicherweise doppelt erfasst (zu prüfen)"),
 }
 OUTCOME_LABELS = {"refused": _l("Datei abgelehnt"), "rejected": _l("abgewiesen"), "review": _l("zu prüfen"),
-                  "skipped": _l("übersprungen")}
+                  "skipped": _l("übersprungen"), "duplicate": _l("möglicherweise doppelt")}
 
 
 def _parse_day(text: str):
@@ -169,10 +170,20 @@ def import_show(import_id):
             query.order_by(ImportItem.outcome, ImportItem.filename, ImportItem.position).limit(ITEMS_SHOWN)).all()
         job = db.session.get(jobs.JobRecord, (g.tenant.id, run.job_id)) if run.job_id else None
         new_people, new_total = created_people(run)
+        people = _flagged_people(items)
     return render_template("informieren/import_show.html", run=run, items=items, total=total, job=job,
                            new_people=new_people, new_total=new_total, format_partial_date=format_partial_date,
                            count_keys=COUNT_KEYS, count_labels=COUNT_LABELS, outcome_labels=OUTCOME_LABELS,
-                           detail_days=retention.IMPORT_DETAIL_DAYS)
+                           detail_days=retention.IMPORT_DETAIL_DAYS, people=people)
+
+
+def _flagged_people(items: list[ImportItem]) -> dict[str, Person]:
+    """The persons a possible duplicate names (the new one and those it resembles), by id, as far as they exist."""
+    ids = {uuid.UUID(value) for item in items if item.outcome == "duplicate"
+           for value in [item.detail.get("person_id"), *item.detail.get("matches", ())] if value}
+    if not ids:
+        return {}
+    return {str(person.id): person for person in db.session.scalars(sa.select(Person).where(Person.id.in_(ids)))}
 
 
 # -- what the job page shows of an import -------------------------------------------------------------------

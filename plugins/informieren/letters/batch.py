@@ -3,7 +3,10 @@
 A person receives one welcome letter (one ``WelcomeLetter`` row, shared by the
 household's letter); a batch job takes everybody who has none yet, so a second
 run produces nothing new.  An explicit *regenerate* for chosen persons replaces
-their rows.  The templates are in :mod:`plugins.informieren.letters.templates`, the pages in
+their rows.  A household whose address lacks street, postal code or town is held
+back (it keeps waiting) unless the officer included it explicitly on the preview
+(:mod:`plugins.informieren.letters.preview`); then its letter is flagged.
+The templates are in :mod:`plugins.informieren.letters.templates`, the pages in
 :mod:`plugins.informieren.letters.views`; the PDF layout and fonts are core's (:mod:`core.documents`).
 """
 
@@ -25,12 +28,13 @@ from babel.lists import format_list
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from core import audit, clock, i18n, provisioning
 from core.access import can
 from core.db import db
 from core.documents.letter import Letter, LetterLink, links_for, render_each
-from core.documents.text import is_rtl_language
+from core.documents.text import is_latin, is_rtl_language, language_script, latin_spelling, scripts
 from core.jobs import JobContext, JobKind, ResultFile
 from core.people import TimelineEntry
 from core.tenancy import Municipality
@@ -43,6 +47,10 @@ GENERATED, SENT = "generated", "sent"
 # A batch writes to at most this many persons, the earliest arrivals first; the others wait for the next
 # batch. It bounds the worker's memory and time (about 10 ms a letter) and the size of the result files.
 MAX_BATCH_PERSONS = 2000
+
+
+# What an envelope needs to reach someone: without these the post returns the letter.
+ADDRESS_FIELDS = ("street", "postal_code", "town")
 
 
 # -- households ---------------------------------------------------------------------------------
@@ -86,14 +94,40 @@ def choose_language(household: Household, available) -> str:
     return FALLBACK_LANGUAGE
 
 
-def _names(members: list[Newcomer], language: str, first_only: bool = False) -> str:
-    """«Amina und Omar Yusuf, Sara Ali»: first names grouped by family name, in the letter's language."""
-    by_family: dict[str, list[str]] = defaultdict(list)
-    for person in members:
-        by_family[person.official_name].append(person.first_name)
-    if first_only:
-        return _join([first for firsts in by_family.values() for first in firsts], language)
-    return _join([f"{_join(firsts, language)} {family}".strip() for family, firsts in by_family.items()], language)
+def address_gaps(person: Newcomer) -> list[str]:
+    """The parts of the address an envelope needs that are missing (of :data:`ADDRESS_FIELDS`)."""
+    return [name for name in ADDRESS_FIELDS if not (getattr(person, name) or "").strip()]
+
+
+def needs_latin(person: Newcomer) -> bool:
+    """Whether the person's name has letters Swiss Post cannot read (Cyrillic, Arabic, Ethiopic …)."""
+    return not is_latin(f"{person.first_name} {person.official_name}")
+
+
+def envelope_name(person: Newcomer, latin: bool) -> str:
+    """The person's whole name for the address block: in Latin letters where chosen."""
+    return latin_spelling(person.full_name) if latin and needs_latin(person) else person.full_name
+
+
+def greeting_parts(person: Newcomer, language: str, latin: bool) -> tuple[str, str]:
+    """First and family name as the greeting writes them: the original script where the letter's language is
+    written in it, else as on the envelope (a German letter greets «Olena Shevchenko», a Ukrainian one
+    «Олена Шевченко»)."""
+    if latin and needs_latin(person):
+        own = scripts(f"{person.first_name} {person.official_name}") - {"Latn"}
+        if own != {language_script(language)}:
+            return latin_spelling(person.first_name), latin_spelling(person.official_name)
+    return person.first_name, person.official_name
+
+
+def _names(members: list[Newcomer], language: str, latin: frozenset = frozenset(), first_only: bool = False) -> str:
+    """«João Pereira, Ana Silva Pereira und Inês Silva Pereira»: each person's whole name, in the letter's language.
+
+    Whole names, never first names grouped under one family name: «Ana und Inês Silva Pereira» reads as
+    one person with two first names, or as Ana without a family name.
+    """
+    parts = [greeting_parts(person, language, person.id in latin) for person in members]
+    return _join([first if first_only else f"{first} {family}".strip() for first, family in parts], language)
 
 
 def _join(items: list[str], language: str) -> str:
@@ -111,43 +145,43 @@ def _format_date(day: date, language: str) -> str:
         return format_date(day, "long", locale=FALLBACK_LANGUAGE)
 
 
+def recipient_lines(household: Household, commune: str, latin: frozenset = frozenset()) -> tuple[str, ...]:
+    """The address block: one line per person (whole names; Latin letters for those in ``latin``), street, town."""
+    first = household.first
+    street = " ".join(part for part in (first.street, first.house_number) if part)
+    town = " ".join(part for part in (first.postal_code, first.town or commune) if part)
+    names = [envelope_name(person, person.id in latin) for person in household.members]
+    return tuple(line for line in (*names, street, town) if line)
+
+
 def compose(household: Household, template: LetterTemplate, tenant_name: str, commune: str, contact: str,
-            letter_date: date, links: tuple[LetterLink, ...] = ()) -> Letter:
+            letter_date: date, links: tuple[LetterLink, ...] = (), latin: frozenset = frozenset()) -> Letter:
     """The letter of a household: placeholders filled, address and date in the template's language.
 
     ``links``: what the other active modules want printed at its end (``core.documents.letter.links_for``:
-    Fördern's offers page in the letter's language, with a QR code).
+    Fördern's offers page in the letter's language, with a QR code). ``latin``: the ids of the persons whose
+    names the envelope spells in Latin letters.
     """
     language, first = template.language, household.first
     values = {
-        "household_names": _names(household.members, language),
-        "first_names": _names(household.members, language, first_only=True),
-        "first_name": first.first_name,
-        "official_name": first.official_name,
+        "household_names": _names(household.members, language, latin),
+        "first_names": _names(household.members, language, latin, first_only=True),
+        "first_name": greeting_parts(first, language, first.id in latin)[0],
+        "official_name": greeting_parts(first, language, first.id in latin)[1],
         "commune": commune,
         "tenant": tenant_name,
         "date": _format_date(letter_date, language),
         "arrival_date": _format_date(first.arrival_date, language),
         "contact": contact.strip() or tenant_name,
     }
-    street = " ".join(part for part in (first.street, first.house_number) if part)
-    town = " ".join(part for part in (first.postal_code, first.town or commune) if part)
-    recipient = [f"{' '.join(firsts)} {family}".strip() for family, firsts in _families(household.members)]
     sender = (tenant_name, *[line for line in contact.strip().splitlines() if line.strip()])
     # A template may be in any language Babel knows (Hebrew, Yiddish ...), not only in the platform's
     # content languages: the documents' own check decides right to left, not content_languages.direction.
     return Letter(
-        language=language, rtl=is_rtl_language(language), sender=sender, recipient=(*recipient, street, town)
-        if street else (*recipient, town), place_date=f"{commune}, {values['date']}",
+        language=language, rtl=is_rtl_language(language), sender=sender,
+        recipient=recipient_lines(household, commune, latin), place_date=f"{commune}, {values['date']}",
         subject=fill(template.subject, values), body=fill(template.body, values), links=links,
     )
-
-
-def _families(members: list[Newcomer]) -> list[tuple[str, list[str]]]:
-    by_family: dict[str, list[str]] = defaultdict(list)
-    for person in members:
-        by_family[person.official_name].append(person.first_name)
-    return list(by_family.items())
 
 
 # -- the batch job ---------------------------------------------------------------------------------
@@ -159,8 +193,15 @@ def job_kinds() -> list[JobKind]:
 
 
 def batch_params(arrival_from: date | None = None, arrival_to: date | None = None, commune: int | None = None,
-                 regenerate: list | None = None, letter_date: date | None = None) -> dict:
-    """The parameters of a batch job (what its record shows)."""
+                 regenerate: list | None = None, letter_date: date | None = None, persons: list | None = None,
+                 include_incomplete: list | None = None, latin: list | None = None, held_back: int = 0) -> dict:
+    """The parameters of a batch job (what its record shows).
+
+    ``persons``: exactly these (the preview's selection), if they still wait; ``include_incomplete``: persons
+    whose household gets a letter although its address is incomplete; ``latin``: persons whose names the
+    envelope spells in Latin letters (without it, everybody's whose name needs it); ``held_back``: households
+    with an incomplete address the preview left out (for the job's result).
+    """
     params: dict = {"date": (letter_date or clock.today()).isoformat()}
     if arrival_from:
         params["arrival_from"] = arrival_from.isoformat()
@@ -169,8 +210,21 @@ def batch_params(arrival_from: date | None = None, arrival_to: date | None = Non
     if commune:
         params["commune"] = int(commune)
     if regenerate:
-        params["regenerate"] = sorted(str(person_id) for person_id in regenerate)
+        params["regenerate"] = _id_list(regenerate)
+    if held_back:
+        params["held_back"] = held_back
+    for key, ids in (("persons", persons), ("include_incomplete", include_incomplete), ("latin", latin)):
+        if ids is not None:
+            params[key] = _id_list(ids)
     return params
+
+
+def _id_list(ids) -> list[str]:
+    return sorted({str(person_id) for person_id in ids})
+
+
+def _id_set(values) -> frozenset:
+    return frozenset(uuid.UUID(value) for value in values or ())
 
 
 def waiting_query(params: dict):
@@ -179,10 +233,12 @@ def waiting_query(params: dict):
     Never an anonymised person: there is nobody to write to any more."""
     query = sa.select(Newcomer).where(Newcomer.anonymised_on.is_(None))
     if params.get("regenerate"):
-        return query.where(Newcomer.id.in_([uuid.UUID(value) for value in params["regenerate"]]))
+        return query.where(Newcomer.id.in_(_id_set(params["regenerate"])))
     query = query.outerjoin(WelcomeLetter, sa.and_(WelcomeLetter.tenant_id == Newcomer.tenant_id,
                                                    WelcomeLetter.person_id == Newcomer.id))
     query = query.where(WelcomeLetter.person_id.is_(None))
+    if "persons" in params:  # the preview's selection: whoever of it still waits
+        query = query.where(Newcomer.id.in_(_id_set(params["persons"])))
     if params.get("arrival_from"):
         query = query.where(Newcomer.arrival_date >= date.fromisoformat(params["arrival_from"]))
     if params.get("arrival_to"):
@@ -200,18 +256,24 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     if not persons:
         context.progress(0, 0, _("Niemand wartet auf ein Begrüssungsschreiben."))
         return []
-    groups = households(persons)
+    groups, held = hold_back(households(persons), _id_set(params.get("include_incomplete")))
+    held_back = len(held) + params.get("held_back", 0)
+    if not groups:
+        context.progress(0, 0, _summary(0, 0, held_back))
+        return []
+    persons = [person for household in groups for person in household.members]
+    latin = _id_set(params["latin"]) if "latin" in params else frozenset(p.id for p in persons if needs_latin(p))
     context.progress(0, len(groups), _("Schreiben werden erstellt"))
     available = templates()
     contact = provisioning.get_setting(tenant, CONTACT_SETTING) or ""
-    communes = _commune_names({person.municipality_bfs for person in persons})
+    communes = commune_names({person.municipality_bfs for person in persons})
     letters, links = [], {}
     for household in groups:
         template = available.get(choose_language(household, available)) or _shipped(FALLBACK_LANGUAGE)
         if template.language not in links:  # asked once per language of the batch
             links[template.language] = links_for(tenant, template.language)
         letters.append(compose(household, template, tenant.name, communes.get(household.first.municipality_bfs, ""),
-                               contact, letter_date, links[template.language]))
+                               contact, letter_date, links[template.language], latin))
 
     def progress(done: int) -> None:
         if done % 50 == 0 or done == len(letters):
@@ -224,10 +286,39 @@ def run_batch(context: JobContext) -> list[ResultFile]:
                                          each=lambda number, pdf: archive.writestr(
                                              _zip_name(number, groups[number - 1], letters[number - 1]), pdf))
     archive_file.seek(0)
-    _mark_generated(groups, letters, context.record.id)
+    incomplete = sum(1 for household in groups if address_gaps(household.first))
+    _mark_generated(groups, letters, context.record.id, incomplete)
+    context.progress(len(letters), len(letters), _summary(len(letters), incomplete, held_back))
     stem = f"begruessungsschreiben-{letter_date.isoformat()}"
     return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
             ResultFile(f"{stem}.zip", "application/zip", archive_file)]
+
+
+def hold_back(groups: list[Household], included: frozenset) -> tuple[list[Household], list[Household]]:
+    """The households to write to, and those held back: an incomplete address nobody included explicitly.
+
+    A held-back household gets no letter and keeps waiting (on the worklist) until its address is complete.
+    """
+    kept, held = [], []
+    for household in groups:
+        complete = not address_gaps(household.first)
+        (kept if complete or any(p.id in included for p in household.members) else held).append(household)
+    return kept, held
+
+
+def _summary(letters: int, incomplete: int, held_back: int) -> str:
+    """What the job did, for its page: letters made, those to an incomplete address, households held back."""
+    parts = [ngettext("%(num)s Schreiben erstellt.", "%(num)s Schreiben erstellt.", letters) if letters
+             else _("Kein Schreiben erstellt.")]
+    if incomplete:
+        parts.append(ngettext("%(num)s davon an eine unvollständige Adresse (ausdrücklich eingeschlossen).",
+                              "%(num)s davon an eine unvollständige Adresse (ausdrücklich eingeschlossen).",
+                              incomplete))
+    if held_back:
+        parts.append(ngettext("%(num)s Haushalt mit unvollständiger Adresse zurückgehalten; er wartet weiter.",
+                              "%(num)s Haushalte mit unvollständiger Adresse zurückgehalten; sie warten weiter.",
+                              held_back))
+    return " ".join(parts)
 
 
 def take_batch(query) -> list[Newcomer]:
@@ -250,16 +341,17 @@ def _shipped(language: str) -> LetterTemplate:
     return LetterTemplate(language=language, subject=subject, body=body)
 
 
-def _commune_names(numbers: set[int]) -> dict[int, str]:
+def commune_names(numbers: set[int]) -> dict[int, str]:
     rows = db.session.execute(sa.select(Municipality.bfs_number, Municipality.name)
                               .where(Municipality.bfs_number.in_(numbers)))
     return dict(rows.all())
 
 
-def _mark_generated(groups: list[Household], letters: list[Letter], job_id: uuid.UUID) -> None:
+def _mark_generated(groups: list[Household], letters: list[Letter], job_id: uuid.UUID, incomplete: int) -> None:
     _write_rows(groups, [letter.language for letter in letters], job_id, clock.utcnow(), None)
     audit.record("informieren.letters.generate", object_type="job", object_id=job_id,
-                 detail={"households": len(groups), "persons": sum(len(h.members) for h in groups)})
+                 detail={"households": len(groups), "persons": sum(len(h.members) for h in groups),
+                         "incomplete_addresses": incomplete})
 
 
 def _write_rows(groups: list[Household], languages: list[str], job_id: uuid.UUID | None, generated_at,

@@ -22,7 +22,7 @@ from core.documents.text import is_rtl_language
 from core.errors import UserError
 from core.tenancy import served_municipalities
 from plugins.informieren.blueprints import blueprint
-from plugins.informieren.letters import batch, templates
+from plugins.informieren.letters import batch, preview, templates
 from plugins.informieren.letters.texts import DEFAULTS, PLACEHOLDERS
 from plugins.informieren.models import Newcomer, WelcomeLetter
 
@@ -94,8 +94,10 @@ def _printable_with_known_placeholders(field) -> None:
 # -- counts, start, batches ------------------------------------------------------------------------
 
 
-def _batch_form() -> BatchForm:
-    form = BatchForm(prefix="batch")
+def _batch_form(formdata=None) -> BatchForm:
+    """The filters of a batch: posted with the start, or in the preview's query string (no CSRF for a GET)."""
+    form = BatchForm(formdata, prefix="batch", meta={"csrf": False}) if formdata is not None \
+        else BatchForm(prefix="batch")
     communes = served_municipalities(g.tenant, clock.today())
     form.commune.choices = [SelectChoice("", _("Alle Gemeinden")),
                             *[SelectChoice(str(m.bfs_number), m.name) for m in communes]]
@@ -131,16 +133,78 @@ def letters_index():
     return _index_page(_batch_form())
 
 
+def _filters(form: BatchForm) -> dict:
+    return {"arrival_from": form.arrival_from.data, "arrival_to": form.arrival_to.data,
+            "commune": int(form.commune.data) if form.commune.data else None}
+
+
+@blueprint.get("/schreiben/vorschau", endpoint="letters_preview")
+@requires(MANAGE)
+def letters_preview():
+    """The batch the filters take, before anything is generated: envelopes and what stands in their way."""
+    form = _batch_form(request.args)
+    if not form.validate():
+        return _index_page(form, 400)
+    return _preview_page(form, preview.preview(batch.batch_params(**_filters(form))))
+
+
+def _preview_page(form: BatchForm, shown: preview.BatchPreview, status: int = 200, chosen: set | None = None,
+                  latin: frozenset | None = None, every_latin: bool = True):
+    """``chosen``: the households ticked (default: those with a complete address); ``latin``: the persons whose
+    names the envelope spells in Latin letters when not all are (default: all)."""
+    if chosen is None:
+        chosen = {letter.key for letter in shown.letters if not letter.gaps}
+    return render_template(
+        "informieren/letter_preview.html", form=form, shown=shown, fingerprint=preview.fingerprint(shown),
+        chosen=chosen, latin=shown.latin_candidates() if latin is None else latin, every_latin=every_latin,
+        all_latin=shown.latin_candidates(), language_name=i18n.language_name, missing=_missing,
+        may_configure=can(SETTINGS), may_edit=can("informieren.newcomers.edit"),
+        batch_cap=format_number(batch.MAX_BATCH_PERSONS)), status
+
+
+def _missing(gaps: list[str]) -> str:
+    """The missing parts of an address, named: «Strasse, Postleitzahl»."""
+    labels = {"street": _("Strasse"), "postal_code": _("Postleitzahl"), "town": _("Ort")}
+    return ", ".join(labels[gap] for gap in gaps)
+
+
 @blueprint.post("/schreiben", endpoint="letters_start")
 @requires(MANAGE)
 def letters_start():
+    """Generate exactly what the preview showed, as the officer chose; a batch changed since is shown again."""
     form = _batch_form()
     if not form.validate_on_submit():
         return _index_page(form, 400)
-    params = batch.batch_params(form.arrival_from.data, form.arrival_to.data,
-                                  int(form.commune.data) if form.commune.data else None)
+    ids = [value for value in request.form.getlist("person") if batch_id(value)]
+    shown = preview.preview(batch.batch_params(**_filters(form), persons=ids))
+    chosen = set(request.form.getlist("household"))
+    every_latin = request.form.get("umschrift", "alle") == "alle"
+    latin = shown.latin_candidates() if every_latin else \
+        shown.latin_candidates() & frozenset(filter(None, map(batch_id, request.form.getlist("latin"))))
+    if not ids or request.form.get("fingerprint") != preview.fingerprint(shown):
+        flash(_("Seit der Vorschau haben sich die wartenden Personen oder ihre Angaben geändert. Bitte die "
+                "Vorschau nochmals prüfen."))
+        return _preview_page(form, shown, 409, chosen, latin, every_latin)
+    letters = [letter for letter in shown.letters if letter.key in chosen]
+    if not letters:
+        flash(_("Bitte mindestens einen Haushalt auswählen."))
+        return _preview_page(form, shown, 400, chosen, latin, every_latin)
+    persons = [person_id for letter in letters for person_id in letter.person_ids]
+    incomplete = [person_id for letter in letters if letter.gaps for person_id in letter.person_ids]
+    held_back = sum(1 for letter in shown.letters if letter.gaps and letter.key not in chosen)
+    params = batch.batch_params(**_filters(form), persons=persons, include_incomplete=incomplete,
+                                latin=[person_id for person_id in latin if person_id in set(persons)],
+                                held_back=held_back)
     record = jobs.enqueue(batch.JOB_KIND, g.tenant, params)
     return redirect(url_for("jobs.show", job_id=record.id))
+
+
+def batch_id(value: str) -> uuid.UUID | None:
+    """A person id as the preview posts it; anything else is no id."""
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _batch_rows(job_id: uuid.UUID):
@@ -167,7 +231,7 @@ def letter_batch(job_id):
     record = db.session.get(jobs.JobRecord, (g.tenant.id, job_id))
     return render_template("informieren/letter_batch.html", job_id=job_id, record=record, households=households,
                            may_manage=can(MANAGE), sent_form=SentForm(sent_on=clock.today()),
-                           language_name=i18n.language_name)
+                           language_name=i18n.language_name, address_gaps=batch.address_gaps, missing=_missing)
 
 
 @blueprint.post("/schreiben/serien/<uuid:job_id>/versandt", endpoint="letters_mark_sent")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core import audit
 from core.db import db
+from core.people import Person, duplicates
 from core.tenancy import Tenant
 from plugins.informieren.models import Newcomer, PersonChange, Source, Stage
 from plugins.informieren.register.checks import PersonInvalid, check_person
@@ -26,6 +27,13 @@ def _household(values: dict, person: Newcomer | None, source: str) -> None:
         values["household_key"] = f"manual:{uuid.uuid4()}"
     if person is not None and values.get("household_key", person.household_key) == person.household_key:
         values.pop("household_key", None)
+
+
+def possible_duplicates(values: Mapping, exclude: uuid.UUID | None = None) -> list[Person]:
+    """Persons of the tenant who may be the one being entered: same AHV number, or same names and birth date
+    (core's matching: any spelling, a partial birth date as far as known)."""
+    return duplicates(values.get("official_name") or "", values.get("first_name") or "",
+                      values.get("date_of_birth"), values.get("vn"), exclude=exclude)
 
 
 def create_person(data: Mapping, tenant: Tenant, *, source: str = Source.MANUAL,

@@ -183,6 +183,7 @@ def person_new():
     mate = _mate()
     form = PersonForm()
     _prepare(form, None, mate)
+    similar = []
     if request.method == "GET":
         form.form_key.data = str(uuid.uuid4())
         if mate is not None:
@@ -194,16 +195,43 @@ def person_new():
             form.form_key.data = str(uuid.uuid4())
         else:
             try:
-                person, created = records.create_person(form.person_data(), g.tenant, source=Source.MANUAL,
-                                                         person_id=key)
+                similar = _unconfirmed_duplicates(form, key)
+                if not similar:
+                    return _created(*records.create_person(form.person_data(), g.tenant, source=Source.MANUAL,
+                                                           person_id=key))
             except checks.PersonInvalid as error:
                 form.add_errors(error.errors)
-            else:
-                db.session.commit()
-                flash(_("%(name)s ist erfasst.", name=person.full_name) if created else
-                      _("Diese Erfassung war schon gespeichert (das Formular wurde zweimal abgeschickt)."))
-                return redirect(url_for("people.person", person_id=person.id))
-    return render_template("informieren/register_form.html", form=form, person=None, mate=mate)
+    return render_template("informieren/register_form.html", form=form, person=None, mate=mate, similar=similar,
+                           confirmation=",".join(sorted(str(other.id) for other in similar)),
+                           format_partial_date=format_partial_date)
+
+
+def _unconfirmed_duplicates(form: PersonForm, key: uuid.UUID) -> list:
+    """The persons the entry may duplicate, unless the user confirmed exactly these (or more) are others.
+
+    The confirmation names the persons it was given for, so a person found since (or a made-up value)
+    asks again. A form posted twice finds its own person, which is no duplicate of itself.
+    """
+    if db.session.get(Newcomer, (g.tenant.id, key)) is not None:
+        return []
+    try:
+        values = checks.check_person(form.person_data(), g.tenant)
+    except checks.PersonInvalid:
+        # The same entry, posted twice at once, may have been saved since we looked: its ids are then
+        # "taken" by this very entry, and creating it finds it.
+        if db.session.get(Newcomer, (g.tenant.id, key)) is not None:
+            return []
+        raise
+    similar = records.possible_duplicates(values, exclude=key)
+    confirmed = set(request.form.get("duplicates_confirmed", "").split(","))
+    return [] if {str(other.id) for other in similar} <= confirmed else similar
+
+
+def _created(person: Newcomer, created: bool):
+    db.session.commit()
+    flash(_("%(name)s ist erfasst.", name=person.full_name) if created else
+          _("Diese Erfassung war schon gespeichert (das Formular wurde zweimal abgeschickt)."))
+    return redirect(url_for("people.person", person_id=person.id))
 
 
 def _prefill_from_mate(form: PersonForm, mate: Newcomer) -> None:
