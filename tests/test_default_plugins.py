@@ -26,7 +26,7 @@ PERMISSIONS = {
 }
 # Menu entries: endpoint -> (the plugin declaring it, its position), positions as before the split.
 MENU = {
-    "console.tenants": ("core.provisioning", 790), "console.module_plan": ("core.provisioning", 795),
+    "console.tenants": ("core.provisioning", 790), "console.module_plan": ("core.provisioning", 805),
     "console.own_modules": ("core.provisioning", 915), "rollout.rollout": ("core.rollout", 800),
     "courses.course_admin": ("core.courses", 810), "courses.courses": ("core.courses", 810),
     "feedback.feedback_rounds": ("core.feedback", 820), "feedback.feedback": ("core.feedback", 820),
@@ -115,4 +115,5 @@ def test_the_canton_sees_the_consoles_menu_in_its_order(client, ctx):
     page = client.get("/kanton/").text
     order = [href for href in re.findall(r'href="/kanton/([a-z-]+)[/"]', page)
              if href in ("mandanten", "modulplan", "rollout", "kurse", "rueckmeldungen", "eingaben")]
-    assert order[:6] == ["mandanten", "modulplan", "rollout", "kurse", "rueckmeldungen", "eingaben"]
+    # The rollout's pages in one drop-down, the overview first (core.console.ROLLOUT_MENU).
+    assert order[:6] == ["mandanten", "rollout", "modulplan", "kurse", "rueckmeldungen", "eingaben"]

@@ -22,8 +22,8 @@ from plugins.subventionen.access import CLAIMS_READ, OVERVIEW
 from plugins.subventionen.models import APPROVED, DRAFT, PAYMENT, RETURNED, SUBMITTED, WITHDRAWN, Claim
 from plugins.subventionen.review_views import chosen_year
 
-MENU = (MenuEntry(_l("Übersicht"), "subventionen.overview", OVERVIEW, group=_l("Integrationskredit")),
-        MenuEntry(_l("Zahlungen Integrationskredit"), "subventionen.payments", CLAIMS_READ))
+# The commune's payments are linked from its claims (one menu entry per module in a commune's menu).
+MENU = (MenuEntry(_l("Übersicht"), "subventionen.overview", OVERVIEW, group=_l("Integrationskredit")),)
 CLAIM_STATE_LABELS = {DRAFT: _l("in Vorbereitung"), SUBMITTED: _l("beim Kanton"), RETURNED: _l("zurückgewiesen"),
                       APPROVED: _l("genehmigt"), WITHDRAWN: _l("zurückgezogen")}
 PAID_LABEL = _l("ausbezahlt")

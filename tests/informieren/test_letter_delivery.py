@@ -150,8 +150,8 @@ def test_generating_takes_exactly_the_preview_and_holds_back_incomplete_addresse
     record = job_of(grenchen, client.post(START, data=fields))
     assert record.state == "finished", record.error
     assert {row.person_id for row in letter_rows(grenchen)} == {ana.id}  # neither the held back nor the late one
-    assert "1 Schreiben erstellt." in record.progress_message
-    assert "1 Haushalt mit unvollständiger Adresse zurückgehalten" in record.progress_message
+    assert "1 Schreiben erstellt." in record.result["message"]
+    assert "1 Haushalt mit unvollständiger Adresse zurückgehalten" in record.result["message"]
     with tenant_scope(grenchen):
         waiting = {p.id for p in db.session.scalars(letter_batch.waiting_query({}))}
     assert waiting == {nobody.id, late.id}
@@ -167,7 +167,7 @@ def test_an_incomplete_address_included_on_purpose_is_flagged(world):
     household_key = page.split('name="household" value="')[1].split('"')[0]
     fields.add("household", household_key)
     record = job_of(grenchen, client.post(START, data=fields))
-    assert "1 davon an eine unvollständige Adresse (ausdrücklich eingeschlossen)." in record.progress_message
+    assert "1 davon an eine unvollständige Adresse (ausdrücklich eingeschlossen)." in record.result["message"]
     assert record.params["include_incomplete"] == [key]
     batch_page = client.get(f"/grenchen/informieren/schreiben/serien/{record.id}")
     assert "Adresse unvollständig, es fehlt: Strasse, Postleitzahl, Ort." in batch_page.text
@@ -177,7 +177,7 @@ def test_a_job_without_preview_holds_back_incomplete_addresses_too(world):
     _app, grenchen, _b = world
     add_person(grenchen, "Ohne", "Adresse", postal=None)
     record = run_batch(grenchen)
-    assert letter_rows(grenchen) == [] and "zurückgehalten" in record.progress_message
+    assert letter_rows(grenchen) == [] and "zurückgehalten" in record.result["message"]
 
 
 def test_a_batch_changed_since_the_preview_is_shown_again(world):

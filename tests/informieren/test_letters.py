@@ -282,7 +282,7 @@ def test_a_person_receives_one_letter_however_often_the_batch_runs(world):
     second = jobs.enqueue(letter_batch.JOB_KIND, grenchen, letter_batch.batch_params(letter_date=date(2017, 3, 15)))
     with tenant_scope(grenchen):
         second = db.session.get(jobs.JobRecord, (grenchen.id, second.id), populate_existing=True)
-    assert second.state == "finished" and "Niemand wartet" in second.progress_message
+    assert second.state == "finished" and "Niemand wartet" in second.result["message"]
     assert files_of(grenchen, second) == {}
     assert [row.job_id for row in letter_rows(grenchen)] == [first.id]
     # a newcomer of later is taken by the next run, alone

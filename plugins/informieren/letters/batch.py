@@ -254,12 +254,12 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     letter_date = date.fromisoformat(params["date"])
     persons = take_batch(waiting_query(params))
     if not persons:
-        context.progress(0, 0, _("Niemand wartet auf ein Begrüssungsschreiben."))
+        context.result(_l("Niemand wartet auf ein Begrüssungsschreiben."))
         return []
     groups, held = hold_back(households(persons), _id_set(params.get("include_incomplete")))
     held_back = len(held) + params.get("held_back", 0)
     if not groups:
-        context.progress(0, 0, _summary(0, 0, held_back))
+        context.result(_summary(0, 0, held_back))
         return []
     persons = [person for household in groups for person in household.members]
     latin = _id_set(params["latin"]) if "latin" in params else frozenset(p.id for p in persons if needs_latin(p))
@@ -288,7 +288,8 @@ def run_batch(context: JobContext) -> list[ResultFile]:
     archive_file.seek(0)
     incomplete = sum(1 for household in groups if address_gaps(household.first))
     _mark_generated(groups, letters, context.record.id, incomplete)
-    context.progress(len(letters), len(letters), _summary(len(letters), incomplete, held_back))
+    context.progress(len(letters), len(letters))
+    context.result(_summary(len(letters), incomplete, held_back))  # shown once done (several sentences: German)
     stem = f"begruessungsschreiben-{letter_date.isoformat()}"
     return [ResultFile(f"{stem}.pdf", "application/pdf", combined),
             ResultFile(f"{stem}.zip", "application/zip", archive_file)]
