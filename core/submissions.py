@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -364,11 +365,22 @@ def refusal(submission: Submission, transition: Transition) -> str:
              number=submission.number, state=submission.state_label, action=transition.label, sources=sources)
 
 
-def change(submission: Submission, action: str, note: str = "") -> SubmissionEvent:
+_decision: ContextVar[Any] = ContextVar("submission_decision", default=None)
+
+
+def decision() -> Any:
+    """In ``submission_changed``: what the caller of :func:`change` handed over as ``decision``, else None."""
+    return _decision.get()
+
+
+def change(submission: Submission, action: str, note: str = "", *, decision: Any = None) -> SubmissionEvent:
     """Take one step of the state machine: the canton's (start_review, accept, return) or the commune's (withdraw).
 
     The caller checks the user's permission; this checks the side: the canton's steps only
-    in the canton's scope, the commune's only in the owner's.
+    in the canton's scope, the commune's only in the owner's.  ``decision`` is the module's own
+    account of the step (an amount, a document), for its ``submission_changed`` hook: the hook
+    runs in the owner's scope and sees only the submission and its event, and reads it with
+    :func:`decision`.
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -395,7 +407,11 @@ def change(submission: Submission, action: str, note: str = "") -> SubmissionEve
         submission.state, submission.changed_at = transition.target, clock.utcnow()
         event = _add_event(submission, action, source, note, by_canton=transition.by_canton)
     _record(owner, submission, event)
-    _notify(owner, submission, event)
+    token = _decision.set(decision)
+    try:
+        _notify(owner, submission, event)
+    finally:
+        _decision.reset(token)
     return event
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 
+from core import submissions
 from core.access import Role
 from core.db import current_scope
 from core.hookspecs import hookimpl
@@ -21,11 +22,13 @@ plugin.manifest = Manifest(
 )
 plugin.calls = []  # (tenant slug, number, action, to_state, scope's tenant id) of each submission_changed
 plugin.fail_on = None  # an action on which the hook raises
+plugin.decisions = []  # what each submission_changed read of the caller's decision (core.submissions.decision)
 
 
 @hookimpl
 def submission_changed(tenant, submission, event):
     plugin.calls.append((tenant.slug, submission.number, event.action, event.to_state, current_scope().tenant_id))
+    plugin.decisions.append(submissions.decision())
     if event.action == plugin.fail_on:
         raise RuntimeError(f"the module refuses {event.action}")
 

@@ -318,6 +318,18 @@ def test_the_owning_module_hears_of_each_step_in_the_submitting_tenants_scope(wo
     ]
 
 
+def test_the_hook_reads_the_decision_its_caller_handed_over_and_only_during_the_step(world, sub_app):
+    canton, a, _b = world
+    submission = submit(a)
+    plugin.decisions.clear()
+    with tenant_scope(canton), acting_as("user:2"):
+        submissions.change(submission, "start_review")
+        submissions.change(submission, "accept", "gut", decision={"amount": 125_000})
+        assert submissions.decision() is None  # only while the module's hook runs
+    db.session.commit()
+    assert plugin.decisions == [None, {"amount": 125_000}]
+
+
 def test_only_the_module_that_declared_the_kind_hears_of_it(app, database_url, monkeypatch):
     heard = []
     other = _kind_plugin("other", SubmissionKind("other.x", "OX", "x"))

@@ -8,15 +8,13 @@ hook in the commune's scope and transaction, where :func:`submission_changed` mo
 (``by_canton=True``) and keeps the outcome with the PDF the canton shares (:class:`CaseOutcome`).
 
 What the canton decided (agreement or recommendation, the day, the reason, the PDF) travels from its
-request to the hook through :func:`announcing`: the hook knows only the submission and its event.
+request to the hook as the step's ``decision`` (core.submissions.change): the hook knows only the submission and
+its event.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -150,19 +148,6 @@ class Decision:
     filename: str = ""
 
 
-_announced: ContextVar[Decision | None] = ContextVar("fordern_decision", default=None)
-
-
-@contextmanager
-def announcing(decision: Decision) -> Iterator[None]:
-    """While the canton calls :func:`core.submissions.change`, tell the hook what it decided."""
-    token = _announced.set(decision)
-    try:
-        yield
-    finally:
-        _announced.reset(token)
-
-
 def submission_changed(tenant: Tenant, submission: Submission, event: SubmissionEvent) -> None:
     """A step of a case's submission: the canton's decision moves the case; a withdrawal is refused."""
     if event.action == "withdraw":
@@ -170,7 +155,7 @@ def submission_changed(tenant: Tenant, submission: Submission, event: Submission
                           "ihn mit einer Begründung zurück."))
     if event.action not in ("accept", "return"):
         return
-    decision = _announced.get()
+    decision = submissions.decision()
     if decision is None or decision.submission_id != submission.id:
         if event.action == "accept":
             raise UserError(_("Einen Fordern-Fall schliesst der Kanton auf seiner Prüfseite ab, mit einer "

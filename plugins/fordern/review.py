@@ -214,9 +214,8 @@ def conclude(found: Submission, reason: str) -> Review:
     pdf = render(found, review, on)
     filename = f"{found.number}-{agreement_pdf.TITLES[review.kind]}.pdf"
     _start(found)
-    with escalation.announcing(escalation.Decision(found.id, state, on, reason or str(
-            escalation.DECISION_LABELS[state]), pdf, filename)):
-        submissions.change(found, "accept", reason)
+    submissions.change(found, "accept", reason, decision=escalation.Decision(
+        found.id, state, on, reason or str(escalation.DECISION_LABELS[state]), pdf, filename))
     return review
 
 
@@ -232,8 +231,7 @@ def give_back(found: Submission, reason: str) -> Review:
     review.decision, review.decided_on, review.decided_by, review.decision_reason = (
         states.RETURNED, on, audit.current_actor(), reason)
     _start(found)
-    with escalation.announcing(escalation.Decision(found.id, states.RETURNED, on, reason)):
-        submissions.change(found, "return", reason)
+    submissions.change(found, "return", reason, decision=escalation.Decision(found.id, states.RETURNED, on, reason))
     return review
 
 

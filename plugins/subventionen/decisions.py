@@ -15,16 +15,14 @@ version, the total in Rappen and the lines.  The commune's claim rows stay the c
   those amounts at once.
 
 The decision reaches the commune's claim through the ``submission_changed`` hook, in the commune's scope:
-:func:`record_in_claim` (the amount travels from the canton's request to it through :func:`announcing`).
+:func:`record_in_claim` (the amount travels from the canton's request to it as the step's ``decision``,
+core.submissions.change).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -206,18 +204,6 @@ class Decision:
     reason: str
 
 
-_announced: ContextVar[Decision | None] = ContextVar("subventionen_decision", default=None)
-
-
-@contextmanager
-def announcing(decision: Decision) -> Iterator[None]:
-    token = _announced.set(decision)
-    try:
-        yield
-    finally:
-        _announced.reset(token)
-
-
 def _fresh(found: Submission) -> Submission:
     """The submission as committed now (read again after a lock was taken)."""
     return db.session.scalar(sa.select(Submission).where(Submission.tenant_id == found.tenant_id,
@@ -275,8 +261,7 @@ def approve(found: Submission, amount: int | None = None, reason: str = "", vers
     ledger.refuse_beyond_credit(credit, amount, ledger.committed(known.year))
     ledger.book(COMMITMENT, known.year, found.tenant_id, found.number, amount, reason)
     _start(found)
-    with announcing(Decision(found.id, amount, reason)):
-        submissions.change(found, "accept", reason)
+    submissions.change(found, "accept", reason, decision=Decision(found.id, amount, reason))
     return amount
 
 
@@ -353,7 +338,7 @@ def record_in_claim(tenant: Tenant, submission: Submission, event: SubmissionEve
     """
     if event.action not in ("accept", "return"):
         return
-    decision = _announced.get()
+    decision = submissions.decision()
     if event.action == "accept" and (decision is None or decision.submission_id != submission.id):
         raise UserError(_("Eine Abrechnung genehmigt der Kanton auf der Prüfseite der Subventionen, mit dem "
                           "Betrag: Dort wird er im Integrationskredit gebucht."))
