@@ -32,3 +32,29 @@ PERMISSIONS = (
 CLAIM_KIND = "subventionen.claim"
 SUBMISSION_KINDS = (SubmissionKind(CLAIM_KIND, "SUB", _l("Abrechnung Integrationskredit"), review_permission=REVIEW,
                                    submit_permission=CLAIMS_SUBMIT),)
+
+# What the audit log shows for the module's entries (core.audit's labels; Manifest.audit_actions / audit_objects).
+AUDIT_ACTIONS = {
+    "subventionen.credit.set": _l("Integrationskredit festgelegt"),
+    "subventionen.rules.saved": _l("Regeln des Jahres gespeichert"),
+    "subventionen.claim.prepared": _l("Abrechnung berechnet"),
+    "subventionen.cost.added": _l("Kosten erfasst"),
+    "subventionen.cost.removed": _l("Kosten entfernt"),
+    "subventionen.ledger.commitment": _l("Genehmigung gebucht"),
+    "subventionen.ledger.payment": _l("Zahlung gebucht"),
+    "subventionen.ledger.correction": _l("Korrektur gebucht"),
+    "subventionen.ledger.listed": _l("Buchungen abgefragt"),
+    "subventionen.payment_run.created": _l("Zahlungslauf erstellt"),
+    "subventionen.payment_run.executed": _l("Zahlungslauf als ausgeführt gebucht"),
+    "subventionen.payment_run.discarded": _l("Zahlungslauf verworfen"),
+    "subventionen.payment_run.pain001": _l("Zahlungsdatei (pain.001) heruntergeladen"),
+    "subventionen.payment_run.sheet": _l("Zahlungsliste (XLSX) heruntergeladen"),
+    "subventionen.payment_run.advice": _l("Zahlungsavis heruntergeladen"),
+}
+AUDIT_OBJECTS = {
+    "subventionen.credit": _l("Integrationskredit"),
+    "subventionen.rules": _l("Regeln"),
+    "subventionen.claim": _l("Abrechnung"),
+    "subventionen_ledger": _l("Buchung"),
+    "subventionen_payment_run": _l("Zahlungslauf"),
+}
