@@ -7,11 +7,11 @@ The canton's decisions and the money: ``decisions`` (approve, reduce, return, pr
 append-only ledger, its locks and sums), ``payment_runs`` and ``payment_files`` (the runs and their files:
 ``transfers``, ``pain001``, ``payment_sheet``, ``payment_advice``), ``review_views``, ``overview_views``,
 ``report``.  ``cli``: ``flask subventionen credit|claims|ledger|payments``.  ``access``: roles and permissions.
+``pages``: the blueprint every view module registers its pages on (with the blueprint's decorators).
 """
 
 from pathlib import Path
 
-from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from core.access import can
@@ -31,8 +31,7 @@ from plugins.subventionen import (  # noqa: F401 (models: the tables for the app
     report,
     review_views,
 )
-
-blueprint = Blueprint("subventionen", __name__, template_folder="templates")
+from plugins.subventionen.pages import blueprint
 
 # The tenant's side and the year's setup (claims, credit and rules).
 SETUP_MENU = (MenuEntry(_l("Subventionen"), "subventionen.index", access.CLAIMS_READ),
@@ -62,10 +61,6 @@ manifest = Manifest(
     alembic_branch="subventionen",
     migrations=Path(__file__).parent / "migrations",
 )
-
-for pages_of in (claim_views, credit_views, review_views, overview_views):
-    pages_of.init(blueprint)
-
 
 @hookimpl
 def app_ready(app):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from core import activity, clock
@@ -21,6 +21,7 @@ from plugins.subventionen import claims, credit
 from plugins.subventionen.access import CLAIMS_EDIT, CLAIMS_READ, CLAIMS_SUBMIT
 from plugins.subventionen.claim_forms import ButtonForm, CostForm, PrepareForm
 from plugins.subventionen.models import Claim, Cost
+from plugins.subventionen.pages import blueprint
 from plugins.subventionen.rules import period_days
 
 
@@ -35,6 +36,8 @@ def _years_to_prepare() -> list[int]:
     return [found.year for found in credit.credits() if found.year in versions and found.year not in taken]
 
 
+@blueprint.get("/", endpoint="index")
+@requires(CLAIMS_READ)
 def index():
     form = PrepareForm(years=_years_to_prepare())
     return render_template("subventionen/claims.html", claims=claims.claims(), form=form,
@@ -42,6 +45,8 @@ def index():
                            versions=credit.current_versions(), may_edit=can(CLAIMS_EDIT))
 
 
+@blueprint.post("/abrechnungen", endpoint="prepare")
+@requires(CLAIMS_EDIT)
 def prepare():
     form = PrepareForm(years=_years_to_prepare())
     if not form.validate_on_submit():
@@ -59,6 +64,8 @@ def prepare():
     return redirect(url_for("subventionen.claim", claim_id=claim.id))
 
 
+@blueprint.get("/abrechnungen/<uuid:claim_id>", endpoint="claim")
+@requires(CLAIMS_READ)
 def show(claim_id):
     return _claim_page(claim_or_404(claim_id), None)
 
@@ -107,6 +114,8 @@ def _act(claim_id, action, done):
     return result
 
 
+@blueprint.post("/abrechnungen/<uuid:claim_id>/berechnen", endpoint="recompute")
+@requires(CLAIMS_EDIT)
 def recompute(claim_id):
     if ButtonForm().validate_on_submit():
         attribution = _act(claim_id, lambda claim: claims.recompute(g.tenant, claim),
@@ -118,6 +127,8 @@ def recompute(claim_id):
     return redirect(url_for("subventionen.claim", claim_id=claim_id))
 
 
+@blueprint.post("/abrechnungen/<uuid:claim_id>/kosten", endpoint="cost_add")
+@requires(CLAIMS_EDIT)
 def add_cost(claim_id):
     claim = claim_or_404(claim_id)
     names = claims.commune_names(claims.served_days(credit.credit_of(claim.year), g.tenant)) if credit.credit_of(
@@ -137,6 +148,8 @@ def add_cost(claim_id):
     return redirect(url_for("subventionen.claim", claim_id=claim_id) + "#kosten")
 
 
+@blueprint.post("/abrechnungen/<uuid:claim_id>/kosten/<uuid:cost_id>/entfernen", endpoint="cost_remove")
+@requires(CLAIMS_EDIT)
 def remove_cost(claim_id, cost_id):
     if ButtonForm().validate_on_submit():
         def remove(claim):
@@ -149,6 +162,8 @@ def remove_cost(claim_id, cost_id):
     return redirect(url_for("subventionen.claim", claim_id=claim_id) + "#kosten")
 
 
+@blueprint.post("/abrechnungen/<uuid:claim_id>/einreichen", endpoint="submit")
+@requires(CLAIMS_SUBMIT)
 def submit(claim_id):
     claim_or_404(claim_id)
     if ButtonForm().validate_on_submit():
@@ -157,6 +172,8 @@ def submit(claim_id):
     return redirect(url_for("subventionen.claim", claim_id=claim_id))
 
 
+@blueprint.post("/abrechnungen/<uuid:claim_id>/zurueckziehen", endpoint="withdraw")
+@requires(CLAIMS_SUBMIT)
 def withdraw(claim_id):
     claim_or_404(claim_id)
     if ButtonForm().validate_on_submit():
@@ -165,6 +182,8 @@ def withdraw(claim_id):
     return redirect(url_for("subventionen.claim", claim_id=claim_id))
 
 
+@blueprint.get("/regeln/<int:year>", endpoint="rules")
+@requires(CLAIMS_READ)
 def rules_page(year):
     found = credit.credit_of(year)
     current = credit.current_version(year)
@@ -173,18 +192,3 @@ def rules_page(year):
     return render_template("subventionen/rules_public.html", credit=found, current=current,
                            rules=credit.rules_of(year, current.version) if current else [],
                            describe=credit.shown)
-
-
-def init(blueprint: Blueprint) -> None:
-    read, edit, submit_ = requires(CLAIMS_READ), requires(CLAIMS_EDIT), requires(CLAIMS_SUBMIT)
-    blueprint.add_url_rule("/", "index", read(index))
-    blueprint.add_url_rule("/abrechnungen", "prepare", edit(prepare), methods=["POST"])
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>", "claim", read(show))
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>/berechnen", "recompute", edit(recompute), methods=["POST"])
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>/kosten", "cost_add", edit(add_cost), methods=["POST"])
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>/kosten/<uuid:cost_id>/entfernen", "cost_remove",
-                           edit(remove_cost), methods=["POST"])
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>/einreichen", "submit", submit_(submit), methods=["POST"])
-    blueprint.add_url_rule("/abrechnungen/<uuid:claim_id>/zurueckziehen", "withdraw", submit_(withdraw),
-                           methods=["POST"])
-    blueprint.add_url_rule("/regeln/<int:year>", "rules", read(rules_page))

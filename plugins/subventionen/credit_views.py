@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -15,8 +15,11 @@ from core.errors import UserError
 from plugins.subventionen import credit
 from plugins.subventionen.access import CREDIT_MANAGE
 from plugins.subventionen.credit_forms import CreditForm, VersionForm, plain_chf, rows_of
+from plugins.subventionen.pages import blueprint
 
 
+@blueprint.route("/kredit", endpoint="credits", methods=['GET', 'POST'])
+@requires(CREDIT_MANAGE)
 def credits_page():
     form = CreditForm()
     error = None
@@ -56,6 +59,8 @@ def _set(form: CreditForm) -> str | None:
     return None
 
 
+@blueprint.route("/kredit/<int:year>", endpoint="credit_year", methods=['GET', 'POST'])
+@requires(CREDIT_MANAGE)
 def year_page(year):
     found = credit.credit_of(year)
     if found is None:
@@ -79,6 +84,8 @@ def year_page(year):
     ), 400 if request.method == "POST" else 200
 
 
+@blueprint.route("/kredit/<int:year>/regeln/neu", endpoint="rules_new", methods=['GET', 'POST'])
+@requires(CREDIT_MANAGE)
 def new_version(year):
     if credit.credit_of(year) is None:
         abort(404)
@@ -110,6 +117,8 @@ def new_version(year):
                            frozen=frozen), status
 
 
+@blueprint.get("/kredit/<int:year>/regeln/<int:version>", endpoint="rules_version")
+@requires(CREDIT_MANAGE)
 def version_page(year, version):
     found = next((item for item in credit.versions(year) if item.version == version), None)
     if found is None:
@@ -117,11 +126,3 @@ def version_page(year, version):
     return render_template("subventionen/rules_version.html", year=year, version=found,
                            rules=credit.rules_of(year, version), describe=credit.shown,
                            current=credit.current_version(year))
-
-
-def init(blueprint: Blueprint) -> None:
-    manage = requires(CREDIT_MANAGE)
-    blueprint.add_url_rule("/kredit", "credits", manage(credits_page), methods=["GET", "POST"])
-    blueprint.add_url_rule("/kredit/<int:year>", "credit_year", manage(year_page), methods=["GET", "POST"])
-    blueprint.add_url_rule("/kredit/<int:year>/regeln/neu", "rules_new", manage(new_version), methods=["GET", "POST"])
-    blueprint.add_url_rule("/kredit/<int:year>/regeln/<int:version>", "rules_version", manage(version_page))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 from flask_babel import lazy_gettext as _l
 
 from core.access import requires
@@ -20,7 +20,7 @@ from core.tenancy import Tenant
 from plugins.subventionen import ledger
 from plugins.subventionen.access import CLAIMS_READ, OVERVIEW
 from plugins.subventionen.models import APPROVED, DRAFT, PAYMENT, RETURNED, SUBMITTED, WITHDRAWN, Claim
-from plugins.subventionen.review_views import chosen_year
+from plugins.subventionen.pages import blueprint, chosen_year
 
 # The commune's payments are linked from its claims (one menu entry per module in a commune's menu).
 MENU = (MenuEntry(_l("Übersicht"), "subventionen.overview", OVERVIEW, group=_l("Integrationskredit")),)
@@ -62,6 +62,8 @@ def chart(years: list[ledger.YearFigures]) -> list[Bar]:
 # -- the canton ------------------------------------------------------------------------------------------
 
 
+@blueprint.get("/uebersicht", endpoint="overview")
+@requires(OVERVIEW)
 def overview():
     year, error = chosen_year()
     years = ledger.year_figures(ledger.years_shown())
@@ -77,6 +79,8 @@ def overview():
 # -- the commune ---------------------------------------------------------------------------------------
 
 
+@blueprint.get("/zahlungen", endpoint="payments")
+@requires(CLAIMS_READ)
 def payments():
     claims = db.session.scalars(sa.select(Claim).order_by(Claim.year.desc(), Claim.created_at.desc())).all()
     entries = [e for e in ledger.entries() if e.claimant_tenant_id == g.tenant.id]
@@ -84,8 +88,3 @@ def payments():
     return render_template("subventionen/payments.html", claims=claims, entries=entries, paid=paid,
                            state_labels=CLAIM_STATE_LABELS, paid_label=PAID_LABEL,
                            entry_labels=ledger.ENTRY_LABELS)
-
-
-def init(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/uebersicht", "overview", requires(OVERVIEW)(overview))
-    blueprint.add_url_rule("/zahlungen", "payments", requires(CLAIMS_READ)(payments))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,6 +29,7 @@ from core.tenancy import Municipality, Tenant, canton_tenant
 from plugins.subventionen import decisions, ledger, payment_files, payment_runs
 from plugins.subventionen.access import REVIEW
 from plugins.subventionen.models import COMMUNE_CAP, COST_SHARE, FLAT_COMMUNE, FLAT_TENANT, PER_ACTIVITY
+from plugins.subventionen.pages import blueprint, chosen_year
 
 MENU = (MenuEntry(_l("Abrechnungen prüfen"), "subventionen.reviews", REVIEW, group=_l("Integrationskredit")),
         MenuEntry(_l("Zahlungsläufe"), "subventionen.payment_runs", REVIEW, group=_l("Integrationskredit")))
@@ -64,26 +65,11 @@ class ConfirmForm(FlaskForm):
 # -- the year ------------------------------------------------------------------------------------------
 
 
-def default_year() -> int:
-    """The latest year with a credit up to this one; this year where there is none."""
-    today = clock.today().year
-    years = [y for y in ledger.years_shown() if y <= today and ledger.credit_of(y) is not None]
-    return max(years) if years else today
-
-
-def chosen_year() -> tuple[int, str | None]:
-    """The year asked for (``?jahr=``), or the default with a message saying why."""
-    text = (request.args.get("jahr") or "").strip()
-    if not text:
-        return default_year(), None
-    if text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text), None
-    return default_year(), _("«%(text)s» ist kein Jahr.", text=text[:20])
-
-
 # -- the review ----------------------------------------------------------------------------------------
 
 
+@blueprint.get("/pruefung", endpoint="reviews")
+@requires(REVIEW)
 def reviews(year: int | None = None, error: str | None = None):
     chosen, year_error = chosen_year()
     year = year or chosen
@@ -125,6 +111,8 @@ def _activity_label(key: str | None) -> str:
     return figure_label(key) if key else ""
 
 
+@blueprint.get("/pruefung/<number>", endpoint="review")
+@requires(REVIEW)
 def show(number):
     return _page(number)
 
@@ -145,6 +133,8 @@ def _decide(number: str, step) -> Response | tuple:
     return redirect(url_for("subventionen.review", number=number))
 
 
+@blueprint.post("/pruefung/<number>/genehmigen", endpoint="approve")
+@requires(REVIEW)
 def approve(number):
     def step(found, form):
         amount = decisions.approve(found.submission, reason=form.reason.data or "", version=form.version.data)
@@ -152,6 +142,8 @@ def approve(number):
     return _decide(number, step)
 
 
+@blueprint.post("/pruefung/<number>/kuerzen", endpoint="reduce")
+@requires(REVIEW)
 def reduce(number):
     def step(found, form):
         amount = decisions.reduce(found.submission, parse_chf(form.amount.data or ""), form.reason.data or "",
@@ -160,6 +152,8 @@ def reduce(number):
     return _decide(number, step)
 
 
+@blueprint.post("/pruefung/<number>/zurueckweisen", endpoint="give_back")
+@requires(REVIEW)
 def give_back(number):
     def step(found, form):
         decisions.give_back(found.submission, form.reason.data or "", version=form.version.data)
@@ -167,6 +161,8 @@ def give_back(number):
     return _decide(number, step)
 
 
+@blueprint.post("/pruefung/jahr/<int:year>/anteilig", endpoint="pro_rata")
+@requires(REVIEW)
 def pro_rata(year: int):
     form = ProRataForm()
     if not form.validate_on_submit():
@@ -218,6 +214,8 @@ def _debtor_problem() -> str | None:
     return None
 
 
+@blueprint.post("/zahlungslaeufe", endpoint="create_run")
+@requires(REVIEW)
 def create_run():
     year, _error = chosen_year()
     form = RunForm()
@@ -241,6 +239,8 @@ def _run(run_id: uuid.UUID):
     return run
 
 
+@blueprint.get("/zahlungslaeufe/<uuid:run_id>", endpoint="payment_run")
+@requires(REVIEW)
 def run_page(run_id: uuid.UUID, status: int = 200, error: str | None = None):
     run = _run(run_id)
     rows = payment_runs.items(run)
@@ -265,11 +265,15 @@ def _run_step(run_id: uuid.UUID, step, message: str, back_to_year: bool = False)
     return redirect(url_for("subventionen.payment_run", run_id=run.id))
 
 
+@blueprint.post("/zahlungslaeufe/<uuid:run_id>/ausgefuehrt", endpoint="execute_run")
+@requires(REVIEW)
 def execute_run(run_id: uuid.UUID):
     return _run_step(run_id, payment_runs.mark_executed,
                      _("Der Zahlungslauf %(id)s ist ausgeführt: Die Zahlungen sind gebucht."))
 
 
+@blueprint.post("/zahlungslaeufe/<uuid:run_id>/verwerfen", endpoint="discard_run")
+@requires(REVIEW)
 def discard_run(run_id: uuid.UUID):
     return _run_step(run_id, payment_runs.discard,
                      _("Der Zahlungslauf %(id)s ist verworfen: Seine Abrechnungen sind wieder zur Zahlung bereit."),
@@ -296,42 +300,28 @@ def _file(run_id: uuid.UUID, make, mimetype: str, name: str, action: str):
     return _download(content, mimetype, name)
 
 
+@blueprint.get("/zahlungslaeufe/<uuid:run_id>/pain001.xml", endpoint="run_pain001")
+@requires(REVIEW)
 def pain001_file(run_id: uuid.UUID):
     return _file(run_id, payment_files.pain001, "application/xml", f"pain001-{run_id.hex[:8]}.xml", "pain001")
 
 
+@blueprint.get("/zahlungslaeufe/<uuid:run_id>/zahlungen.xlsx", endpoint="run_sheet")
+@requires(REVIEW)
 def sheet_file(run_id: uuid.UUID):
     return _file(run_id, payment_files.sheet,
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  f"zahlungen-{run_id.hex[:8]}.xlsx", "sheet")
 
 
+@blueprint.get("/zahlungslaeufe/<uuid:run_id>/avis/<number>.pdf", endpoint="run_advice")
+@requires(REVIEW)
 def advice_file(run_id: uuid.UUID, number: str):
     return _file(run_id, lambda run: payment_files.advice(run, number), "application/pdf",
                  f"zahlungsavis-{number}.pdf", "advice")
 
 
+@blueprint.get("/zahlungslaeufe", endpoint="payment_runs")
+@requires(REVIEW)
 def payment_runs_view():
     return runs_page()
-
-
-def init(blueprint: Blueprint) -> None:
-    rules = (
-        ("/pruefung", "reviews", reviews, ["GET"]),
-        ("/pruefung/<number>", "review", show, ["GET"]),
-        ("/pruefung/<number>/genehmigen", "approve", approve, ["POST"]),
-        ("/pruefung/<number>/kuerzen", "reduce", reduce, ["POST"]),
-        ("/pruefung/<number>/zurueckweisen", "give_back", give_back, ["POST"]),
-        ("/pruefung/jahr/<int:year>/anteilig", "pro_rata", pro_rata, ["POST"]),
-        ("/zahlungslaeufe", "payment_runs", payment_runs_view, ["GET"]),
-        ("/zahlungslaeufe", "create_run", create_run, ["POST"]),
-        ("/zahlungslaeufe/<uuid:run_id>", "payment_run", run_page, ["GET"]),
-        ("/zahlungslaeufe/<uuid:run_id>/ausgefuehrt", "execute_run", execute_run, ["POST"]),
-        ("/zahlungslaeufe/<uuid:run_id>/verwerfen", "discard_run", discard_run, ["POST"]),
-        ("/zahlungslaeufe/<uuid:run_id>/pain001.xml", "run_pain001", pain001_file, ["GET"]),
-        ("/zahlungslaeufe/<uuid:run_id>/zahlungen.xlsx", "run_sheet", sheet_file, ["GET"]),
-        ("/zahlungslaeufe/<uuid:run_id>/avis/<number>.pdf", "run_advice", advice_file, ["GET"]),
-    )
-    for rule, endpoint, view, methods in rules:
-        blueprint.add_url_rule(rule, endpoint, requires(REVIEW)(view), methods=methods)
-
